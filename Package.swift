@@ -1,0 +1,68 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Shared by every target: Swift 6 language mode with strict concurrency (the default in 6),
+// plus the upcoming features the server packages we depend on also use.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "uvian-worker",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "uvian-worker", targets: ["uvian-worker"]),
+        .library(name: "PluginKit", targets: ["PluginKit"]),
+        // Each plugin is its own dynamic library, found by the host through plugins.yaml.
+        .library(name: "DataPlugin", type: .dynamic, targets: ["DataPlugin"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+    ],
+    targets: [
+        // The C ABI: the one contract between host and plugins.
+        .target(name: "PluginAPI", path: "Sources/PluginAPI"),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .target(
+            name: "PluginKit",
+            dependencies: ["PluginAPI"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Host",
+            dependencies: [
+                "PluginAPI",
+                "CSQLite",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "uvian-worker",
+            dependencies: [
+                "Host",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "DataPlugin",
+            dependencies: ["PluginKit"],
+            path: "Plugins/data",
+            swiftSettings: swiftSettings
+        ),
+        // Tests load plugins through dlopen only: they never link a plugin target.
+        .testTarget(
+            name: "HostTests",
+            dependencies: ["Host", .product(name: "Logging", package: "swift-log")],
+            exclude: ["Fixtures"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,135 @@
+import Foundation
+import Yams
+
+/// plugins.yaml: which plugins to load, from where, with which limits and config.
+///
+/// ```yaml
+/// plugin_dirs: [.build/release, .build/debug]
+/// plugins:
+///   - name: data
+///     max_concurrency: 8
+///     timeout_s: 60
+///     config: { api_key: "${RUNPOD_API_KEY}" }
+/// ```
+/// `${VAR}` and `${VAR:-default}` in any string value are replaced from the environment after
+/// parsing, so a secret never passes through the YAML parser as syntax.
+public struct PluginsFile: Sendable, Equatable {
+    public var pluginDirs: [String]
+    public var plugins: [PluginSpec]
+
+    public init(pluginDirs: [String] = [], plugins: [PluginSpec] = []) {
+        self.pluginDirs = pluginDirs
+        self.plugins = plugins
+    }
+
+    public struct ParseError: Error, CustomStringConvertible, Sendable {
+        public let description: String
+    }
+
+    /// Reads and parses a file. Relative plugin dirs and paths are taken relative to the working
+    /// directory, as an operator running `uvian-worker` from the project root expects.
+    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ParseError) -> PluginsFile {
+        guard let text = FileManager.default.contents(atPath: path).map({ String(decoding: $0, as: UTF8.self) }) else {
+            throw ParseError(description: "cannot read plugins file \(path)")
+        }
+        return try parse(text, environment: environment, source: path)
+    }
+
+    public static func parse(_ text: String, environment: [String: String], source: String = "plugins.yaml") throws(ParseError) -> PluginsFile {
+        let root: JSONValue
+        do {
+            root = try JSONValue(yaml: Yams.load(yaml: text) as Any?)
+        } catch {
+            throw ParseError(description: "\(source): invalid YAML: \(error)")
+        }
+        let substituted = root.substitutingEnvironment(environment)
+        guard case .object(let top) = substituted else {
+            if substituted.isNull { return PluginsFile() }
+            throw ParseError(description: "\(source): the top level must be a mapping with plugin_dirs and plugins")
+        }
+        var file = PluginsFile()
+        if let dirs = top["plugin_dirs"] {
+            guard let list = dirs.arrayValue, let strings = Optional(list.compactMap(\.stringValue)), strings.count == list.count else {
+                throw ParseError(description: "\(source): plugin_dirs must be a list of paths")
+            }
+            file.pluginDirs = strings
+        }
+        for (index, entry) in (top["plugins"]?.arrayValue ?? []).enumerated() {
+            file.plugins.append(try spec(entry, at: "\(source): plugins[\(index)]"))
+        }
+        var names = Set<String>()
+        for plugin in file.plugins where !names.insert(plugin.name).inserted {
+            throw ParseError(description: "\(source): plugin '\(plugin.name)' is listed twice")
+        }
+        return file
+    }
+
+    private static func spec(_ entry: JSONValue, at location: String) throws(ParseError) -> PluginSpec {
+        guard case .object(let fields) = entry else { throw ParseError(description: "\(location) must be a mapping") }
+        guard let name = fields["name"]?.stringValue, !name.isEmpty else { throw ParseError(description: "\(location): name is required") }
+        let known: Set<String> = ["name", "path", "enabled", "max_concurrency", "timeout_s", "isolation", "config", "watch", "rlimits"]
+        if let unknown = fields.keys.sorted().first(where: { !known.contains($0) }) {
+            throw ParseError(description: "\(location) (\(name)): unknown key '\(unknown)'")
+        }
+        var spec = PluginSpec(name: name)
+        spec.path = fields["path"]?.stringValue
+        if let enabled = fields["enabled"] {
+            guard let value = enabled.boolValue else { throw ParseError(description: "\(location) (\(name)): enabled must be true or false") }
+            spec.enabled = value
+        }
+        if let limit = fields["max_concurrency"] {
+            guard let value = limit.intValue, value > 0 else { throw ParseError(description: "\(location) (\(name)): max_concurrency must be a positive integer") }
+            spec.maxConcurrency = value
+        }
+        if let timeout = fields["timeout_s"] {
+            guard let value = timeout.doubleValue, value > 0 else { throw ParseError(description: "\(location) (\(name)): timeout_s must be a positive number") }
+            spec.timeoutSeconds = value
+        }
+        if let isolation = fields["isolation"] {
+            guard let value = isolation.stringValue, value == "in_process" else {
+                throw ParseError(description: "\(location) (\(name)): isolation '\(isolation.stringValue ?? isolation.serialized())' is not supported yet; use in_process")
+            }
+            spec.isolation = value
+        }
+        if let config = fields["config"] {
+            guard config.objectValue != nil || config.isNull else { throw ParseError(description: "\(location) (\(name)): config must be a mapping") }
+            spec.config = config.isNull ? .object([:]) : config
+        }
+        return spec
+    }
+}
+
+extension JSONValue {
+    /// Converts what Yams parsed (Swift values) to JSON.
+    init(yaml value: Any?) throws {
+        switch value {
+        case nil: self = .null
+        case let bool as Bool: self = .bool(bool)
+        case let int as Int: self = .number(Double(int))
+        case let double as Double: self = .number(double)
+        case let string as String: self = .string(string)
+        case let array as [Any?]: self = .array(try array.map { try JSONValue(yaml: $0) })
+        case let array as [Any]: self = .array(try array.map { try JSONValue(yaml: $0) })
+        case let map as [String: Any?]: self = .object(try map.mapValues { try JSONValue(yaml: $0) })
+        case let map as [String: Any]: self = .object(try map.mapValues { try JSONValue(yaml: $0) })
+        case let map as [AnyHashable: Any]:
+            var object: [String: JSONValue] = [:]
+            for (key, item) in map { object["\(key.base)"] = try JSONValue(yaml: item) }
+            self = .object(object)
+        case is NSNull: self = .null
+        default:
+            if let some = value, case Optional<Any>.none = some as Any? { self = .null; return }
+            self = .string("\(value!)")
+        }
+    }
+
+    /// Replaces `${VAR}` / `${VAR:-default}` in every string.
+    func substitutingEnvironment(_ environment: [String: String]) -> JSONValue {
+        switch self {
+        case .string(let text): .string(EnvironmentSubstitution.apply(to: text, environment: environment))
+        case .array(let items): .array(items.map { $0.substitutingEnvironment(environment) })
+        case .object(let fields): .object(fields.mapValues { $0.substitutingEnvironment(environment) })
+        default: self
+        }
+    }
+}

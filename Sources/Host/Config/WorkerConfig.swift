@@ -1,0 +1,72 @@
+import Foundation
+
+/// Settings of one worker process, from the environment (the names the original services used)
+/// and overridden by command-line flags.
+public struct WorkerConfig: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8001
+    public var dataDir = "./data"
+    public var pluginsConfig = "./plugins.yaml"
+    public var maxConcurrentTasks = 10
+    /// Upper bound and default of a job's timeout, seconds.
+    public var maxTaskTimeout: Double = 300
+    public var queueName = "tasks"
+    public var workerId = "\(ProcessInfo.processInfo.hostName):\(getpid())"
+    /// How long a fetched job stays leased without renewal; renewed every third of it.
+    public var leaseSeconds: Double = 30
+    /// How often the embedded queue is polled for jobs added by other processes.
+    public var pollIntervalMs = 500
+    /// How long graceful shutdown waits for running jobs before returning them to the queue.
+    public var shutdownTimeout: Double = 30
+    /// After a timeout or cancel, how long a plugin gets to stop before its job is failed anyway.
+    public var cancelGraceSeconds: Double = 2
+    /// Bearer token required by the API (all routes but /health) when set.
+    public var apiKey: String?
+    public var logLevel = "info"
+    public var logFormat = "console"
+    public var environment = "development"
+
+    public init() {}
+
+    public struct Invalid: Error, CustomStringConvertible, Sendable {
+        public let description: String
+    }
+
+    /// Reads the environment; a malformed number is an error naming the variable.
+    public init(environment env: [String: String]) throws(Invalid) {
+        func number(_ name: String, _ range: ClosedRange<Double>) throws(Invalid) -> Double? {
+            guard let text = env[name], !text.isEmpty else { return nil }
+            guard let value = Double(text), range.contains(value) else {
+                throw Invalid(description: "\(name)=\(text) is not a number in \(range.lowerBound)...\(range.upperBound)")
+            }
+            return value
+        }
+        if let v = env["HOST"], !v.isEmpty { host = v }
+        if let v = try number("PORT", 0...65535) { port = Int(v) }
+        if let v = env["DATA_DIR"], !v.isEmpty { dataDir = v }
+        if let v = env["PLUGINS_CONFIG"], !v.isEmpty { pluginsConfig = v }
+        if let v = try number("MAX_CONCURRENT_TASKS", 1...100_000) { maxConcurrentTasks = Int(v) }
+        if let v = try number("MAX_TASK_TIMEOUT", 0.001...31_536_000) { maxTaskTimeout = v }
+        if let v = env["QUEUE_NAME"], !v.isEmpty { queueName = v }
+        if let v = env["WORKER_ID"], !v.isEmpty { workerId = v }
+        if let v = try number("LEASE_SECONDS", 0.3...86_400) { leaseSeconds = v }
+        if let v = try number("POLL_INTERVAL_MS", 1...60_000) { pollIntervalMs = Int(v) }
+        if let v = try number("SHUTDOWN_TIMEOUT", 0...86_400) { shutdownTimeout = v }
+        if let v = try number("CANCEL_GRACE_SECONDS", 0...3600) { cancelGraceSeconds = v }
+        if let v = env["API_KEY"], !v.isEmpty { apiKey = v }
+        if let v = env["LOG_LEVEL"], !v.isEmpty { logLevel = v.lowercased() }
+        if let v = env["LOG_FORMAT"], !v.isEmpty { logFormat = v.lowercased() }
+        if let v = env["ENVIRONMENT"], !v.isEmpty { environment = v }
+        try validate()
+    }
+
+    public func validate() throws(Invalid) {
+        guard ["json", "console"].contains(logFormat) else { throw Invalid(description: "LOG_FORMAT must be json or console, not \(logFormat)") }
+        guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
+            throw Invalid(description: "LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical")
+        }
+    }
+
+    /// The SQLite file of the embedded backends.
+    public var databasePath: String { (dataDir as NSString).appendingPathComponent("uvian.sqlite3") }
+}

@@ -1,0 +1,85 @@
+import Foundation
+
+/// A fixed set of dedicated threads for blocking work: plugin `execute` calls and SQLite.
+///
+/// Blocking calls must never run on Swift's cooperative pool (it has one thread per core, and a
+/// blocked pool stalls every task in the process), so they are handed to these threads and
+/// awaited through a continuation.
+public final class BlockingExecutor: @unchecked Sendable {
+    // `queue` and `stopped` are only touched with `condition` locked.
+    private let condition = NSCondition()
+    private var queue: [@Sendable () -> Void] = []
+    private var head = 0
+    private var stopped = false
+    private var threadCount = 0
+    private var idle = 0
+    private let maxThreads: Int
+    private let name: String
+
+    /// Starts `threads` threads, and more (up to `maxThreads`) when work arrives while all are
+    /// busy: a plugin that hangs past its timeout keeps its thread, and must not starve the next
+    /// jobs of one.
+    public init(threads: Int, maxThreads: Int? = nil, name: String) {
+        self.name = name
+        self.maxThreads = max(threads, maxThreads ?? threads, 1)
+        condition.lock()
+        for _ in 0..<max(1, threads) { spawnLocked() }
+        condition.unlock()
+    }
+
+    private func spawnLocked() {
+        let thread = Thread { self.workLoop() }
+        thread.name = "\(name)-\(threadCount)"
+        thread.stackSize = 8 << 20
+        threadCount += 1
+        idle += 1
+        thread.start()
+    }
+
+    /// Runs `work` on one of the threads without waiting for it.
+    public func submit(_ work: @escaping @Sendable () -> Void) {
+        condition.lock()
+        queue.append(work)
+        if queue.count - head > idle && threadCount < maxThreads { spawnLocked() }
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Runs `work` on one of the threads and returns its result.
+    public func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            submit { continuation.resume(with: Result { try work() }) }
+        }
+    }
+
+    /// Lets the threads exit once the queue is empty.
+    public func shutdown() {
+        condition.lock()
+        stopped = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private func workLoop() {
+        while true {
+            condition.lock()
+            while head == queue.count && !stopped { condition.wait() }
+            if head == queue.count {
+                condition.unlock()
+                return
+            }
+            let work = queue[head]
+            head += 1
+            idle -= 1
+            if head > 1024 && head * 2 > queue.count {
+                queue.removeFirst(head)
+                head = 0
+            }
+            condition.unlock()
+            work()
+            condition.lock()
+            idle += 1
+            condition.unlock()
+        }
+    }
+}

@@ -1,0 +1,36 @@
+import Foundation
+import Hummingbird
+
+/// An error the API answers with: `{"error": {"code", "message", "details"}}` and a 4xx/5xx status.
+public struct APIError: HTTPResponseError, Sendable {
+    public let status: HTTPResponse.Status
+    public let code: String
+    public let message: String
+    public let details: JSONValue?
+
+    public init(_ status: HTTPResponse.Status, code: String, _ message: String, details: JSONValue? = nil) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details
+    }
+
+    public var json: JSONValue {
+        var error: [String: JSONValue] = ["code": .string(code), "message": .string(message)]
+        if let details { error["details"] = details }
+        return .object(["error": .object(error)])
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        JSONResponse.make(json, status: status)
+    }
+}
+
+enum JSONResponse {
+    static func make(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
+        Response(
+            status: status,
+            headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: value.serializedBytes())))
+    }
+}

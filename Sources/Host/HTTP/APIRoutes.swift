@@ -1,0 +1,194 @@
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// The worker's HTTP API. Every error is JSON (`APIError`); no input reaches a `fatalError`.
+struct APIRoutes: Sendable {
+    let worker: Worker
+    let startedAt = Date()
+    /// Largest accepted request body.
+    static let maxBodyBytes = 8 << 20
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/health") { _, _ in try await self.health() }
+        router.post("/execute") { request, _ in try await self.execute(request) }
+        router.get("/task/:id") { _, context in try await self.task(id: context.parameters.require("id")) }
+        router.delete("/task/:id") { _, context in try await self.cancel(id: context.parameters.require("id")) }
+        router.get("/tasks") { request, _ in try await self.tasks(request) }
+        router.get("/plugins") { _, _ in self.plugins() }
+        router.get("/events") { request, _ in try self.eventStream(request) }
+        router.get("/openapi.json") { _, _ in JSONResponse.make(OpenAPIDocument.json) }
+    }
+
+    // MARK: - Handlers
+
+    func health() async throws -> Response {
+        let depth = try await worker.queue.depth()
+        let counts = try await worker.store.counts()
+        let body: JSONValue = .object([
+            "status": "ok",
+            "version": .string(UvianVersion.current),
+            "worker_id": .string(worker.config.workerId),
+            "uptime_s": .number((Date().timeIntervalSince(startedAt) * 1000).rounded() / 1000),
+            "backends": .object(["queue": "sqlite", "store": "sqlite"]),
+            "queue": .object(["waiting": .number(Double(depth.waiting)), "active": .number(Double(depth.active))]),
+            "tasks": .object(Dictionary(uniqueKeysWithValues: TaskStatus.allCases.map { ($0.rawValue, JSONValue.number(Double(counts[$0] ?? 0))) })),
+            "running": .number(Double(worker.activeCount)),
+            "plugins": .object([
+                "loaded": .number(Double(worker.registry.loaded.count)),
+                "refused": .number(Double(worker.registry.refused.count)),
+            ]),
+        ])
+        return JSONResponse.make(body)
+    }
+
+    func execute(_ request: Request) async throws -> Response {
+        let wait = try Self.waitSeconds(request)
+        let body = try await Self.jsonBody(request)
+        guard case .object(let fields) = body else {
+            throw APIError(.badRequest, code: "invalid_body", "the body must be a JSON object {\"task_type\", \"parameters\", \"options\"}")
+        }
+        guard let taskType = fields["task_type"]?.stringValue, !taskType.isEmpty else {
+            throw APIError(.unprocessableContent, code: "invalid_request", "task_type is required and must be a non-empty string",
+                           details: .object(["field": "task_type"]))
+        }
+        if let unknown = fields.keys.sorted().first(where: { !["task_type", "parameters", "options"].contains($0) }) {
+            throw APIError(.unprocessableContent, code: "invalid_request", "unknown field '\(unknown)': expected task_type, parameters, options",
+                           details: .object(["field": .string(unknown)]))
+        }
+        let parameters = fields["parameters"] ?? .object([:])
+        guard parameters.objectValue != nil else {
+            throw APIError(.unprocessableContent, code: "invalid_parameters", "parameters must be a JSON object", details: .object(["field": "parameters"]))
+        }
+        let options: JobOptions
+        do {
+            options = try JobOptions(json: fields["options"])
+        } catch {
+            throw APIError(.unprocessableContent, code: "invalid_options", "\(error.field) \(error.message)", details: .object(["field": .string(error.field)]))
+        }
+
+        let record: TaskRecord
+        let created: Bool
+        do {
+            (record, created) = try await worker.submit(taskType: taskType, parameters: parameters, options: options)
+        } catch Worker.SubmitError.unknownTaskType(let name, let available) {
+            throw APIError(.notFound, code: "unknown_task_type", "no plugin provides task type '\(name)'",
+                           details: .object(["task_type": .string(name), "available": .array(available.map { .string($0) })]))
+        } catch Worker.SubmitError.invalidParameters(let violations) {
+            let first = violations.first.map(\.description) ?? "invalid"
+            throw APIError(.unprocessableContent, code: "invalid_parameters", "invalid parameters: \(first)",
+                           details: .object(["violations": .array(violations.map {
+                               .object(["field": .string($0.path.isEmpty ? "parameters" : "parameters" + $0.path), "path": .string($0.path), "message": .string($0.message)])
+                           })]))
+        }
+
+        if let wait, wait > 0 {
+            let finished = await worker.waitForFinish(id: record.id, timeout: wait) ?? record
+            return JSONResponse.make(finished.json, status: finished.status.isFinished ? .ok : .accepted)
+        }
+        var answer: [String: JSONValue] = ["task_id": .string(record.id), "status": .string(record.status.rawValue)]
+        if !created { answer["existing"] = true }
+        return JSONResponse.make(.object(answer), status: created ? .accepted : .ok)
+    }
+
+    func task(id: String) async throws -> Response {
+        guard let record = try await worker.store.get(id: id) else { throw Self.taskNotFound(id) }
+        return JSONResponse.make(record.json)
+    }
+
+    func cancel(id: String) async throws -> Response {
+        switch try await worker.cancel(id: id) {
+        case .notFound:
+            throw Self.taskNotFound(id)
+        case .alreadyFinished(let record):
+            throw APIError(.conflict, code: "task_finished", "task \(id) already \(record.status.rawValue); it cannot be cancelled",
+                           details: .object(["status": .string(record.status.rawValue)]))
+        case .accepted(let record):
+            return JSONResponse.make(record.json, status: record.status.isFinished ? .ok : .accepted)
+        }
+    }
+
+    func tasks(_ request: Request) async throws -> Response {
+        let query = request.uri.queryParameters
+        var filter = TaskQuery()
+        if let status = query.get("status") {
+            guard let value = TaskStatus(rawValue: status) else {
+                throw APIError(.badRequest, code: "invalid_query", "status must be one of \(TaskStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            filter.status = value
+        }
+        filter.taskType = query.get("task_type")
+        filter.limit = try Self.integer(query.get("limit"), name: "limit", range: 1...1000) ?? 50
+        filter.offset = try Self.integer(query.get("offset"), name: "offset", range: 0...Int(Int32.max)) ?? 0
+        let page = try await worker.store.list(filter)
+        return JSONResponse.make(.object([
+            "tasks": .array(page.tasks.map(\.json)),
+            "total": .number(Double(page.total)),
+            "limit": .number(Double(filter.limit)),
+            "offset": .number(Double(filter.offset)),
+        ]))
+    }
+
+    func plugins() -> Response {
+        JSONResponse.make(.object(["plugins": .array(PluginListing.entries(worker.registry))]))
+    }
+
+    /// Server-Sent Events of task events, optionally for one task or task type.
+    func eventStream(_ request: Request) throws -> Response {
+        let query = request.uri.queryParameters
+        let taskId = query.get("task_id")
+        let taskType = query.get("task_type")
+        let stream = worker.events.subscribe { event in
+            (taskId == nil || event.taskId == taskId) && (taskType == nil || event.taskType == taskType)
+        }
+        let body = ResponseBody { writer in
+            try await writer.write(ByteBuffer(string: ": connected\n\n"))
+            for await event in stream.cancelOnGracefulShutdown() {
+                let line = "event: \(event.type)\ndata: \(event.json.serialized())\n\n"
+                try await writer.write(ByteBuffer(string: line))
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
+    }
+
+    // MARK: - Input helpers
+
+    static func jsonBody(_ request: Request) async throws -> JSONValue {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: maxBodyBytes)
+        } catch {
+            throw APIError(.contentTooLarge, code: "body_too_large", "the body exceeds \(maxBodyBytes) bytes")
+        }
+        guard buffer.readableBytes > 0 else {
+            throw APIError(.badRequest, code: "malformed_json", "the body is empty; expected a JSON object")
+        }
+        do {
+            return try JSONValue.parse(buffer.readableBytesView)
+        } catch {
+            throw APIError(.badRequest, code: "malformed_json", "the body is not valid JSON: \(error)")
+        }
+    }
+
+    static func waitSeconds(_ request: Request) throws -> Double? {
+        guard let text = request.uri.queryParameters.get("wait") else { return nil }
+        guard let value = Double(text), value >= 0, value <= 300 else {
+            throw APIError(.badRequest, code: "invalid_query", "wait must be a number of seconds from 0 to 300")
+        }
+        return value
+    }
+
+    static func integer(_ text: String?, name: String, range: ClosedRange<Int>) throws -> Int? {
+        guard let text else { return nil }
+        guard let value = Int(text), range.contains(value) else {
+            throw APIError(.badRequest, code: "invalid_query", "\(name) must be an integer from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return value
+    }
+
+    static func taskNotFound(_ id: String) -> APIError {
+        APIError(.notFound, code: "task_not_found", "no task with id \(id)")
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import Logging
+import PluginAPI
+
+/// Opens plugin files and turns them into `LoadedPlugin`s, or into a `PluginLoadError` that names
+/// the file and the reason.
+public struct PluginLoader: Sendable {
+    public let pluginDirs: [String]
+    public let logger: Logger
+
+    public init(pluginDirs: [String], logger: Logger) {
+        self.pluginDirs = pluginDirs
+        self.logger = logger
+    }
+
+    /// The file a spec refers to: its `path`, or the first candidate name found in `plugin_dirs`.
+    public func resolveFile(for spec: PluginSpec) -> String? {
+        if let path = spec.path { return FileManager.default.fileExists(atPath: path) ? path : nil }
+        for dir in pluginDirs {
+            for candidate in spec.candidateFileNames {
+                let path = (dir as NSString).appendingPathComponent(candidate)
+                if FileManager.default.fileExists(atPath: path) { return path }
+            }
+        }
+        return nil
+    }
+
+    /// Loads one plugin. `takenTaskTypes` maps task types other plugins already serve to their
+    /// plugin's name; a clash refuses this plugin before its `init` runs.
+    public func load(_ spec: PluginSpec, takenTaskTypes: [String: String] = [:]) throws(PluginLoadError) -> LoadedPlugin {
+        guard let file = resolveFile(for: spec) else {
+            let looked = spec.path.map { [$0] } ?? pluginDirs.flatMap { dir in spec.candidateFileNames.map { "\(dir)/\($0)" } }
+            throw PluginLoadError(plugin: spec.name, file: spec.path, reason: "file not found (looked for \(looked.joined(separator: ", ")))")
+        }
+        func refuse(_ reason: String) -> PluginLoadError { PluginLoadError(plugin: spec.name, file: file, reason: reason) }
+
+        guard let handle = dlopen(file, RTLD_NOW | RTLD_LOCAL) else {
+            throw refuse("dlopen failed: \(String(cString: dlerror()))")
+        }
+        // A library with a Swift (or other) runtime in it must never be unmapped: the runtime keeps
+        // pointers into it (reference/plugin-abi.md). Pin it before anything else can fail.
+        let unloadable = !Self.carriesRuntime(handle)
+        if !unloadable { dlopen(file, RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD | RTLD_NODELETE) }
+        var keepOpen = false
+        defer { if !keepOpen && unloadable { dlclose(handle) } }
+
+        guard let symbol = dlsym(handle, UVW_PLUGIN_ENTRY_V1_SYMBOL) else {
+            throw refuse("missing entry symbol \(UVW_PLUGIN_ENTRY_V1_SYMBOL)")
+        }
+        let entry = unsafeBitCast(symbol, to: (@convention(c) () -> UnsafeRawPointer?).self)
+        guard let raw = entry() else { throw refuse("\(UVW_PLUGIN_ENTRY_V1_SYMBOL) returned NULL") }
+        let descriptor: CopiedDescriptor
+        do {
+            descriptor = try CopiedDescriptor(raw)
+        } catch {
+            throw refuse(error.description)
+        }
+        for taskType in descriptor.taskTypes {
+            if let owner = takenTaskTypes[taskType.name] {
+                throw refuse("duplicate task type '\(taskType.name)': already provided by plugin '\(owner)'")
+            }
+        }
+
+        let hostTable = HostTable(pluginName: descriptor.name, logger: logger)
+        let config = spec.config.serialized()
+        var state: UnsafeMutableRawPointer?
+        var errorBuffer = [CChar](repeating: 0, count: 1024)
+        let status = withBorrowedBytes(config) { bytes in
+            errorBuffer.withUnsafeMutableBufferPointer { err in
+                descriptor.initFn(UnsafePointer(hostTable.pointer), bytes, &state, err.baseAddress, err.count)
+            }
+        }
+        guard status == Int32(UVW_OK) else {
+            errorBuffer[errorBuffer.count - 1] = 0
+            let message = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            throw refuse("init failed: \(message.isEmpty ? "status \(status)" : message)")
+        }
+        keepOpen = true
+        return LoadedPlugin(spec: spec, file: file, descriptor: descriptor, handle: handle, hostTable: hostTable, state: state)
+    }
+
+    /// True when the library brings a language runtime that cannot be unloaded (Swift today).
+    /// `dlsym` on a handle searches the library and its dependencies, so this finds libswiftCore.
+    static func carriesRuntime(_ handle: UnsafeMutableRawPointer) -> Bool {
+        dlsym(handle, "swift_retain") != nil
+    }
+}

@@ -1,0 +1,32 @@
+/// One plugin entry of plugins.yaml.
+public struct PluginSpec: Sendable, Equatable {
+    public var name: String
+    /// Explicit file path, or nil to search `plugin_dirs`.
+    public var path: String?
+    public var enabled: Bool = true
+    /// Most jobs of this plugin at once (all its task types together); nil = no limit of its own.
+    public var maxConcurrency: Int?
+    /// Default timeout for its jobs; capped by `MAX_TASK_TIMEOUT`.
+    public var timeoutSeconds: Double?
+    public var isolation: String = "in_process"
+    /// The `config` object, `${ENV}` already substituted.
+    public var config: JSONValue = .object([:])
+
+    public init(name: String, path: String? = nil, enabled: Bool = true, maxConcurrency: Int? = nil,
+                timeoutSeconds: Double? = nil, config: JSONValue = .object([:])) {
+        self.name = name
+        self.path = path
+        self.enabled = enabled
+        self.maxConcurrency = maxConcurrency
+        self.timeoutSeconds = timeoutSeconds
+        self.config = config
+    }
+
+    /// File names tried in each plugin dir when no `path` is given: `lib<name>.so`, then the SwiftPM
+    /// product convention `lib<Name>Plugin.so` (`data` → `libDataPlugin.so`).
+    var candidateFileNames: [String] {
+        let camel = name.split(whereSeparator: { $0 == "-" || $0 == "_" })
+            .map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+        return ["lib\(name).so", "lib\(camel)Plugin.so"]
+    }
+}

@@ -1,0 +1,175 @@
+import Foundation
+
+/// The embedded store: tasks, conversations and messages in the SQLite file under `DATA_DIR`.
+public final class SQLiteTaskStore: TaskStore {
+    let database: SQLiteDatabase
+
+    public init(database: SQLiteDatabase) async throws {
+        self.database = database
+        try await database.withConnection { connection in try connection.transaction { try connection.execute(Self.schema) } }
+    }
+
+    static let schema = """
+        CREATE TABLE IF NOT EXISTS tasks (
+            id TEXT PRIMARY KEY,
+            queue TEXT NOT NULL,
+            task_type TEXT NOT NULL,
+            status TEXT NOT NULL,
+            parameters TEXT NOT NULL,
+            options TEXT NOT NULL,
+            result TEXT,
+            error TEXT,
+            progress REAL NOT NULL DEFAULT 0,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            created_at REAL NOT NULL,
+            started_at REAL,
+            finished_at REAL,
+            updated_at REAL NOT NULL,
+            run_at REAL,
+            worker_id TEXT,
+            idempotency_key TEXT UNIQUE
+        );
+        CREATE INDEX IF NOT EXISTS tasks_status_created ON tasks (status, created_at);
+        CREATE INDEX IF NOT EXISTS tasks_type_created ON tasks (task_type, created_at);
+        CREATE INDEX IF NOT EXISTS tasks_created ON tasks (created_at);
+        CREATE TABLE IF NOT EXISTS conversations (
+            id TEXT PRIMARY KEY,
+            title TEXT,
+            metadata TEXT NOT NULL DEFAULT '{}',
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS messages (
+            id TEXT PRIMARY KEY,
+            conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            role TEXT NOT NULL,
+            content TEXT NOT NULL,
+            metadata TEXT NOT NULL DEFAULT '{}',
+            created_at REAL NOT NULL,
+            UNIQUE (conversation_id, seq)
+        );
+        """
+
+    public func create(_ record: TaskRecord) async throws -> TaskCreation {
+        try await database.transaction { connection in
+            if let key = record.options.idempotencyKey,
+               let row = try connection.query("SELECT * FROM tasks WHERE idempotency_key = ?", [.text(key)]).first {
+                return .existing(try Self.record(from: row))
+            }
+            try connection.query(
+                """
+                INSERT INTO tasks (id, queue, task_type, status, parameters, options, progress, attempts, created_at, updated_at, run_at, idempotency_key)
+                VALUES (?, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?, ?)
+                """,
+                [
+                    .text(record.id), .text(record.queue), .text(record.taskType), .text(record.status.rawValue),
+                    .text(record.parameters.serialized()), .text(record.options.json.serialized()),
+                    .double(record.createdAt.timeIntervalSince1970), .double(record.updatedAt.timeIntervalSince1970),
+                    record.runAt.map { .double($0.timeIntervalSince1970) } ?? .null,
+                    record.options.idempotencyKey.map { .text($0) } ?? .null,
+                ])
+            return .created(record)
+        }
+    }
+
+    public func get(id: String) async throws -> TaskRecord? {
+        try await database.withConnection { connection in
+            try connection.query("SELECT * FROM tasks WHERE id = ?", [.text(id)]).first.map(Self.record(from:))
+        }
+    }
+
+    public func list(_ query: TaskQuery) async throws -> TaskPage {
+        try await database.withConnection { connection in
+            var conditions: [String] = []
+            var bindings: [SQLiteValue] = []
+            if let status = query.status {
+                conditions.append("status = ?")
+                bindings.append(.text(status.rawValue))
+            }
+            if let taskType = query.taskType {
+                conditions.append("task_type = ?")
+                bindings.append(.text(taskType))
+            }
+            let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+            let total = try connection.query("SELECT COUNT(*) AS n FROM tasks" + filter, bindings).first?["n"]?.int ?? 0
+            let rows = try connection.query(
+                "SELECT * FROM tasks" + filter + " ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
+                bindings + [.int(Int64(query.limit)), .int(Int64(query.offset))])
+            return TaskPage(tasks: try rows.map(Self.record(from:)), total: Int(total))
+        }
+    }
+
+    public func markProcessing(id: String, attempt: Int, workerId: String, at date: Date) async throws {
+        try await database.withConnection { connection in
+            try connection.query(
+                """
+                UPDATE tasks SET status = 'processing', attempts = ?, worker_id = ?, started_at = ?, updated_at = ?,
+                    run_at = NULL, progress = 0 WHERE id = ?
+                """,
+                [.int(Int64(attempt)), .text(workerId), .double(date.timeIntervalSince1970), .double(date.timeIntervalSince1970), .text(id)])
+        }
+    }
+
+    public func updateProgress(id: String, progress: Double) async throws {
+        try await database.withConnection { connection in
+            try connection.query("UPDATE tasks SET progress = ?, updated_at = ? WHERE id = ? AND status = 'processing'",
+                                 [.double(progress), .double(Date().timeIntervalSince1970), .text(id)])
+        }
+    }
+
+    public func markFinished(id: String, status: TaskStatus, result: JSONValue?, error: String?, at date: Date) async throws {
+        try await database.withConnection { connection in
+            try connection.query(
+                """
+                UPDATE tasks SET status = ?, result = ?, error = ?, finished_at = ?, updated_at = ?, run_at = NULL,
+                    progress = CASE WHEN ? = 'completed' THEN 1 ELSE progress END
+                WHERE id = ?
+                """,
+                [
+                    .text(status.rawValue), result.map { .text($0.serialized()) } ?? .null, error.map { .text($0) } ?? .null,
+                    .double(date.timeIntervalSince1970), .double(date.timeIntervalSince1970), .text(status.rawValue), .text(id),
+                ])
+        }
+    }
+
+    public func markPending(id: String, error: String?, attempts: Int, runAt: Date?) async throws {
+        try await database.withConnection { connection in
+            try connection.query(
+                "UPDATE tasks SET status = 'pending', error = ?, attempts = ?, run_at = ?, updated_at = ?, worker_id = NULL WHERE id = ?",
+                [error.map { .text($0) } ?? .null, .int(Int64(attempts)), runAt.map { .double($0.timeIntervalSince1970) } ?? .null,
+                 .double(Date().timeIntervalSince1970), .text(id)])
+        }
+    }
+
+    public func counts() async throws -> [TaskStatus: Int] {
+        try await database.withConnection { connection in
+            var counts: [TaskStatus: Int] = [:]
+            for row in try connection.query("SELECT status, COUNT(*) AS n FROM tasks GROUP BY status") {
+                if let status = row["status"]?.text.flatMap(TaskStatus.init(rawValue:)) { counts[status] = Int(row["n"]?.int ?? 0) }
+            }
+            return counts
+        }
+    }
+
+    static func record(from row: [String: SQLiteValue]) throws -> TaskRecord {
+        func date(_ key: String) -> Date? { row[key]?.double.map { Date(timeIntervalSince1970: $0) } }
+        let optionsJSON = try JSONValue.parse(row["options"]?.text ?? "{}")
+        let options = (try? JobOptions(json: optionsJSON)) ?? JobOptions()
+        var record = TaskRecord(
+            id: row["id"]?.text ?? "", queue: row["queue"]?.text ?? "", taskType: row["task_type"]?.text ?? "",
+            parameters: try JSONValue.parse(row["parameters"]?.text ?? "null"), options: options,
+            createdAt: date("created_at") ?? Date(timeIntervalSince1970: 0))
+        record.status = row["status"]?.text.flatMap(TaskStatus.init(rawValue:)) ?? .pending
+        record.result = try row["result"]?.text.map { try JSONValue.parse($0) }
+        record.error = row["error"]?.text
+        record.progress = row["progress"]?.double ?? 0
+        record.attempts = Int(row["attempts"]?.int ?? 0)
+        record.startedAt = date("started_at")
+        record.finishedAt = date("finished_at")
+        record.updatedAt = date("updated_at") ?? record.createdAt
+        record.runAt = date("run_at")
+        record.workerId = row["worker_id"]?.text
+        return record
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+
+/// The system of record for tasks: what `GET /task/{id}` reads. Every transition is written here.
+public protocol TaskStore: Sendable {
+    /// Creates the task, or returns the existing one with the same idempotency key.
+    func create(_ record: TaskRecord) async throws -> TaskCreation
+    func get(id: String) async throws -> TaskRecord?
+    func list(_ query: TaskQuery) async throws -> TaskPage
+    func markProcessing(id: String, attempt: Int, workerId: String, at date: Date) async throws
+    func updateProgress(id: String, progress: Double) async throws
+    /// Completed, failed or cancelled, with the result or error.
+    func markFinished(id: String, status: TaskStatus, result: JSONValue?, error: String?, at date: Date) async throws
+    /// Back to pending: a retry after backoff, or a job returned to the queue at shutdown.
+    func markPending(id: String, error: String?, attempts: Int, runAt: Date?) async throws
+    /// Counts per status, for `/health`.
+    func counts() async throws -> [TaskStatus: Int]
+}
+
+public enum TaskCreation: Sendable {
+    case created(TaskRecord)
+    case existing(TaskRecord)
+}
+
+public struct TaskQuery: Sendable {
+    public var status: TaskStatus?
+    public var taskType: String?
+    public var limit: Int = 50
+    public var offset: Int = 0
+    public init(status: TaskStatus? = nil, taskType: String? = nil, limit: Int = 50, offset: Int = 0) {
+        self.status = status
+        self.taskType = taskType
+        self.limit = limit
+        self.offset = offset
+    }
+}
+
+public struct TaskPage: Sendable {
+    public var tasks: [TaskRecord]
+    public var total: Int
+}

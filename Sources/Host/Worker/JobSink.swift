@@ -1,0 +1,56 @@
+import Foundation
+import Logging
+import PluginAPI
+import Synchronization
+
+/// Routes a running job's progress, plugin events and host-service calls to the store and the
+/// event bus.
+final class JobSink: TaskSink {
+    let taskId: String
+    let taskType: String
+    let store: any TaskStore
+    let events: EventBus
+    let logger: Logger
+    /// Store writes of progress are throttled; events are not.
+    private let lastStoredProgress = Mutex<ContinuousClock.Instant?>(nil)
+
+    init(taskId: String, taskType: String, store: any TaskStore, events: EventBus, logger: Logger) {
+        self.taskId = taskId
+        self.taskType = taskType
+        self.store = store
+        self.events = events
+        self.logger = logger
+    }
+
+    func progress(_ fraction: Double, noteJSON: String?) {
+        var data: [String: JSONValue] = ["progress": .number(fraction)]
+        if let noteJSON { data["note"] = (try? JSONValue.parse(noteJSON)) ?? .string(noteJSON) }
+        events.publish(TaskEvent(type: "task.progress", taskId: taskId, taskType: taskType, data: .object(data)))
+        let now = ContinuousClock.now
+        let due = lastStoredProgress.withLock { last -> Bool in
+            guard fraction >= 1 || last.map({ now - $0 >= .milliseconds(200) }) ?? true else { return false }
+            last = now
+            return true
+        }
+        guard due else { return }
+        let (store, id, logger) = (self.store, taskId, self.logger)
+        Task {
+            do {
+                try await store.updateProgress(id: id, progress: fraction)
+            } catch {
+                logger.warning("task.progress.store_failed", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    func emit(event: String, payloadJSON: String) {
+        let payload = (try? JSONValue.parse(payloadJSON)) ?? .string(payloadJSON)
+        events.publish(TaskEvent(type: event, taskId: taskId, taskType: taskType, data: payload))
+    }
+
+    func invoke(method: String, requestJSON: String) -> (status: Int32, responseJSON: String) {
+        // Host services (store.*) arrive with the PostgreSQL store; until then every method is unknown.
+        let error = JSONValue.object(["error": .string("unknown host method '\(method)'")])
+        return (Int32(UVW_ERR_UNSUPPORTED), error.serialized())
+    }
+}

@@ -1,0 +1,1 @@
+#include "uvw_plugin.h"

@@ -1,0 +1,125 @@
+import ArgumentParser
+import Foundation
+import Host
+import Logging
+
+/// `uvian-worker`: serve (default), run one job, list plugins.
+@main
+struct UvianWorker: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "uvian-worker",
+        abstract: "A background-job worker that runs task plugins loaded through a stable C ABI.",
+        version: UvianVersion.current,
+        subcommands: [Serve.self, Run.self, Plugins.self],
+        defaultSubcommand: Serve.self
+    )
+}
+
+/// Flags that mirror the environment variables; a flag wins over the variable.
+struct CommonOptions: ParsableArguments {
+    @Option(help: "Path of plugins.yaml (PLUGINS_CONFIG).") var pluginsConfig: String?
+    @Option(help: "Directory of the embedded SQLite file (DATA_DIR).") var dataDir: String?
+    @Option(help: "Jobs run at once (MAX_CONCURRENT_TASKS).") var maxConcurrentTasks: Int?
+    @Option(help: "Longest a job may run, seconds (MAX_TASK_TIMEOUT).") var maxTaskTimeout: Double?
+    @Option(help: "trace|debug|info|notice|warning|error|critical (LOG_LEVEL).") var logLevel: String?
+    @Option(help: "json|console (LOG_FORMAT).") var logFormat: String?
+
+    func resolve() throws -> (WorkerConfig, Logger) {
+        var config = try WorkerConfig(environment: ProcessInfo.processInfo.environment)
+        if let pluginsConfig { config.pluginsConfig = pluginsConfig }
+        if let dataDir { config.dataDir = dataDir }
+        if let maxConcurrentTasks { config.maxConcurrentTasks = maxConcurrentTasks }
+        if let maxTaskTimeout { config.maxTaskTimeout = maxTaskTimeout }
+        if let logLevel { config.logLevel = logLevel.lowercased() }
+        if let logFormat { config.logFormat = logFormat.lowercased() }
+        try config.validate()
+        guard config.maxConcurrentTasks >= 1 else { throw ValidationError("--max-concurrent-tasks must be at least 1") }
+        WorkerLogHandler.bootstrap(format: WorkerLogHandler.Format(rawValue: config.logFormat) ?? .console,
+                                   level: Logger.Level(rawValue: config.logLevel) ?? .info)
+        var logger = Logger(label: "uvian-worker")
+        logger[metadataKey: "worker.id"] = "\(config.workerId)"
+        return (config, logger)
+    }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the worker and its HTTP API (the default).")
+    @OptionGroup var common: CommonOptions
+    @Option(help: "Address to bind (HOST).") var host: String?
+    @Option(help: "Port to bind; 0 picks a free one (PORT).") var port: Int?
+
+    func run() async throws {
+        var (config, logger) = try common.resolve()
+        if let host { config.host = host }
+        if let port { config.port = port }
+        try await WorkerRuntime(config: config, logger: logger).serve()
+    }
+}
+
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run one job in-process and print its result as JSON; the exit code is 0 only if it completed.")
+    @OptionGroup var common: CommonOptions
+    @Argument(help: "Task type, e.g. data_processing.") var taskType: String
+    @Argument(help: "Parameters as a JSON object.") var parameters: String = "{}"
+    @Option(help: "Job options as a JSON object, e.g. '{\"timeout_s\": 5}'.") var options: String?
+
+    func run() async throws {
+        var (config, logger) = try common.resolve()
+        if common.logLevel == nil && ProcessInfo.processInfo.environment["LOG_LEVEL"] == nil { logger.logLevel = .warning }
+        config.maxConcurrentTasks = 1
+        let params: JSONValue
+        let jobOptions: JobOptions
+        do {
+            params = try JSONValue.parse(parameters)
+            jobOptions = try JobOptions(json: options.map { try JSONValue.parse($0) })
+        } catch let error as JobOptions.Invalid {
+            throw ValidationError("\(error.field) \(error.message)")
+        } catch {
+            throw ValidationError("not valid JSON: \(error)")
+        }
+        let record: TaskRecord
+        do {
+            record = try await WorkerRuntime(config: config, logger: logger).runOnce(taskType: taskType, parameters: params, options: jobOptions)
+        } catch Worker.SubmitError.unknownTaskType(let name, let available) {
+            throw ValidationError("no plugin provides task type '\(name)'; available: \(available.joined(separator: ", "))")
+        } catch Worker.SubmitError.invalidParameters(let violations) {
+            throw ValidationError("invalid parameters: " + violations.map(\.description).joined(separator: "; "))
+        }
+        if record.status == .completed {
+            print((record.result ?? .null).serialized())
+        } else {
+            FileHandle.standardError.write(Data("task \(record.status.rawValue): \(record.error ?? "")\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+}
+
+struct Plugins: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List the plugins of plugins.yaml: what loads, what does not, and why.")
+    @OptionGroup var common: CommonOptions
+    @Flag(help: "Print JSON instead of a table.") var json = false
+
+    func run() async throws {
+        var (config, logger) = try common.resolve()
+        if common.logLevel == nil && ProcessInfo.processInfo.environment["LOG_LEVEL"] == nil { logger.logLevel = .critical }
+        let registry = try WorkerRuntime(config: config, logger: logger).loadPlugins()
+        defer { registry.shutdownAll() }
+        let entries = PluginListing.entries(registry)
+        if json {
+            print(JSONValue.array(entries).serialized())
+            return
+        }
+        for entry in entries {
+            let name = entry["name"]?.stringValue ?? "?"
+            let state = entry["state"]?.stringValue ?? "?"
+            let version = entry["version"]?.stringValue.map { " \($0)" } ?? ""
+            print("\(name)\(version): \(state)")
+            if let file = entry["file"]?.stringValue { print("  file: \(file)") }
+            let types = entry["task_types"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
+            if !types.isEmpty { print("  task types: \(types.joined(separator: ", "))") }
+            if let error = entry["error"]?.stringValue { print("  error: \(error)") }
+        }
+        if !registry.refused.isEmpty { throw ExitCode(1) }
+    }
+}
