@@ -1,0 +1,33 @@
+import Foundation
+import Logging
+import Testing
+@testable import Host
+
+/// Calls a loaded plugin's `execute` directly (no queue, no schema check) on a thread of its own,
+/// as the worker does, and returns how the plugin completed.
+enum DirectCall {
+    struct NullSink: TaskSink {
+        func progress(_ fraction: Double, noteJSON: String?) {}
+        func emit(event: String, payloadJSON: String) {}
+        func invoke(method: String, requestJSON: String) -> (status: Int32, responseJSON: String) { (106, "") }
+    }
+
+    static let executor = BlockingExecutor(threads: 2, name: "direct-call")
+
+    static func run(_ plugin: LoadedPlugin, _ taskType: String, _ paramsJSON: String, timeout: Double = 30) async throws -> PluginOutcome {
+        let type = try #require(plugin.taskTypes.first { $0.name == taskType })
+        let task = RunningTask(id: UUID().uuidString, taskType: taskType, deadline: Date().addingTimeInterval(timeout),
+                               logger: TestWorker.quietLogger, sink: NullSink())
+        let handle = TaskHandle(pointer: TaskHandleTable.shared.register(task))
+        let params = Array(paramsJSON.utf8)
+        executor.submit {
+            let status = plugin.execute(typeIndex: type.index, task: handle.pointer, params: params)
+            if status != 1, TaskHandleTable.shared.lookup(handle.pointer) != nil {
+                TaskHandleTable.shared.remove(handle.pointer)
+                task.finish(.failure(PluginOutcome.Status(abi: status), "returned \(status) without completing"))
+            }
+        }
+        return await task.outcome()
+    }
+}
+
