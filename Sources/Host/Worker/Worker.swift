@@ -23,8 +23,9 @@ public final class Worker: Service, Sendable {
 
     private struct State {
         var active: [String: ActiveJob] = [:]
-        /// Fetched jobs not yet registered as active, counted against the global limit.
-        var starting = 0
+        /// Jobs being fetched or run: what the global limit counts. A slot is taken before the
+        /// fetch, so the worker never leases more jobs than it can run.
+        var slots = 0
         var perPlugin: [String: Int] = [:]
         var perTaskType: [String: Int] = [:]
         var stopping = false
@@ -128,11 +129,13 @@ public final class Worker: Service, Sendable {
             "worker.task_types": "\(registry.taskTypeNames.joined(separator: ","))",
         ])
         await withGracefulShutdownHandler {
+            let renewer = Task { await self.renewLeases() }
             await withDiscardingTaskGroup { group in
-                group.addTask { await self.renewLeasesUntilStopped() }
                 await self.fetchUntilStopped(group: &group)
                 await self.drain()
             }
+            renewer.cancel()
+            await renewer.value
         } onGracefulShutdown: {
             self.beginShutdown()
         }
@@ -160,17 +163,22 @@ public final class Worker: Service, Sendable {
                 job = try await queue.fetchNext(workerId: config.workerId, excluding: excluded, lease: .seconds(config.leaseSeconds))
                 failures = 0
             } catch {
-                releaseSlot()
+                releaseSlot(wake: false)
                 failures += 1
                 logger.error("queue.fetch.failed", metadata: ["error": "\(error)"])
                 try? await Task.sleep(for: .milliseconds(min(100 * (1 << min(failures, 6)), 5000)))
                 continue
             }
             if let job {
-                group.addTask { await self.process(job) }
+                let route = count(job)
+                group.addTask {
+                    await self.process(job, route: route)
+                    if let route { self.uncount(route) }
+                    self.releaseSlot()
+                }
                 continue
             }
-            releaseSlot()
+            releaseSlot(wake: false)
             var timeout = Double(config.pollIntervalMs) / 1000
             if let next = try? await queue.nextRunnableDate() { timeout = min(timeout, max(next.timeIntervalSinceNow, 0.001)) }
             await doorbell.wait(timeout: .seconds(timeout))
@@ -182,8 +190,8 @@ public final class Worker: Service, Sendable {
     private func reserveSlot() -> Set<String>? {
         let routes = registry.taskTypeNames.compactMap { registry.route($0) }
         return state.withLock { state -> Set<String>? in
-            guard state.active.count + state.starting < config.maxConcurrentTasks else { return nil }
-            state.starting += 1
+            guard state.slots < config.maxConcurrentTasks else { return nil }
+            state.slots += 1
             var excluded = Set<String>()
             for route in routes {
                 let pluginCount = state.perPlugin[route.plugin.name, default: 0]
@@ -195,15 +203,35 @@ public final class Worker: Service, Sendable {
         }
     }
 
-    private func releaseSlot() {
-        state.withLock { $0.starting -= 1 }
+    /// Gives a slot back; `wake` lets the fetch loop use it at once (not wanted when the fetch
+    /// loop itself found nothing to do and is about to sleep).
+    private func releaseSlot(wake: Bool = true) {
+        state.withLock { $0.slots -= 1 }
+        if wake { doorbell.ring() }
+    }
+
+    /// Counts a fetched job against its plugin's and task type's limits. Done in the fetch loop,
+    /// before the next fetch computes which task types are full.
+    private func count(_ job: LeasedJob) -> PluginRegistry.Route? {
+        guard let route = registry.route(job.taskType) else { return nil }
+        state.withLock { state in
+            state.perPlugin[route.plugin.name, default: 0] += 1
+            state.perTaskType[route.taskType.name, default: 0] += 1
+        }
+        return route
+    }
+
+    private func uncount(_ route: PluginRegistry.Route) {
+        state.withLock { state in
+            state.perPlugin[route.plugin.name, default: 1] -= 1
+            state.perTaskType[route.taskType.name, default: 1] -= 1
+        }
     }
 
     /// Runs one leased job to its end and records the outcome.
-    private func process(_ job: LeasedJob) async {
+    private func process(_ job: LeasedJob, route: PluginRegistry.Route?) async {
         let logger = self.logger.with(["task.id": "\(job.id)", "task.type": "\(job.taskType)", "task.attempt": "\(job.attempt)"])
-        guard let route = registry.route(job.taskType) else {
-            releaseSlot()
+        guard let route else {
             await finish(job, status: .failed, error: "no loaded plugin serves task type '\(job.taskType)'", logger: logger)
             return
         }
@@ -213,12 +241,10 @@ public final class Worker: Service, Sendable {
         do {
             parameters = try JSONValue.parse(job.parametersJSON)
         } catch {
-            releaseSlot()
             await finish(job, status: .failed, error: "parameters are not valid JSON: \(error)", logger: logger)
             return
         }
         if let violations = route.taskType.schema?.validate(parameters), !violations.isEmpty {
-            releaseSlot()
             await finish(job, status: .failed, error: "invalid parameters: " + violations.map(\.description).joined(separator: "; "), logger: logger)
             return
         }
@@ -229,20 +255,8 @@ public final class Worker: Service, Sendable {
         let task = RunningTask(id: job.id, taskType: job.taskType, deadline: startedAt.addingTimeInterval(timeout), logger: logger, sink: sink)
         let handle = TaskHandle(pointer: TaskHandleTable.shared.register(task))
         let active = ActiveJob(job: job, route: route, task: task, handle: handle)
-        state.withLock { state in
-            state.starting -= 1
-            state.active[job.id] = active
-            state.perPlugin[route.plugin.name, default: 0] += 1
-            state.perTaskType[route.taskType.name, default: 0] += 1
-        }
-        defer {
-            state.withLock { state in
-                state.active[job.id] = nil
-                state.perPlugin[route.plugin.name, default: 1] -= 1
-                state.perTaskType[route.taskType.name, default: 1] -= 1
-            }
-            doorbell.ring()
-        }
+        state.withLock { $0.active[job.id] = active }
+        defer { state.withLock { $0.active[job.id] = nil } }
 
         do {
             try await store.markProcessing(id: job.id, attempt: job.attempt, workerId: config.workerId, at: startedAt)
@@ -402,10 +416,16 @@ public final class Worker: Service, Sendable {
 
     // MARK: - Leases and shutdown
 
-    private func renewLeasesUntilStopped() async {
+    /// Renews the leases of running jobs every third of the lease, until cancelled (after the
+    /// last job has been recorded).
+    private func renewLeases() async {
         let interval = max(config.leaseSeconds / 3, 0.1)
-        while !isStopping || activeCount > 0 {
-            try? await Task.sleep(for: .seconds(interval))
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: .seconds(interval))
+            } catch {
+                return
+            }
             let active = state.withLock { Array($0.active.values) }
             guard !active.isEmpty else { continue }
             do {
