@@ -271,9 +271,18 @@ enum DataProcessor {
       "additionalProperties": false,
       "oneOf": [
         {
-          "description": "sum, average, count or statistics over data, optionally per group.",
+          "description": "sum, average or statistics over data (numbers or objects), optionally per group.",
           "properties": {
-            "operation": {"enum": ["sum", "average", "count", "statistics"]},
+            "operation": {"enum": ["sum", "average", "statistics"]},
+            "data": {"items": {"type": ["number", "object"]}}, "field": {}, "group_by": {}
+          },
+          "required": ["operation", "data"],
+          "additionalProperties": false
+        },
+        {
+          "description": "count of the items of data, of any kind, optionally per group.",
+          "properties": {
+            "operation": {"enum": ["count"]},
             "data": {}, "field": {}, "group_by": {}
           },
           "required": ["operation", "data"],

@@ -76,10 +76,10 @@ struct APIRoutes: Sendable {
             throw APIError(.notFound, code: "unknown_task_type", "no plugin provides task type '\(name)'",
                            details: .object(["task_type": .string(name), "available": .array(available.map { .string($0) })]))
         } catch Worker.SubmitError.invalidParameters(let violations) {
-            let first = violations.first.map(\.description) ?? "invalid"
+            let first = violations.first.map { "\($0.field(under: "parameters")) \($0.message)" } ?? "invalid"
             throw APIError(.unprocessableContent, code: "invalid_parameters", "invalid parameters: \(first)",
                            details: .object(["violations": .array(violations.map {
-                               .object(["field": .string($0.path.isEmpty ? "parameters" : "parameters" + $0.path), "path": .string($0.path), "message": .string($0.message)])
+                               .object(["field": .string($0.field(under: "parameters")), "path": .string($0.path), "message": .string($0.message)])
                            })]))
         }
 

@@ -14,6 +14,22 @@ public struct SchemaViolation: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { "\(path.isEmpty ? "(root)" : path): \(message)" }
+
+    /// The location as a field name under `root`, the way API users write it:
+    /// `/data/1/value` under "parameters" is `parameters.data[1].value`.
+    public func field(under root: String) -> String {
+        guard !path.isEmpty else { return root }
+        var field = root
+        for component in path.split(separator: "/", omittingEmptySubsequences: false).dropFirst() {
+            let key = component.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
+            if !key.isEmpty, key.allSatisfy(\.isNumber) {
+                field += "[\(key)]"
+            } else {
+                field += field.isEmpty ? key : ".\(key)"
+            }
+        }
+        return field
+    }
 }
 
 /// The schema itself is unusable; `path` is a JSON Pointer into the schema document.
@@ -232,7 +248,7 @@ private struct SchemaCompiler {
 
         // Build into a local and store at the end: children are appended to `nodes` meanwhile.
         var node = SchemaNode(pointer: pointer)
-        for (keyword, value) in members.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
+        for (keyword, value) in members.sorted(by: { JSONValue.utf8Precedes($0.key, $1.key) }) {
             let here = pointer + "/" + escapePointerToken(keyword)
             switch keyword {
             case "type":
@@ -246,7 +262,7 @@ private struct SchemaCompiler {
                 guard case .object(let properties) = value else {
                     throw invalid(here, "properties must be an object whose values are schemas")
                 }
-                for (name, subschema) in properties.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
+                for (name, subschema) in properties.sorted(by: { JSONValue.utf8Precedes($0.key, $1.key) }) {
                     let child = try compile(subschema, at: here + "/" + escapePointerToken(name), depth: depth + 1)
                     node.properties.append((name, child))
                     node.propertyIndex[name] = child
@@ -299,7 +315,7 @@ private struct SchemaCompiler {
                 guard case .object(let definitions) = value else {
                     throw invalid(here, "$defs must be an object whose values are schemas")
                 }
-                for (name, subschema) in definitions.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
+                for (name, subschema) in definitions.sorted(by: { JSONValue.utf8Precedes($0.key, $1.key) }) {
                     _ = try compile(subschema, at: here + "/" + escapePointerToken(name), depth: depth + 1)
                 }
             case "$ref":
@@ -717,7 +733,7 @@ private struct SchemaValidator {
         guard let additional = node.additionalProperties else { return }
         let extraNames = members.keys
             .filter { node.propertyIndex[$0] == nil }
-            .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            .sorted(by: JSONValue.utf8Precedes)
         let rejectsAll = nodes[additional].rejectsEverything
         for name in extraNames {
             if sink.isFull { return }
@@ -757,7 +773,7 @@ private struct SchemaValidator {
             // Lower is better: right type at the branch's own location first, then fewest problems,
             // then the branch that got furthest into the value; earlier branches win ties.
             let wrongType = branchSink.typeMismatchPaths.contains(start) ? 1 : 0
-            let reach = branchSink.violations.map { $0.path.utf8.count }.max() ?? 0
+            let reach = branchSink.violations.map { $0.path.utf8.count(where: { $0 == UInt8(ascii: "/") }) }.max() ?? 0
             let rank = (wrongType, branchSink.violations.count, -reach)
             if best == nil || rank < best!.rank {
                 best = (rank, first)
@@ -772,17 +788,27 @@ private struct SchemaValidator {
         return " (closest: \(violation.description))"
     }
 
+    /// When the closest branch failed deeper inside the value, its violation names the field the
+    /// user has to fix, so it is reported as is; otherwise the shapes as a whole did not fit.
+    func addNoMatch(_ summary: String, closest: SchemaViolation?, _ sink: inout ViolationSink) {
+        if let closest, closest.path != currentPath {
+            sink.add(closest.path, closest.message)
+        } else {
+            sink.add(currentPath, summary + describeClosest(closest))
+        }
+    }
+
     mutating func checkAnyOf(_ branches: [Int], _ value: JSONValue, depth: Int, _ sink: inout ViolationSink) {
         let result = evaluateBranches(branches, value, depth: depth, stopAtFirstMatch: true)
         if result.matches == 0 {
-            sink.add(currentPath, "must match at least one of the allowed shapes" + describeClosest(result.closest))
+            addNoMatch("must match at least one of the allowed shapes", closest: result.closest, &sink)
         }
     }
 
     mutating func checkOneOf(_ branches: [Int], _ value: JSONValue, depth: Int, _ sink: inout ViolationSink) {
         let result = evaluateBranches(branches, value, depth: depth, stopAtFirstMatch: false)
         if result.matches == 0 {
-            sink.add(currentPath, "must match exactly one of the allowed shapes" + describeClosest(result.closest))
+            addNoMatch("must match exactly one of the allowed shapes", closest: result.closest, &sink)
         } else if result.matches > 1 {
             sink.add(currentPath, "must match exactly one of the allowed shapes, but matches more than one")
         }

@@ -462,7 +462,7 @@ extension JSONValue {
         case .object(let members):
             output.append(ASCII.openBrace)
             // Byte order rather than String's `<`, which compares by canonical equivalence.
-            let sorted = members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+            let sorted = members.sorted { utf8Precedes($0.key, $1.key) }
             for (index, member) in sorted.enumerated() {
                 if index > 0 { output.append(ASCII.comma) }
                 writeString(member.key, into: &output)
@@ -471,6 +471,19 @@ extension JSONValue {
             }
             output.append(ASCII.closeBrace)
         }
+    }
+
+    /// Byte-wise comparison; the generic `utf8.lexicographicallyPrecedes` is noticeably slower.
+    static func utf8Precedes(_ lhs: String, _ rhs: String) -> Bool {
+        let fast = lhs.utf8.withContiguousStorageIfAvailable { left in
+            rhs.utf8.withContiguousStorageIfAvailable { right -> Bool in
+                for index in 0..<min(left.count, right.count) where left[index] != right[index] {
+                    return left[index] < right[index]
+                }
+                return left.count < right.count
+            }
+        }
+        return (fast ?? nil) ?? lhs.utf8.lexicographicallyPrecedes(rhs.utf8)
     }
 
     /// Integral values below 2^53 are exactly representable integers, so they print as integers

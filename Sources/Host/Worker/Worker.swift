@@ -345,7 +345,8 @@ public final class Worker: Service, Sendable {
             await finish(job, status: .completed, result: result, logger: logger)
             return
         }
-        let timedOut = active.reason == .timedOut
+        // The plugin may notice the deadline (is_cancelled, deadline_ms) before the watchdog does.
+        let timedOut = active.reason == .timedOut || (active.reason == .none && active.task.deadline.map { Date() >= $0 } ?? false)
         let error = timedOut ? "timed out after \(Self.seconds(timeout))" : (outcome.error ?? "failed")
         if (timedOut || outcome.status.isRetryable) && job.attempt < job.maxAttempts && !isStopping {
             let delay = job.backoff.delay(afterAttempt: job.attempt)

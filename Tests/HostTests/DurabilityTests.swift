@@ -1,0 +1,68 @@
+import Foundation
+import Testing
+@testable import Host
+
+/// Nothing is lost: a job whose worker is killed runs again when its lease expires, and a
+/// graceful shutdown finishes or returns every job.
+@Suite struct DurabilityTests {
+    @Test func aJobOfAKilledWorkerRunsAgainAfterItsLease() async throws {
+        let dir = TestPaths.temporaryDirectory("lease")
+        let first = try WorkerProcess(dataDir: dir, environment: ["LEASE_SECONDS": "1"])
+        try await first.start()
+        let accepted = try await first.request("POST", "/execute", body: #"{"task_type":"sleep","parameters":{"ms":1500}}"#)
+        let id = try #require(accepted.json?["task_id"]?.stringValue)
+        for _ in 0..<100 {
+            if try await first.request("GET", "/task/\(id)").json?["status"]?.stringValue == "processing" { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        first.signal(SIGKILL)
+        #expect(await first.waitForExit(timeout: 5) != nil)
+
+        let second = try WorkerProcess(dataDir: dir, environment: ["LEASE_SECONDS": "1"])
+        try await second.start()
+        let task = try await second.waitForTask(id, timeout: 30)
+        await second.stop()
+        #expect(task["status"]?.stringValue == "completed")
+        #expect(task["attempts"]?.intValue == 2)
+        #expect(task["result"]?["slept_ms"]?.intValue == 1500)
+    }
+
+    @Test func gracefulShutdownLosesNothing() async throws {
+        let dir = TestPaths.temporaryDirectory("shutdown")
+        let env = ["SHUTDOWN_TIMEOUT": "1", "MAX_CONCURRENT_TASKS": "3"]
+        let first = try WorkerProcess(dataDir: dir, environment: env)
+        try await first.start()
+        var ids: [String] = []
+        for ms in [200, 20_000, 20_000, 100, 100, 100] {
+            let reply = try await first.request("POST", "/execute", body: #"{"task_type":"sleep","parameters":{"ms":\#(ms)}}"#)
+            ids.append(try #require(reply.json?["task_id"]?.stringValue))
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        first.signal(SIGTERM)
+        let status = await first.waitForExit(timeout: 15)
+        #expect(status == 0, "\(first.rawLog)")
+        #expect(first.logLines().contains { $0["message"]?.stringValue == "worker.stopped" })
+
+        // Every job is either finished or back in the queue; a new worker finishes the rest.
+        let second = try WorkerProcess(dataDir: dir, environment: ["SHUTDOWN_TIMEOUT": "1", "MAX_CONCURRENT_TASKS": "6"])
+        try await second.start()
+        for id in ids {
+            let task = try await second.request("GET", "/task/\(id)").json
+            #expect(task?["status"]?.stringValue != "failed", "\(task ?? .null)")
+        }
+        // The long ones were interrupted by the shutdown; cancel them rather than wait 20 s.
+        for id in ids {
+            let task = try await second.waitForTask(id, timeout: 3)
+            if task["status"]?.stringValue != "completed" {
+                #expect(task["attempts"]?.intValue ?? 0 <= 1, "returned jobs keep their attempt budget: \(task)")
+                _ = try await second.request("DELETE", "/task/\(id)")
+            }
+        }
+        let page = try await second.request("GET", "/tasks?limit=100").json
+        await second.stop()
+        let statuses = page?["tasks"]?.arrayValue?.compactMap { $0["status"]?.stringValue } ?? []
+        #expect(statuses.count == 6)
+        #expect(statuses.filter { $0 == "completed" }.count >= 4)
+        #expect(!statuses.contains("failed") && !statuses.contains("processing") && !statuses.contains("pending"))
+    }
+}

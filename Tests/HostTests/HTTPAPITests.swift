@@ -1,0 +1,212 @@
+import Foundation
+import Testing
+@testable import Host
+
+/// The HTTP API end to end: a real `uvian-worker serve` process, spoken to over a real socket.
+@Suite struct HTTPAPITests {
+    static let statistics = #"{"task_type":"data_processing","parameters":{"operation":"statistics","data":[2,4,4,4,5,5,7,9]}}"#
+
+    func withWorker(environment: [String: String] = [:], _ body: (WorkerProcess) async throws -> Void) async throws {
+        let worker = try WorkerProcess(environment: environment)
+        try await worker.start()
+        do {
+            try await body(worker)
+        } catch {
+            await worker.stop()
+            throw error
+        }
+        await worker.stop()
+    }
+
+    @Test func runsAStatisticsTaskAndServesItsResult() async throws {
+        try await withWorker { worker in
+            let accepted = try await worker.request("POST", "/execute", body: Self.statistics)
+            #expect(accepted.status == 202)
+            let id = try #require(accepted.json?["task_id"]?.stringValue)
+            #expect(accepted.json?["status"]?.stringValue == "pending")
+
+            let task = try await worker.waitForTask(id)
+            #expect(task["status"]?.stringValue == "completed")
+            #expect(task["task_type"]?.stringValue == "data_processing")
+            #expect(task["attempts"]?.intValue == 1)
+            #expect(task["progress"]?.doubleValue == 1)
+            #expect(task["error"] == .null)
+            #expect(task["created_at"]?.stringValue != nil && task["finished_at"]?.stringValue != nil)
+            let result = try #require(task["result"])
+            #expect(result["mean"]?.doubleValue == 5)
+            #expect(result["median"]?.doubleValue == 4.5)
+            #expect(result["std_population"]?.doubleValue == 2)
+            #expect(result["count"]?.intValue == 8)
+        }
+    }
+
+    @Test func waitReturnsTheFinishedTask() async throws {
+        try await withWorker { worker in
+            let reply = try await worker.request("POST", "/execute?wait=10", body: Self.statistics)
+            #expect(reply.status == 200)
+            #expect(reply.json?["status"]?.stringValue == "completed")
+            #expect(reply.json?["result"]?["max"]?.doubleValue == 9)
+
+            // Still running when the wait ends: 202 with the task as it is.
+            let slow = try await worker.request("POST", "/execute?wait=0.2", body: #"{"task_type":"sleep","parameters":{"ms":3000}}"#)
+            #expect(slow.status == 202)
+            #expect(["pending", "processing"].contains(slow.json?["status"]?.stringValue))
+        }
+    }
+
+    @Test func rejectsBadInputWithJSONErrors() async throws {
+        try await withWorker { worker in
+            func expectError(_ method: String, _ path: String, _ body: String?, status: Int, code: String, mentions: String? = nil) async throws {
+                let reply = try await worker.request(method, path, body: body)
+                #expect(reply.status == status, "\(method) \(path) \(body ?? ""): \(reply.status) \(reply.body)")
+                #expect(reply.json?["error"]?["code"]?.stringValue == code, "\(reply.body)")
+                #expect(reply.json?["error"]?["message"]?.stringValue?.isEmpty == false)
+                if let mentions { #expect(reply.body.contains(mentions), "\(reply.body) should mention \(mentions)") }
+            }
+            try await expectError("POST", "/execute", "{not json", status: 400, code: "malformed_json")
+            try await expectError("POST", "/execute", "", status: 400, code: "malformed_json")
+            try await expectError("POST", "/execute", "[1,2]", status: 400, code: "invalid_body")
+            try await expectError("POST", "/execute", #"{"parameters":{}}"#, status: 422, code: "invalid_request", mentions: "task_type")
+            try await expectError("POST", "/execute", #"{"task_type":"nope"}"#, status: 404, code: "unknown_task_type", mentions: "data_processing")
+            try await expectError("POST", "/execute", #"{"task_type":"data_processing","parameters":{"operation":"median","data":[1]}}"#,
+                                  status: 422, code: "invalid_parameters", mentions: "parameters.operation")
+            try await expectError("POST", "/execute", #"{"task_type":"data_processing","parameters":{"operation":"sum","data":[1,"x"]}}"#,
+                                  status: 422, code: "invalid_parameters", mentions: "parameters.data[1]")
+            try await expectError("POST", "/execute", #"{"task_type":"sleep","parameters":{}}"#,
+                                  status: 422, code: "invalid_parameters", mentions: "ms")
+            try await expectError("POST", "/execute", #"{"task_type":"echo","parameters":[]}"#, status: 422, code: "invalid_parameters")
+            try await expectError("POST", "/execute", #"{"task_type":"echo","options":{"attempts":0}}"#,
+                                  status: 422, code: "invalid_options", mentions: "options.attempts")
+            try await expectError("POST", "/execute", #"{"task_type":"echo","options":{"retries":3}}"#,
+                                  status: 422, code: "invalid_options", mentions: "options.retries")
+            try await expectError("POST", "/execute", #"{"task_type":"echo","extra":1}"#, status: 422, code: "invalid_request", mentions: "extra")
+            try await expectError("POST", "/execute?wait=abc", #"{"task_type":"echo"}"#, status: 400, code: "invalid_query")
+            try await expectError("GET", "/task/does-not-exist", nil, status: 404, code: "task_not_found")
+            try await expectError("DELETE", "/task/does-not-exist", nil, status: 404, code: "task_not_found")
+            try await expectError("GET", "/tasks?status=bogus", nil, status: 400, code: "invalid_query")
+            try await expectError("GET", "/tasks?limit=0", nil, status: 400, code: "invalid_query")
+            try await expectError("GET", "/no/such/route", nil, status: 404, code: "not_found")
+
+            let done = try await worker.request("POST", "/execute?wait=10", body: #"{"task_type":"echo","parameters":{"a":1}}"#)
+            let id = try #require(done.json?["task_id"]?.stringValue)
+            try await expectError("DELETE", "/task/\(id)", nil, status: 409, code: "task_finished")
+        }
+    }
+
+    @Test func survivesGarbageInput() async throws {
+        try await withWorker { worker in
+            var generator = SystemRandomNumberGenerator()
+            let pieces = ["{", "}", "[", "]", "\"", ":", ",", "task_type", "parameters", "options", "echo", "data_processing",
+                          "null", "1e999", "-", "\\u", "\\ud800", "true", "\u{0}", "é", "0.5", "{\"a\":"]
+            for _ in 0..<120 {
+                let body = (0..<Int.random(in: 1...20, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined()
+                let reply = try await worker.request("POST", "/execute", body: body)
+                #expect((200..<500).contains(reply.status), "\(body) -> \(reply.status)")
+                #expect(reply.json != nil, "\(body) -> \(reply.body)")
+            }
+            let deep = String(repeating: "[", count: 100_000)
+            let reply = try await worker.request("POST", "/execute", body: deep)
+            #expect(reply.status == 400)
+            #expect(worker.process.isRunning)
+            #expect(try await worker.request("GET", "/health").status == 200)
+        }
+    }
+
+    @Test func listsFiltersAndPaginatesTasks() async throws {
+        try await withWorker { worker in
+            for n in 0..<3 {
+                _ = try await worker.request("POST", "/execute?wait=10", body: #"{"task_type":"echo","parameters":{"n":\#(n)}}"#)
+            }
+            _ = try await worker.request("POST", "/execute?wait=10", body: #"{"task_type":"fixture_fail"}"#)
+            let all = try await worker.request("GET", "/tasks")
+            #expect(all.json?["total"]?.intValue == 4)
+            let echo = try await worker.request("GET", "/tasks?task_type=echo&limit=2&offset=0")
+            #expect(echo.json?["total"]?.intValue == 3)
+            #expect(echo.json?["tasks"]?.arrayValue?.count == 2)
+            let page2 = try await worker.request("GET", "/tasks?task_type=echo&limit=2&offset=2")
+            #expect(page2.json?["tasks"]?.arrayValue?.count == 1)
+            let failed = try await worker.request("GET", "/tasks?status=failed")
+            #expect(failed.json?["tasks"]?.arrayValue?.map { $0["task_type"]?.stringValue } == ["fixture_fail"])
+            #expect(failed.json?["tasks"]?[0]?["error"]?.stringValue == "fixture failure")
+        }
+    }
+
+    @Test func cancelsARunningTaskOverHTTP() async throws {
+        try await withWorker { worker in
+            let accepted = try await worker.request("POST", "/execute", body: #"{"task_type":"sleep","parameters":{"ms":30000}}"#)
+            let id = try #require(accepted.json?["task_id"]?.stringValue)
+            for _ in 0..<100 {
+                if try await worker.request("GET", "/task/\(id)").json?["status"]?.stringValue == "processing" { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            let reply = try await worker.request("DELETE", "/task/\(id)")
+            #expect(reply.status == 200)
+            #expect(reply.json?["status"]?.stringValue == "cancelled")
+        }
+    }
+
+    @Test func listsPluginsHealthAndOpenAPI() async throws {
+        try await withWorker { worker in
+            let health = try await worker.request("GET", "/health")
+            #expect(health.status == 200)
+            #expect(health.json?["status"]?.stringValue == "ok")
+            #expect(health.json?["plugins"]?["loaded"]?.intValue == 3)
+
+            let plugins = try await worker.request("GET", "/plugins")
+            let list = try #require(plugins.json?["plugins"]?.arrayValue)
+            let names = Set(list.compactMap { $0["name"]?.stringValue })
+            #expect(names == ["data", "hello-c", "fixture"])
+            let data = try #require(list.first { $0["name"]?.stringValue == "data" })
+            #expect(data["state"]?.stringValue == "loaded")
+            #expect(data["version"]?.stringValue == "1.0.0")
+            #expect(data["task_types"]?[0]?["name"]?.stringValue == "data_processing")
+            #expect(data["task_types"]?[0]?["params_schema"]?["type"] != nil)
+
+            let openapi = try await worker.request("GET", "/openapi.json")
+            #expect(openapi.json?["openapi"]?.stringValue == "3.1.0")
+            let paths = Set(openapi.json?["paths"]?.objectValue?.keys.map { $0 } ?? [])
+            #expect(paths == ["/health", "/execute", "/task/{id}", "/tasks", "/plugins", "/events", "/openapi.json"])
+        }
+    }
+
+    @Test func streamsTaskEventsOverSSE() async throws {
+        try await withWorker { worker in
+            let accepted = try await worker.request("POST", "/execute", body: #"{"task_type":"sleep","parameters":{"ms":800},"options":{"delay_ms":500}}"#)
+            let id = try #require(accepted.json?["task_id"]?.stringValue)
+            // Subscribe while the job is still delayed, then read until the stream times out.
+            let stream = try await HTTPReply.fetch("GET", worker.baseURL + "/events?task_id=\(id)", maxTime: 3)
+            #expect(stream.headers.lowercased().contains("content-type: text/event-stream"))
+            let events = stream.body.split(separator: "\n").filter { $0.hasPrefix("event: ") }.map { String($0.dropFirst(7)) }
+            #expect(events.first == "task.processing")
+            #expect(events.contains("task.progress"))
+            #expect(events.last == "task.completed")
+            let data = stream.body.split(separator: "\n").filter { $0.hasPrefix("data: ") }.compactMap { try? JSONValue.parse(String($0.dropFirst(6))) }
+            #expect(data.allSatisfy { $0["task_id"]?.stringValue == id })
+        }
+    }
+
+    @Test func jobLogLinesCarryTheTaskIdAndType() async throws {
+        try await withWorker { worker in
+            let reply = try await worker.request("POST", "/execute?wait=10", body: #"{"task_type":"echo","parameters":{"x":1}}"#)
+            let id = try #require(reply.json?["task_id"]?.stringValue)
+            try await Task.sleep(for: .milliseconds(200))
+            let lines = worker.logLines().filter { $0["task.id"]?.stringValue == id }
+            #expect(lines.count >= 2, "\(worker.rawLog)")
+            #expect(lines.allSatisfy { $0["task.type"]?.stringValue == "echo" })
+            // hello-c logs through the host table; that line is attributed to the job too.
+            #expect(lines.contains { $0["message"]?.stringValue == "plugin.log" })
+            #expect(lines.allSatisfy { $0["level"] != nil && $0["timestamp"] != nil })
+        }
+    }
+
+    @Test func bearerTokenWhenAPIKeyIsSet() async throws {
+        try await withWorker(environment: ["API_KEY": "s3cret"]) { worker in
+            #expect(try await worker.request("GET", "/health").status == 200)
+            let denied = try await worker.request("GET", "/tasks")
+            #expect(denied.status == 401)
+            #expect(denied.json?["error"]?["code"]?.stringValue == "unauthorized")
+            #expect(try await worker.request("GET", "/tasks", headers: ["Authorization: Bearer s3cret"]).status == 200)
+            #expect(try await worker.request("GET", "/tasks", headers: ["Authorization: Bearer wrong"]).status == 401)
+        }
+    }
+}
