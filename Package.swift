@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "PluginKit", targets: ["PluginKit"]),
         // Each plugin is its own dynamic library, found by the host through plugins.yaml.
         .library(name: "DataPlugin", type: .dynamic, targets: ["DataPlugin"]),
+        .library(name: "SwiftFixturePlugin", type: .dynamic, targets: ["SwiftFixturePlugin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
@@ -55,6 +56,12 @@ let package = Package(
             name: "DataPlugin",
             dependencies: ["PluginKit"],
             path: "Plugins/data",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SwiftFixturePlugin",
+            dependencies: ["PluginKit"],
+            path: "Plugins/examples/swift-fixture",
             swiftSettings: swiftSettings
         ),
         // Tests load plugins through dlopen only: they never link a plugin target.
