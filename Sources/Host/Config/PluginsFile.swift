@@ -67,7 +67,7 @@ public struct PluginsFile: Sendable, Equatable {
     private static func spec(_ entry: JSONValue, at location: String) throws(ParseError) -> PluginSpec {
         guard case .object(let fields) = entry else { throw ParseError(description: "\(location) must be a mapping") }
         guard let name = fields["name"]?.stringValue, !name.isEmpty else { throw ParseError(description: "\(location): name is required") }
-        let known: Set<String> = ["name", "path", "enabled", "max_concurrency", "timeout_s", "isolation", "config", "watch", "rlimits"]
+        let known: Set<String> = ["name", "path", "enabled", "max_concurrency", "timeout_s", "isolation", "config"]
         if let unknown = fields.keys.sorted().first(where: { !known.contains($0) }) {
             throw ParseError(description: "\(location) (\(name)): unknown key '\(unknown)'")
         }

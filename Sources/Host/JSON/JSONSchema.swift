@@ -21,7 +21,8 @@ public struct SchemaViolation: Sendable, Hashable, CustomStringConvertible {
         guard !path.isEmpty else { return root }
         var field = root
         for component in path.split(separator: "/", omittingEmptySubsequences: false).dropFirst() {
-            let key = component.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
+            // Stdlib `replacing`, so this file does not lean on Foundation being imported elsewhere.
+            let key = component.replacing("~1", with: "/").replacing("~0", with: "~")
             if !key.isEmpty, key.allSatisfy(\.isNumber) {
                 field += "[\(key)]"
             } else {
@@ -55,14 +56,16 @@ public struct InvalidSchemaError: Error, Sendable, CustomStringConvertible {
 /// author never believes a constraint is checked when it is not.
 public struct JSONSchema: Sendable {
     public let source: JSONValue
-    private let nodes: [SchemaNode]
+    private let nodes: [CompiledNode]
     /// Patterns are kept as text and compiled per validation: `Regex` is not `Sendable`, and a
     /// `JSONSchema` is shared across concurrent requests. Compiling is cheap next to a job.
     private let patterns: [String]
 
     /// `validate` stops collecting after this many violations.
     public static let maxViolations = 20
-    /// Bounds recursion (nested instances through recursive `$ref`s) so validation cannot exhaust the stack.
+    /// Bounds recursion (deep instances through recursive `$ref`s) so validation cannot exhaust the
+    /// stack: 600 levels take about 300 KB in release builds, inside even a 512 KB thread stack, and
+    /// leave room for documents at the parser's 256-level limit walked through a few `$ref`s per level.
     static let maxValidationDepth = 600
 
     public init(_ schema: JSONValue) throws(InvalidSchemaError) {
@@ -72,7 +75,7 @@ public struct JSONSchema: Sendable {
         try compiler.resolveReferences()
         try compiler.rejectReferenceCycles()
         self.source = schema
-        self.nodes = compiler.nodes
+        self.nodes = compiler.nodes.map(CompiledNode.init)
         self.patterns = compiler.patterns
     }
 
@@ -186,6 +189,16 @@ private struct SchemaNode: Sendable {
             if let optional { result.append(optional) }
         }
         return result
+    }
+}
+
+/// Validation recurses through `check` once per schema level, so the node is reached through a
+/// reference instead of copying the large struct into every stack frame.
+private final class CompiledNode: Sendable {
+    let rule: SchemaNode
+
+    init(_ rule: SchemaNode) {
+        self.rule = rule
     }
 }
 
@@ -550,12 +563,12 @@ private enum PathComponent {
 /// State for one `validate` call; never shared between threads, which is what makes holding
 /// non-`Sendable` `Regex` values here fine.
 private struct SchemaValidator {
-    let nodes: [SchemaNode]
+    let nodes: [CompiledNode]
     let patterns: [String]
     var regexes: [Regex<AnyRegexOutput>?]
     var path: [PathComponent] = []
 
-    init(nodes: [SchemaNode], patterns: [String]) {
+    init(nodes: [CompiledNode], patterns: [String]) {
         self.nodes = nodes
         self.patterns = patterns
         self.regexes = Array(repeating: nil, count: patterns.count)
@@ -576,7 +589,7 @@ private struct SchemaValidator {
     mutating func check(_ index: Int, _ value: JSONValue, depth: Int, _ sink: inout ViolationSink) {
         if sink.isFull { return }
         let node = nodes[index]
-        if node.rejectsEverything {
+        if node.rule.rejectsEverything {
             sink.add(currentPath, "is not allowed")
             return
         }
@@ -584,15 +597,15 @@ private struct SchemaValidator {
             sink.add(currentPath, "is nested too deeply to validate")
             return
         }
-        if let types = node.types, !types.accepts(value) {
+        if let types = node.rule.types, !types.accepts(value) {
             // Every other keyword's complaint would be noise once the type is wrong.
-            sink.add(currentPath, "must be " + describeList(node.typeNames.map(article), conjunction: "or"), typeMismatch: true)
+            sink.add(currentPath, "must be " + describeList(node.rule.typeNames.map(article), conjunction: "or"), typeMismatch: true)
             return
         }
-        if let constValue = node.constValue, constValue != value {
+        if let constValue = node.rule.constValue, constValue != value {
             sink.add(currentPath, "must be equal to \(constValue.serialized())")
         }
-        if let enumValues = node.enumValues, !enumValues.contains(value) {
+        if let enumValues = node.rule.enumValues, !enumValues.contains(value) {
             sink.add(currentPath, describeEnum(enumValues))
         }
 
@@ -604,17 +617,17 @@ private struct SchemaValidator {
         case .null, .bool: break
         }
 
-        if let ref = node.ref { check(ref, value, depth: depth + 1, &sink) }
-        for subschema in node.allOf { check(subschema, value, depth: depth + 1, &sink) }
-        if !node.anyOf.isEmpty { checkAnyOf(node.anyOf, value, depth: depth, &sink) }
-        if !node.oneOf.isEmpty { checkOneOf(node.oneOf, value, depth: depth, &sink) }
-        if let not = node.not, matches(not, value, depth: depth) {
+        if let ref = node.rule.ref { check(ref, value, depth: depth + 1, &sink) }
+        for subschema in node.rule.allOf { check(subschema, value, depth: depth + 1, &sink) }
+        if !node.rule.anyOf.isEmpty { checkAnyOf(node.rule.anyOf, value, depth: depth, &sink) }
+        if !node.rule.oneOf.isEmpty { checkOneOf(node.rule.oneOf, value, depth: depth, &sink) }
+        if let not = node.rule.not, matches(not, value, depth: depth) {
             sink.add(currentPath, "must not match the disallowed shape")
         }
-        if let condition = node.ifSchema {
+        if let condition = node.rule.ifSchema {
             if matches(condition, value, depth: depth) {
-                if let then = node.thenSchema { check(then, value, depth: depth + 1, &sink) }
-            } else if let otherwise = node.elseSchema {
+                if let then = node.rule.thenSchema { check(then, value, depth: depth + 1, &sink) }
+            } else if let otherwise = node.rule.elseSchema {
                 check(otherwise, value, depth: depth + 1, &sink)
             }
         }
@@ -626,26 +639,28 @@ private struct SchemaValidator {
         return "must be one of " + shown + (values.count > 10 ? ", ... (\(values.count) values in total)" : "")
     }
 
+    @inline(never)
     mutating func matches(_ index: Int, _ value: JSONValue, depth: Int) -> Bool {
         var probe = ViolationSink(limit: 1)
         check(index, value, depth: depth + 1, &probe)
         return probe.violations.isEmpty
     }
 
-    func checkNumber(_ node: SchemaNode, _ number: Double, _ sink: inout ViolationSink) {
-        if let minimum = node.minimum, number < minimum {
+    @inline(never)
+    func checkNumber(_ node: CompiledNode, _ number: Double, _ sink: inout ViolationSink) {
+        if let minimum = node.rule.minimum, number < minimum {
             sink.add(currentPath, "must be at least \(formatNumber(minimum))")
         }
-        if let maximum = node.maximum, number > maximum {
+        if let maximum = node.rule.maximum, number > maximum {
             sink.add(currentPath, "must be at most \(formatNumber(maximum))")
         }
-        if let bound = node.exclusiveMinimum, number <= bound {
+        if let bound = node.rule.exclusiveMinimum, number <= bound {
             sink.add(currentPath, "must be greater than \(formatNumber(bound))")
         }
-        if let bound = node.exclusiveMaximum, number >= bound {
+        if let bound = node.rule.exclusiveMaximum, number >= bound {
             sink.add(currentPath, "must be less than \(formatNumber(bound))")
         }
-        if let divisor = node.multipleOf, !isMultiple(number, of: divisor) {
+        if let divisor = node.rule.multipleOf, !isMultiple(number, of: divisor) {
             sink.add(currentPath, "must be a multiple of \(formatNumber(divisor))")
         }
     }
@@ -659,18 +674,19 @@ private struct SchemaValidator {
         return (quotient - quotient.rounded()).magnitude <= max(1, quotient.magnitude) * 1e-14
     }
 
-    mutating func checkString(_ node: SchemaNode, _ string: String, _ sink: inout ViolationSink) {
-        if node.minLength != nil || node.maxLength != nil {
+    @inline(never)
+    mutating func checkString(_ node: CompiledNode, _ string: String, _ sink: inout ViolationSink) {
+        if node.rule.minLength != nil || node.rule.maxLength != nil {
             // JSON Schema counts code points, not grapheme clusters or UTF-16 units.
             let length = string.unicodeScalars.count
-            if let minimum = node.minLength, length < minimum {
+            if let minimum = node.rule.minLength, length < minimum {
                 sink.add(currentPath, "must be at least \(plural(minimum, "character", "characters")) long")
             }
-            if let maximum = node.maxLength, length > maximum {
+            if let maximum = node.rule.maxLength, length > maximum {
                 sink.add(currentPath, "must be at most \(plural(maximum, "character", "characters")) long")
             }
         }
-        if let patternIndex = node.pattern {
+        if let patternIndex = node.rule.pattern {
             if regexes[patternIndex] == nil { regexes[patternIndex] = try? makeRegex(patterns[patternIndex]) }
             // Checked at init, so the regex exists; JSON Schema patterns are unanchored searches.
             if let regex = regexes[patternIndex], !string.contains(regex) {
@@ -679,14 +695,15 @@ private struct SchemaValidator {
         }
     }
 
-    mutating func checkArray(_ node: SchemaNode, _ elements: [JSONValue], depth: Int, _ sink: inout ViolationSink) {
-        if let minimum = node.minItems, elements.count < minimum {
+    @inline(never)
+    mutating func checkArray(_ node: CompiledNode, _ elements: [JSONValue], depth: Int, _ sink: inout ViolationSink) {
+        if let minimum = node.rule.minItems, elements.count < minimum {
             sink.add(currentPath, "must contain at least \(plural(minimum, "item", "items"))")
         }
-        if let maximum = node.maxItems, elements.count > maximum {
+        if let maximum = node.rule.maxItems, elements.count > maximum {
             sink.add(currentPath, "must contain at most \(plural(maximum, "item", "items"))")
         }
-        if node.uniqueItems && elements.count > 1 {
+        if node.rule.uniqueItems && elements.count > 1 {
             var firstIndex: [JSONValue: Int] = [:]
             for (index, element) in elements.enumerated() {
                 if let earlier = firstIndex.updateValue(index, forKey: element) {
@@ -695,18 +712,18 @@ private struct SchemaValidator {
                 }
             }
         }
-        for (index, subschema) in node.prefixItems.enumerated() where index < elements.count {
+        for (index, subschema) in node.rule.prefixItems.enumerated() where index < elements.count {
             path.append(.index(index))
             check(subschema, elements[index], depth: depth + 1, &sink)
             path.removeLast()
         }
-        guard let items = node.items, elements.count > node.prefixItems.count else { return }
-        if nodes[items].rejectsEverything {
+        guard let items = node.rule.items, elements.count > node.rule.prefixItems.count else { return }
+        if nodes[items].rule.rejectsEverything {
             // One clear message instead of "is not allowed" for every extra element of a tuple.
-            sink.add(currentPath, "must contain at most \(plural(node.prefixItems.count, "item", "items"))")
+            sink.add(currentPath, "must contain at most \(plural(node.rule.prefixItems.count, "item", "items"))")
             return
         }
-        for index in node.prefixItems.count..<elements.count {
+        for index in node.rule.prefixItems.count..<elements.count {
             if sink.isFull { return }
             path.append(.index(index))
             check(items, elements[index], depth: depth + 1, &sink)
@@ -714,27 +731,28 @@ private struct SchemaValidator {
         }
     }
 
-    mutating func checkObject(_ node: SchemaNode, _ members: [String: JSONValue], depth: Int, _ sink: inout ViolationSink) {
-        if let minimum = node.minProperties, members.count < minimum {
+    @inline(never)
+    mutating func checkObject(_ node: CompiledNode, _ members: [String: JSONValue], depth: Int, _ sink: inout ViolationSink) {
+        if let minimum = node.rule.minProperties, members.count < minimum {
             sink.add(currentPath, "must have at least \(plural(minimum, "property", "properties"))")
         }
-        if let maximum = node.maxProperties, members.count > maximum {
+        if let maximum = node.rule.maxProperties, members.count > maximum {
             sink.add(currentPath, "must have at most \(plural(maximum, "property", "properties"))")
         }
-        for name in node.required where members[name] == nil {
+        for name in node.rule.required where members[name] == nil {
             sink.add(currentPath, "required property '\(name)' is missing")
         }
-        for (name, subschema) in node.properties {
+        for (name, subschema) in node.rule.properties {
             guard let member = members[name] else { continue }
             path.append(.key(name))
             check(subschema, member, depth: depth + 1, &sink)
             path.removeLast()
         }
-        guard let additional = node.additionalProperties else { return }
+        guard let additional = node.rule.additionalProperties else { return }
         let extraNames = members.keys
-            .filter { node.propertyIndex[$0] == nil }
+            .filter { node.rule.propertyIndex[$0] == nil }
             .sorted(by: JSONValue.utf8Precedes)
-        let rejectsAll = nodes[additional].rejectsEverything
+        let rejectsAll = nodes[additional].rule.rejectsEverything
         for name in extraNames {
             if sink.isFull { return }
             path.append(.key(name))
@@ -747,14 +765,15 @@ private struct SchemaValidator {
         }
     }
 
-    func describeAllowed(_ node: SchemaNode) -> String {
-        if node.properties.isEmpty { return " (no properties are allowed)" }
-        if node.properties.count > 12 { return "" }
-        return " (allowed: " + node.properties.map { "'\($0.name)'" }.joined(separator: ", ") + ")"
+    func describeAllowed(_ node: CompiledNode) -> String {
+        if node.rule.properties.isEmpty { return " (no properties are allowed)" }
+        if node.rule.properties.count > 12 { return "" }
+        return " (allowed: " + node.rule.properties.map { "'\($0.name)'" }.joined(separator: ", ") + ")"
     }
 
     /// Runs each branch with its own sink; returns the number of matching branches and the
     /// violations of the most promising failed one.
+    @inline(never)
     mutating func evaluateBranches(_ branches: [Int], _ value: JSONValue, depth: Int, stopAtFirstMatch: Bool)
         -> (matches: Int, closest: SchemaViolation?)
     {
@@ -798,6 +817,7 @@ private struct SchemaValidator {
         }
     }
 
+    @inline(never)
     mutating func checkAnyOf(_ branches: [Int], _ value: JSONValue, depth: Int, _ sink: inout ViolationSink) {
         let result = evaluateBranches(branches, value, depth: depth, stopAtFirstMatch: true)
         if result.matches == 0 {
@@ -805,6 +825,7 @@ private struct SchemaValidator {
         }
     }
 
+    @inline(never)
     mutating func checkOneOf(_ branches: [Int], _ value: JSONValue, depth: Int, _ sink: inout ViolationSink) {
         let result = evaluateBranches(branches, value, depth: depth, stopAtFirstMatch: false)
         if result.matches == 0 {

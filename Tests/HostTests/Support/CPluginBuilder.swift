@@ -17,9 +17,19 @@ enum CPluginBuilder {
         try build(source: TestPaths.repoRoot + "/Plugins/examples/hello-c/hello.c", defines: [], name: "hello-c")
     }
 
+    /// Builds are serialised: tests running in parallel may ask for the same variant, and a
+    /// second `cc` rewriting a library another test is loading would fail that test.
     static func build(source: String, defines: [String], name: String) throws -> String {
-        let key = ([source] + defines).joined(separator: "|")
-        if let path = cache.withLock({ $0[key] }) { return path }
+        try cache.withLock { cache in
+            let key = ([source] + defines).joined(separator: "|")
+            if let path = cache[key] { return path }
+            let path = try compile(source: source, defines: defines, name: name)
+            cache[key] = path
+            return path
+        }
+    }
+
+    private static func compile(source: String, defines: [String], name: String) throws -> String {
         let output = outputDir + "/lib\(name).so"
         let result = try Subprocess.run("/usr/bin/env", ["cc", "-std=c11", "-O1", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC",
                                                          "-fvisibility=hidden", "-I", TestPaths.headerDir]
@@ -27,7 +37,6 @@ enum CPluginBuilder {
         guard result.status == 0 else {
             throw BuildFailure(description: "cc failed for \(name): \(result.stderr)")
         }
-        cache.withLock { $0[key] = output }
         return output
     }
 
