@@ -28,7 +28,7 @@ public struct WorkerRuntime: Sendable {
         try FileManager.default.createDirectory(atPath: config.dataDir, withIntermediateDirectories: true)
         let database = try SQLiteDatabase(path: config.databasePath)
         let store = try await SQLiteTaskStore(database: database)
-        let queue = try await SQLiteJobQueue(database: database)
+        let queue = try await SQLiteJobQueue(database: database, pollInterval: .milliseconds(config.pollIntervalMs))
         return Worker(config: config, registry: registry, queue: queue, store: store, events: EventBus(), logger: logger)
     }
 

@@ -31,7 +31,7 @@ struct APIRoutes: Sendable {
             "version": .string(UvianVersion.current),
             "worker_id": .string(worker.config.workerId),
             "uptime_s": .number((Date().timeIntervalSince(startedAt) * 1000).rounded() / 1000),
-            "backends": .object(["queue": "sqlite", "store": "sqlite"]),
+            "backends": .object(["queue": .string(worker.queue.kind), "store": "sqlite"]),
             "queue": .object(["waiting": .number(Double(depth.waiting)), "active": .number(Double(depth.active))]),
             "tasks": .object(Dictionary(uniqueKeysWithValues: TaskStatus.allCases.map { ($0.rawValue, JSONValue.number(Double(counts[$0] ?? 0))) })),
             "running": .number(Double(worker.activeCount)),

@@ -69,7 +69,9 @@ private func logLevel(_ level: Int32) -> Logger.Level {
 private func hostLog(_ ctx: UnsafeMutableRawPointer?, _ handle: OpaquePointer?, _ level: Int32, _ message: uvw_bytes) {
     let level = logLevel(level)
     if let task = TaskHandleTable.shared.lookup(handle) {
-        task.logger.log(level: level, "plugin.log", metadata: ["plugin.message": .string(message.string)])
+        let text = message.string
+        task.logger.log(level: level, "plugin.log", metadata: ["plugin.message": .string(text)])
+        task.sink.log(text)
     } else if let ctx {
         let context = Unmanaged<PluginLogContext>.fromOpaque(ctx).takeUnretainedValue()
         context.logger.log(level: level, "plugin.log", metadata: ["plugin.message": .string(message.string)])

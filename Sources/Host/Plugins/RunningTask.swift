@@ -39,6 +39,8 @@ public protocol TaskSink: Sendable {
     func progress(_ fraction: Double, noteJSON: String?)
     func emit(event: String, payloadJSON: String)
     func invoke(method: String, requestJSON: String) -> (status: Int32, responseJSON: String)
+    /// A log line the plugin wrote for this task (already in the worker's log).
+    func log(_ message: String)
 }
 
 /// One task while a plugin runs it: the state behind a `uvw_task*` handle.

@@ -1,15 +1,22 @@
 import Foundation
 
-/// A job as the queue hands it to a worker: leased to that worker until it acknowledges it.
+/// A job as the queue hands it to a worker: leased to that worker until it is finished.
 public struct LeasedJob: Sendable {
     public let id: String
     public let taskType: String
     public let parametersJSON: String
-    /// Attempts started so far, this one included.
+    /// This attempt's number (1 for the first try); a retry is allowed while it is below `maxAttempts`.
     public let attempt: Int
     public let maxAttempts: Int
     public let backoff: Backoff
     public let timeoutSeconds: Double?
+    /// The lease's proof of ownership (the BullMQ lock token; empty for the embedded queue).
+    public var token: String = ""
+    /// When the job was added, if the queue knows.
+    public var createdAt: Date?
+    /// Set when the queue says the job must fail without running (BullMQ's `defa`, e.g. it
+    /// stalled more often than allowed).
+    public var deferredFailure: String?
 }
 
 /// A job to add to the queue.
@@ -22,30 +29,50 @@ public struct NewJob: Sendable {
 
 /// The transport between producers and workers: durable, with leases, delays, priorities and
 /// retries. Delivery is at-least-once: a job whose lease expires (its worker died) runs again.
+///
+/// The finishing calls return false when the worker no longer owns the job (its lease expired and
+/// another worker took it): the outcome is then dropped, never retried.
 public protocol JobQueue: Sendable {
+    /// A short name for `/health`: "sqlite" or "redis".
+    var kind: String { get }
     func enqueue(_ job: NewJob) async throws
-    /// Leases the next runnable job whose task type is not in `excluding`, or returns nil.
+    /// Leases the next runnable job, or returns nil. Queues that can filter skip task types in
+    /// `excluding` (those at their concurrency limit); others may return them anyway.
     func fetchNext(workerId: String, excluding: Set<String>, lease: Duration) async throws -> LeasedJob?
-    /// The earliest time a waiting job becomes runnable, if any: the worker sleeps until then.
-    func nextRunnableDate() async throws -> Date?
-    /// Extends the leases this worker holds. Returns the ids whose cancellation was requested
-    /// (possibly by another process) and those whose lease was lost.
-    func renewLeases(ids: [String], workerId: String, lease: Duration) async throws -> LeaseRenewal
-    /// The job finished (completed, failed for good, or cancelled): it leaves the queue.
-    func acknowledge(id: String, workerId: String) async throws
-    /// Another try at `runAt`.
-    func retry(id: String, workerId: String, runAt: Date) async throws
-    /// Back to waiting without counting the attempt (graceful shutdown).
-    func release(id: String, workerId: String) async throws
+    /// Waits until work may be ready (a marker, a delayed job coming due) or `limit` passes.
+    func waitForJobs(limit: Duration) async
+    /// Extends the leases of running jobs; reports lost ones and those whose cancellation was
+    /// requested (possibly by another process).
+    func renewLeases(_ jobs: [LeasedJob], workerId: String, lease: Duration) async throws -> LeaseRenewal
+    func complete(_ job: LeasedJob, workerId: String, resultJSON: String) async throws -> Bool
+    /// Fails the job for good.
+    func fail(_ job: LeasedJob, workerId: String, reason: String) async throws -> Bool
+    /// Schedules another attempt after `delayMs` (0 = at once).
+    func retry(_ job: LeasedJob, workerId: String, reason: String, delayMs: Int) async throws -> Bool
+    /// Ends a job that was cancelled while it ran.
+    func finishCancelled(_ job: LeasedJob, workerId: String, reason: String) async throws -> Bool
+    /// Back to the queue without counting the attempt (graceful shutdown).
+    func release(_ job: LeasedJob, workerId: String) async throws
     /// Cancels a job: removes it when waiting (returns `.removed`), flags it when running.
     func cancel(id: String) async throws -> QueueCancellation
+    func progress(_ job: LeasedJob, fraction: Double, noteJSON: String?) async
+    func log(_ job: LeasedJob, line: String) async
+    /// Periodic upkeep (the stalled-job check of BullMQ); throttled by the queue itself.
+    func maintain() async
     /// Jobs waiting and running, for `/health`.
     func depth() async throws -> (waiting: Int, active: Int)
+}
+
+extension JobQueue {
+    public func progress(_ job: LeasedJob, fraction: Double, noteJSON: String?) async {}
+    public func log(_ job: LeasedJob, line: String) async {}
+    public func maintain() async {}
 }
 
 public struct LeaseRenewal: Sendable {
     public var cancelRequested: Set<String> = []
     public var lost: Set<String> = []
+    public init() {}
 }
 
 public enum QueueCancellation: Sendable {

@@ -9,7 +9,12 @@ import Foundation
 public final class SQLiteJobQueue: JobQueue {
     let database: SQLiteDatabase
 
-    public init(database: SQLiteDatabase) async throws {
+    public let kind = "sqlite"
+    /// How often to look for jobs added by other processes when nothing is due sooner.
+    let pollInterval: Duration
+
+    public init(database: SQLiteDatabase, pollInterval: Duration = .milliseconds(500)) async throws {
+        self.pollInterval = pollInterval
         self.database = database
         try await database.withConnection { connection in try connection.transaction { try connection.execute(Self.schema) } }
     }
@@ -86,7 +91,17 @@ public final class SQLiteJobQueue: JobQueue {
         }
     }
 
-    public func nextRunnableDate() async throws -> Date? {
+    /// Sleeps until the next delayed job or expiring lease is due, or the poll interval passes.
+    /// Jobs added in this process wake the worker sooner through its own doorbell.
+    public func waitForJobs(limit: Duration) async {
+        var wait = min(limit, pollInterval)
+        if let next = try? await nextRunnableDate() {
+            wait = min(wait, .milliseconds(max(Int(next.timeIntervalSinceNow * 1000), 1)))
+        }
+        try? await Task.sleep(for: wait)
+    }
+
+    func nextRunnableDate() async throws -> Date? {
         try await database.withConnection { connection in
             let now = Self.now()
             // The next delayed job, or the next lease to expire.
@@ -101,7 +116,8 @@ public final class SQLiteJobQueue: JobQueue {
         }
     }
 
-    public func renewLeases(ids: [String], workerId: String, lease: Duration) async throws -> LeaseRenewal {
+    public func renewLeases(_ jobs: [LeasedJob], workerId: String, lease: Duration) async throws -> LeaseRenewal {
+        let ids = jobs.map(\.id)
         guard !ids.isEmpty else { return LeaseRenewal() }
         let leaseSeconds = Double(lease.components.seconds)
         return try await database.transaction { connection in
@@ -122,28 +138,44 @@ public final class SQLiteJobQueue: JobQueue {
         }
     }
 
-    public func acknowledge(id: String, workerId: String) async throws {
+    public func complete(_ job: LeasedJob, workerId: String, resultJSON: String) async throws -> Bool {
+        try await remove(job, workerId: workerId)
+    }
+
+    public func fail(_ job: LeasedJob, workerId: String, reason: String) async throws -> Bool {
+        try await remove(job, workerId: workerId)
+    }
+
+    public func finishCancelled(_ job: LeasedJob, workerId: String, reason: String) async throws -> Bool {
+        try await remove(job, workerId: workerId)
+    }
+
+    /// The outcome lives in the store; the queue only forgets the job.
+    private func remove(_ job: LeasedJob, workerId: String) async throws -> Bool {
         try await database.withConnection { connection in
-            try connection.query("DELETE FROM queue_jobs WHERE id = ? AND lease_owner = ?", [.text(id), .text(workerId)])
+            try connection.query("DELETE FROM queue_jobs WHERE id = ? AND lease_owner = ?", [.text(job.id), .text(workerId)])
+            return connection.changes > 0
         }
     }
 
-    public func retry(id: String, workerId: String, runAt: Date) async throws {
-        try await database.withConnection { connection in
+    public func retry(_ job: LeasedJob, workerId: String, reason: String, delayMs: Int) async throws -> Bool {
+        let runAt = Self.now() + Double(delayMs) / 1000
+        return try await database.withConnection { connection in
             try connection.query(
                 "UPDATE queue_jobs SET lease_owner = NULL, lease_until = NULL, run_at = ? WHERE id = ? AND lease_owner = ?",
-                [.double(runAt.timeIntervalSince1970), .text(id), .text(workerId)])
+                [.double(runAt), .text(job.id), .text(workerId)])
+            return connection.changes > 0
         }
     }
 
-    public func release(id: String, workerId: String) async throws {
+    public func release(_ job: LeasedJob, workerId: String) async throws {
         try await database.withConnection { connection in
             try connection.query(
                 """
                 UPDATE queue_jobs SET lease_owner = NULL, lease_until = NULL, attempts_made = MAX(attempts_made - 1, 0)
                 WHERE id = ? AND lease_owner = ?
                 """,
-                [.text(id), .text(workerId)])
+                [.text(job.id), .text(workerId)])
         }
     }
 

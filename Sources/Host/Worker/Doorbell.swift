@@ -24,6 +24,15 @@ final class Doorbell: Sendable {
 
     /// Returns when rung (or if it was rung since the last wait) or after `timeout`.
     func wait(timeout: Duration) async {
+        // Cancellation rings the bell, so a cancelled waiter returns instead of hanging.
+        await withTaskCancellationHandler {
+            await waitUntilRung(timeout: timeout)
+        } onCancel: {
+            ring()
+        }
+    }
+
+    private func waitUntilRung(timeout: Duration) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 // A cancelled sleep (the bell rang first) must not leave a stale ring behind.

@@ -6,18 +6,21 @@ import Synchronization
 /// Routes a running job's progress, plugin events and host-service calls to the store and the
 /// event bus.
 final class JobSink: TaskSink {
-    let taskId: String
-    let taskType: String
+    let job: LeasedJob
     let store: any TaskStore
+    let queue: any JobQueue
     let events: EventBus
     let logger: Logger
     /// Store writes of progress are throttled; events are not.
     private let lastStoredProgress = Mutex<ContinuousClock.Instant?>(nil)
 
-    init(taskId: String, taskType: String, store: any TaskStore, events: EventBus, logger: Logger) {
-        self.taskId = taskId
-        self.taskType = taskType
+    var taskId: String { job.id }
+    var taskType: String { job.taskType }
+
+    init(job: LeasedJob, store: any TaskStore, queue: any JobQueue, events: EventBus, logger: Logger) {
+        self.job = job
         self.store = store
+        self.queue = queue
         self.events = events
         self.logger = logger
     }
@@ -33,14 +36,20 @@ final class JobSink: TaskSink {
             return true
         }
         guard due else { return }
-        let (store, id, logger) = (self.store, taskId, self.logger)
+        let (store, queue, job, logger) = (self.store, self.queue, self.job, self.logger)
         Task {
+            await queue.progress(job, fraction: fraction, noteJSON: noteJSON)
             do {
-                try await store.updateProgress(id: id, progress: fraction)
+                try await store.updateProgress(id: job.id, progress: fraction)
             } catch {
                 logger.warning("task.progress.store_failed", metadata: ["error": "\(error)"])
             }
         }
+    }
+
+    func log(_ message: String) {
+        let (queue, job) = (self.queue, self.job)
+        Task { await queue.log(job, line: message) }
     }
 
     func emit(event: String, payloadJSON: String) {

@@ -23,13 +23,18 @@ public final class Worker: Service, Sendable {
 
     private struct State {
         var active: [String: ActiveJob] = [:]
-        /// Jobs being fetched or run: what the global limit counts. A slot is taken before the
+        /// Every job leased to this worker, running or waiting for its plugin's limit: what lease
+        /// renewal covers.
+        var leased: [String: LeasedJob] = [:]
+        /// Jobs being fetched or held: what the global limit counts. A slot is taken before the
         /// fetch, so the worker never leases more jobs than it can run.
         var slots = 0
-        var perPlugin: [String: Int] = [:]
-        var perTaskType: [String: Int] = [:]
         var stopping = false
     }
+
+    /// `max_concurrency` of each plugin (by name) and task type (by name), where set.
+    private let pluginLimits: [String: AsyncLimiter]
+    private let taskTypeLimits: [String: AsyncLimiter]
 
     public init(config: WorkerConfig, registry: PluginRegistry, queue: any JobQueue, store: any TaskStore, events: EventBus, logger: Logger) {
         self.config = config
@@ -40,6 +45,16 @@ public final class Worker: Service, Sendable {
         self.logger = logger
         // One thread per concurrent job, and spares for plugins that hang past their timeout.
         executor = BlockingExecutor(threads: config.maxConcurrentTasks, maxThreads: config.maxConcurrentTasks * 4 + 4, name: "plugin")
+        var pluginLimits: [String: AsyncLimiter] = [:]
+        var taskTypeLimits: [String: AsyncLimiter] = [:]
+        for plugin in registry.loaded {
+            if let limit = plugin.spec.maxConcurrency { pluginLimits[plugin.name] = AsyncLimiter(limit: limit) }
+            for type in plugin.taskTypes {
+                if let limit = type.maxConcurrency { taskTypeLimits[type.name] = AsyncLimiter(limit: limit) }
+            }
+        }
+        self.pluginLimits = pluginLimits
+        self.taskTypeLimits = taskTypeLimits
     }
 
     // MARK: - Submitting and cancelling
@@ -153,14 +168,15 @@ public final class Worker: Service, Sendable {
 
     private func fetchUntilStopped(group: inout DiscardingTaskGroup) async {
         var failures = 0
+        await queue.maintain()
         while !isStopping {
-            guard let excluded = reserveSlot() else {
+            guard reserveSlot() else {
                 await doorbell.wait(timeout: .milliseconds(config.pollIntervalMs))
                 continue
             }
             let job: LeasedJob?
             do {
-                job = try await queue.fetchNext(workerId: config.workerId, excluding: excluded, lease: .seconds(config.leaseSeconds))
+                job = try await queue.fetchNext(workerId: config.workerId, excluding: fullTaskTypes(), lease: .seconds(config.leaseSeconds))
                 failures = 0
             } catch {
                 releaseSlot(wake: false)
@@ -169,38 +185,60 @@ public final class Worker: Service, Sendable {
                 try? await Task.sleep(for: .milliseconds(min(100 * (1 << min(failures, 6)), 5000)))
                 continue
             }
-            if let job {
-                let route = count(job)
-                group.addTask {
-                    await self.process(job, route: route)
-                    if let route { self.uncount(route) }
-                    self.releaseSlot()
-                }
+            guard let job else {
+                releaseSlot(wake: false)
+                await waitForWork()
                 continue
             }
-            releaseSlot(wake: false)
-            var timeout = Double(config.pollIntervalMs) / 1000
-            if let next = try? await queue.nextRunnableDate() { timeout = min(timeout, max(next.timeIntervalSinceNow, 0.001)) }
-            await doorbell.wait(timeout: .seconds(timeout))
+            state.withLock { $0.leased[job.id] = job }
+            let route = registry.route(job.taskType)
+            // Take the limits now when free, so the next fetch sees them taken.
+            let limits = route.map(limiters(for:)) ?? []
+            let held = limits.map { $0.tryAcquire() }
+            group.addTask {
+                for (limiter, taken) in zip(limits, held) where !taken { await limiter.acquire() }
+                await self.process(job, route: route)
+                for limiter in limits { limiter.release() }
+                self.state.withLock { _ = $0.leased.removeValue(forKey: job.id) }
+                self.releaseSlot()
+            }
         }
     }
 
-    /// Takes a global slot and returns the task types that are at their own limits, or nil when
-    /// the worker is full.
-    private func reserveSlot() -> Set<String>? {
-        let routes = registry.taskTypeNames.compactMap { registry.route($0) }
-        return state.withLock { state -> Set<String>? in
-            guard state.slots < config.maxConcurrentTasks else { return nil }
-            state.slots += 1
-            var excluded = Set<String>()
-            for route in routes {
-                let pluginCount = state.perPlugin[route.plugin.name, default: 0]
-                let typeCount = state.perTaskType[route.taskType.name, default: 0]
-                if let limit = route.plugin.spec.maxConcurrency, pluginCount >= limit { excluded.insert(route.taskType.name) }
-                if let limit = route.taskType.maxConcurrency, typeCount >= limit { excluded.insert(route.taskType.name) }
-            }
-            return excluded
+    /// Waits for the queue to signal work, or for this process to add some (the doorbell).
+    private func waitForWork() async {
+        let limit = Duration.seconds(10)
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.queue.waitForJobs(limit: limit) }
+            group.addTask { await self.doorbell.wait(timeout: limit) }
+            await group.next()
+            group.cancelAll()
         }
+    }
+
+    /// Takes a global slot; false when the worker is full.
+    private func reserveSlot() -> Bool {
+        state.withLock { state in
+            guard state.slots < config.maxConcurrentTasks else { return false }
+            state.slots += 1
+            return true
+        }
+    }
+
+    /// Task types whose plugin or own limit is reached: queues that can skip them do.
+    private func fullTaskTypes() -> Set<String> {
+        var full = Set<String>()
+        for name in registry.taskTypeNames {
+            guard let route = registry.route(name) else { continue }
+            if !limiters(for: route).allSatisfy(\.hasCapacity) { full.insert(name) }
+        }
+        return full
+    }
+
+    /// The limits a job of this route takes, task type first (a fixed order, so two jobs can never
+    /// each hold what the other waits for).
+    private func limiters(for route: PluginRegistry.Route) -> [AsyncLimiter] {
+        [taskTypeLimits[route.taskType.name], pluginLimits[route.plugin.name]].compactMap { $0 }
     }
 
     /// Gives a slot back; `wake` lets the fetch loop use it at once (not wanted when the fetch
@@ -210,27 +248,14 @@ public final class Worker: Service, Sendable {
         if wake { doorbell.ring() }
     }
 
-    /// Counts a fetched job against its plugin's and task type's limits. Done in the fetch loop,
-    /// before the next fetch computes which task types are full.
-    private func count(_ job: LeasedJob) -> PluginRegistry.Route? {
-        guard let route = registry.route(job.taskType) else { return nil }
-        state.withLock { state in
-            state.perPlugin[route.plugin.name, default: 0] += 1
-            state.perTaskType[route.taskType.name, default: 0] += 1
-        }
-        return route
-    }
-
-    private func uncount(_ route: PluginRegistry.Route) {
-        state.withLock { state in
-            state.perPlugin[route.plugin.name, default: 1] -= 1
-            state.perTaskType[route.taskType.name, default: 1] -= 1
-        }
-    }
-
     /// Runs one leased job to its end and records the outcome.
     private func process(_ job: LeasedJob, route: PluginRegistry.Route?) async {
         let logger = self.logger.with(["task.id": "\(job.id)", "task.type": "\(job.taskType)", "task.attempt": "\(job.attempt)"])
+        await ensureRecord(of: job, logger: logger)
+        if let reason = job.deferredFailure {
+            await finish(job, status: .failed, error: reason, logger: logger)
+            return
+        }
         guard let route else {
             await finish(job, status: .failed, error: "no loaded plugin serves task type '\(job.taskType)'", logger: logger)
             return
@@ -251,7 +276,7 @@ public final class Worker: Service, Sendable {
 
         let timeout = min(job.timeoutSeconds ?? route.plugin.spec.timeoutSeconds ?? config.maxTaskTimeout, config.maxTaskTimeout)
         let startedAt = Date()
-        let sink = JobSink(taskId: job.id, taskType: job.taskType, store: store, events: events, logger: logger)
+        let sink = JobSink(job: job, store: store, queue: queue, events: events, logger: logger)
         let task = RunningTask(id: job.id, taskType: job.taskType, deadline: startedAt.addingTimeInterval(timeout), logger: logger, sink: sink)
         let handle = TaskHandle(pointer: TaskHandleTable.shared.register(task))
         let active = ActiveJob(job: job, route: route, task: task, handle: handle)
@@ -321,8 +346,8 @@ public final class Worker: Service, Sendable {
         let job = active.job
         switch active.reason {
         case .released:
-            await persist(logger) {
-                try await self.queue.release(id: job.id, workerId: self.config.workerId)
+            await persist(logger, givingUp: ()) {
+                try await self.queue.release(job, workerId: self.config.workerId)
                 try await self.store.markPending(id: job.id, error: nil, attempts: job.attempt - 1, runAt: nil)
             }
             publish("task.pending", id: job.id, taskType: job.taskType, data: ["reason": "returned to the queue at shutdown"])
@@ -335,14 +360,13 @@ public final class Worker: Service, Sendable {
             break
         }
         if outcome.status == .ok {
-            let result: JSONValue
+            let text = outcome.resultJSON ?? "null"
             do {
-                result = try JSONValue.parse(outcome.resultJSON ?? "null")
+                let result = try JSONValue.parse(text)
+                await finish(job, status: .completed, result: result, resultJSON: text, logger: logger)
             } catch {
                 await finish(job, status: .failed, error: "plugin returned a result that is not valid JSON: \(error)", logger: logger)
-                return
             }
-            await finish(job, status: .completed, result: result, logger: logger)
             return
         }
         // The plugin may notice the deadline (is_cancelled, deadline_ms) before the watchdog does.
@@ -351,10 +375,12 @@ public final class Worker: Service, Sendable {
         if (timedOut || outcome.status.isRetryable) && job.attempt < job.maxAttempts && !isStopping {
             let delay = job.backoff.delay(afterAttempt: job.attempt)
             let runAt = Date().addingTimeInterval(Double(delay) / 1000)
-            await persist(logger) {
-                try await self.queue.retry(id: job.id, workerId: self.config.workerId, runAt: runAt)
-                try await self.store.markPending(id: job.id, error: error, attempts: job.attempt, runAt: runAt)
+            let owned = await persist(logger, givingUp: false) {
+                let owned = try await self.queue.retry(job, workerId: self.config.workerId, reason: error, delayMs: delay)
+                if owned { try await self.store.markPending(id: job.id, error: error, attempts: job.attempt, runAt: runAt) }
+                return owned
             }
+            guard owned else { return lostOwnership(job, logger) }
             publish("task.retrying", id: job.id, taskType: job.taskType, data: [
                 "attempt": .number(Double(job.attempt)), "error": .string(error), "next_attempt_at": .string(ISO8601.format(runAt)),
             ])
@@ -365,19 +391,21 @@ public final class Worker: Service, Sendable {
         await finish(job, status: .failed, error: error, logger: logger)
     }
 
-    /// Records a final outcome and removes the job from the queue.
-    private func finish(_ job: LeasedJob, status: TaskStatus, result: JSONValue? = nil, error: String? = nil, logger: Logger) async {
-        if (try? await store.get(id: job.id)) == nil {
-            // A job no one recorded (another producer): give it a record so GET /task finds it.
-            let parameters = (try? JSONValue.parse(job.parametersJSON)) ?? .string(job.parametersJSON)
-            var options = JobOptions()
-            options.attempts = job.maxAttempts
-            _ = try? await store.create(TaskRecord(id: job.id, queue: config.queueName, taskType: job.taskType, parameters: parameters, options: options))
+    /// Records a final outcome in the queue and the store.
+    private func finish(_ job: LeasedJob, status: TaskStatus, result: JSONValue? = nil, resultJSON: String? = nil,
+                        error: String? = nil, logger: Logger) async {
+        let owned = await persist(logger, givingUp: false) {
+            let worker = self.config.workerId
+            let owned: Bool
+            switch status {
+            case .completed: owned = try await self.queue.complete(job, workerId: worker, resultJSON: resultJSON ?? "null")
+            case .cancelled: owned = try await self.queue.finishCancelled(job, workerId: worker, reason: error ?? "cancelled")
+            default: owned = try await self.queue.fail(job, workerId: worker, reason: error ?? "failed")
+            }
+            if owned { try await self.store.markFinished(id: job.id, status: status, result: result, error: error, at: Date()) }
+            return owned
         }
-        await persist(logger) {
-            try await self.store.markFinished(id: job.id, status: status, result: result, error: error, at: Date())
-            try await self.queue.acknowledge(id: job.id, workerId: self.config.workerId)
-        }
+        guard owned else { return lostOwnership(job, logger) }
         var data: [String: JSONValue] = ["attempts": .number(Double(job.attempt))]
         if let result { data["result"] = result }
         if let error { data["error"] = .string(error) }
@@ -389,18 +417,41 @@ public final class Worker: Service, Sendable {
         }
     }
 
+    /// Another worker owns the job now (this worker's lease ran out): its run counts, not ours.
+    private func lostOwnership(_ job: LeasedJob, _ logger: Logger) {
+        logger.warning("task.ownership.lost")
+    }
+
+    /// Gives a job that no one recorded (added by another producer) a record, so `GET /task/{id}`
+    /// finds it.
+    private func ensureRecord(of job: LeasedJob, logger: Logger) async {
+        do {
+            if try await store.get(id: job.id) != nil { return }
+            let parameters = (try? JSONValue.parse(job.parametersJSON)) ?? .string(job.parametersJSON)
+            var options = JobOptions()
+            options.attempts = job.maxAttempts
+            options.backoff = job.backoff
+            options.timeoutSeconds = job.timeoutSeconds
+            let record = TaskRecord(id: job.id, queue: config.queueName, taskType: job.taskType, parameters: parameters,
+                                    options: options, createdAt: job.createdAt ?? Date())
+            _ = try await store.create(record)
+        } catch {
+            logger.error("store.write.failed", metadata: ["error": "\(error)"])
+        }
+    }
+
     /// Runs store/queue writes, retrying with backoff so an outcome is not dropped on a transient
-    /// error (a busy database). Gives up only at shutdown; the lease then expires and the job runs
-    /// again, which is the at-least-once promise.
-    private func persist(_ logger: Logger, _ write: @escaping @Sendable () async throws -> Void) async {
+    /// error (a busy database, a Redis reconnect). Gives up only at shutdown; the lease then
+    /// expires and the job runs again, which is the at-least-once promise.
+    @discardableResult
+    private func persist<T: Sendable>(_ logger: Logger, givingUp fallback: T, _ write: @Sendable () async throws -> T) async -> T {
         var delay = 0.05
         while true {
             do {
-                try await write()
-                return
+                return try await write()
             } catch {
                 logger.error("task.persist.failed", metadata: ["error": "\(error)"])
-                if isStopping && delay > 1 { return }
+                if isStopping && delay > 1 { return fallback }
                 try? await Task.sleep(for: .seconds(delay))
                 delay = min(delay * 2, 5)
             }
@@ -427,12 +478,14 @@ public final class Worker: Service, Sendable {
             } catch {
                 return
             }
-            let active = state.withLock { Array($0.active.values) }
-            guard !active.isEmpty else { continue }
+            await queue.maintain()
+            let leased = state.withLock { Array($0.leased.values) }
+            guard !leased.isEmpty else { continue }
             do {
-                let renewal = try await queue.renewLeases(ids: active.map(\.job.id), workerId: config.workerId, lease: .seconds(config.leaseSeconds))
-                for job in active where renewal.cancelRequested.contains(job.job.id) {
-                    interrupt(job, .cancelled)
+                let renewal = try await queue.renewLeases(leased, workerId: config.workerId, lease: .seconds(config.leaseSeconds))
+                let active = state.withLock { $0.active }
+                for id in renewal.cancelRequested {
+                    if let job = active[id] { interrupt(job, .cancelled) }
                 }
                 for id in renewal.lost {
                     logger.warning("task.lease.lost", metadata: ["task.id": "\(id)"])
