@@ -26,6 +26,8 @@ let package = Package(
     targets: [
         // The C ABI: the one contract between host and plugins.
         .target(name: "PluginAPI", path: "Sources/PluginAPI"),
+        // No pkgConfig: hiredis.pc adds -D_FILE_OFFSET_BITS=64, which SwiftPM refuses; the header is on the default path.
+        .systemLibrary(name: "CHiredis", path: "Sources/CHiredis", providers: [.apt(["libhiredis-dev"])]),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(
             name: "PluginKit",
@@ -37,10 +39,12 @@ let package = Package(
             dependencies: [
                 "PluginAPI",
                 "CSQLite",
+                "CHiredis",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ],
+            resources: [.copy("Redis/Lua")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

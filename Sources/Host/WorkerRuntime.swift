@@ -21,14 +21,27 @@ public struct WorkerRuntime: Sendable {
         return registry
     }
 
-    /// The embedded backends: one SQLite file under `DATA_DIR` holding both queue and store.
-    public func makeWorker(registry: PluginRegistry, dataDir: String? = nil) async throws -> Worker {
+    /// The backends: the store is the SQLite file under `DATA_DIR`; the queue is Redis when
+    /// `REDIS_URL` is set (and `embedded` is false), else a table in the same SQLite file.
+    public func makeWorker(registry: PluginRegistry, dataDir: String? = nil, embedded: Bool = false) async throws -> Worker {
         var config = self.config
         if let dataDir { config.dataDir = dataDir }
         try FileManager.default.createDirectory(atPath: config.dataDir, withIntermediateDirectories: true)
         let database = try SQLiteDatabase(path: config.databasePath)
         let store = try await SQLiteTaskStore(database: database)
-        let queue = try await SQLiteJobQueue(database: database, pollInterval: .milliseconds(config.pollIntervalMs))
+        let queue: any JobQueue
+        if let url = config.redisURL, !embedded {
+            var settings = RedisJobQueue.Settings()
+            settings.stalledIntervalMs = config.stalledIntervalMs
+            settings.maxStalledCount = config.maxStalledCount
+            let redis = try RedisJobQueue(endpoint: try RedisEndpoint(url: url), prefix: config.queuePrefix, queue: config.queueName,
+                                          settings: settings, logger: logger)
+            try await redis.checkServer()
+            logger.info("queue.redis", metadata: ["redis.endpoint": "\(redis.commands.endpoint)", "queue.key": "\(redis.keys.base)"])
+            queue = redis
+        } else {
+            queue = try await SQLiteJobQueue(database: database, pollInterval: .milliseconds(config.pollIntervalMs))
+        }
         return Worker(config: config, registry: registry, queue: queue, store: store, events: EventBus(), logger: logger)
     }
 
@@ -44,7 +57,7 @@ public struct WorkerRuntime: Sendable {
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "uvian-worker"),
-            services: [worker],
+            services: publishers(for: worker) + [worker],
             onServerRunning: { channel in
                 logger.info("http.listening", metadata: [
                     "http.host": "\(channel.localAddress?.ipAddress ?? "?")", "http.port": "\(channel.localAddress?.port ?? 0)",
@@ -56,12 +69,19 @@ public struct WorkerRuntime: Sendable {
         registry.shutdownAll()
     }
 
+    /// With Redis, task events also go to the pub/sub channel. Listed before the worker, so it
+    /// stops after the worker's last event.
+    private func publishers(for worker: Worker) -> [any Service] {
+        guard let redis = worker.queue as? RedisJobQueue else { return [] }
+        return [RedisEventPublisher(events: worker.events, queue: redis, channel: config.eventsChannel, logger: logger)]
+    }
+
     /// Runs one job in-process on a throwaway database and returns the finished task.
     public func runOnce(taskType: String, parameters: JSONValue, options: JobOptions) async throws -> TaskRecord {
         let registry = try loadPlugins()
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("uvian-run-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: scratch) }
-        let worker = try await makeWorker(registry: registry, dataDir: scratch)
+        let worker = try await makeWorker(registry: registry, dataDir: scratch, embedded: true)
         return try await withThrowingTaskGroup(of: TaskRecord?.self) { group in
             group.addTask {
                 try await worker.run()

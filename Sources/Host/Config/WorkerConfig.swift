@@ -22,6 +22,13 @@ public struct WorkerConfig: Sendable {
     public var cancelGraceSeconds: Double = 2
     /// Bearer token required by the API (all routes but /health) when set.
     public var apiKey: String?
+    /// Redis for the queue (BullMQ's layout); nil = the embedded SQLite queue.
+    public var redisURL: String?
+    public var queuePrefix = "bull"
+    /// Pub/sub channel every task event is published on when Redis is configured.
+    public var eventsChannel = "uvw:events"
+    public var stalledIntervalMs = 30_000
+    public var maxStalledCount = 1
     public var logLevel = "info"
     public var logFormat = "console"
     public var environment = "development"
@@ -54,6 +61,11 @@ public struct WorkerConfig: Sendable {
         if let v = try number("SHUTDOWN_TIMEOUT", 0...86_400) { shutdownTimeout = v }
         if let v = try number("CANCEL_GRACE_SECONDS", 0...3600) { cancelGraceSeconds = v }
         if let v = env["API_KEY"], !v.isEmpty { apiKey = v }
+        if let v = env["REDIS_URL"], !v.isEmpty { redisURL = v }
+        if let v = env["QUEUE_PREFIX"], !v.isEmpty { queuePrefix = v }
+        if let v = env["EVENTS_CHANNEL"], !v.isEmpty { eventsChannel = v }
+        if let v = try number("STALLED_INTERVAL_MS", 100...86_400_000) { stalledIntervalMs = Int(v) }
+        if let v = try number("MAX_STALLED_COUNT", 0...1000) { maxStalledCount = Int(v) }
         if let v = env["LOG_LEVEL"], !v.isEmpty { logLevel = v.lowercased() }
         if let v = env["LOG_FORMAT"], !v.isEmpty { logFormat = v.lowercased() }
         if let v = env["ENVIRONMENT"], !v.isEmpty { environment = v }
@@ -61,6 +73,13 @@ public struct WorkerConfig: Sendable {
     }
 
     public func validate() throws(Invalid) {
+        if let redisURL {
+            do {
+                _ = try RedisEndpoint(url: redisURL)
+            } catch {
+                throw Invalid(description: error.description)
+            }
+        }
         guard ["json", "console"].contains(logFormat) else { throw Invalid(description: "LOG_FORMAT must be json or console, not \(logFormat)") }
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
             throw Invalid(description: "LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical")

@@ -17,6 +17,8 @@ public struct LeasedJob: Sendable {
     /// Set when the queue says the job must fail without running (BullMQ's `defa`, e.g. it
     /// stalled more often than allowed).
     public var deferredFailure: String?
+    /// The queue's own options of the job, as stored (BullMQ's `opts`: removeOnComplete, …).
+    public var queueOptions: JSONValue?
 }
 
 /// A job to add to the queue.

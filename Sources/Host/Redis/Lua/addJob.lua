@@ -1,0 +1,123 @@
+--[[
+  addJob.lua — add one job to a BullMQ (v6 layout) queue.
+
+  KEYS[1] wait          P..'wait'        (list)
+  KEYS[2] prioritized   P..'prioritized' (zset)
+  KEYS[3] delayed       P..'delayed'     (zset)
+  KEYS[4] marker        P..'marker'      (zset)
+  KEYS[5] id            P..'id'          (counter)
+  KEYS[6] events        P..'events'      (stream)
+  KEYS[7] meta          P..'meta'        (hash)
+  KEYS[8] pc            P..'pc'          (priority counter)
+  KEYS[9] active        P..'active'      (list; only read for global concurrency)
+
+  ARGV[1] P          key base ending with ':' (e.g. 'bull:tasks:'); job key = P..jobId
+  ARGV[2] jobId      '' = automatic id (the value of INCR id)
+  ARGV[3] name
+  ARGV[4] data       JSON text, stored verbatim
+  ARGV[5] opts       JSON text, stored verbatim
+  ARGV[6] timestamp  ms
+  ARGV[7] delay      ms ('0' = not delayed)
+  ARGV[8] priority   0 = none, 1 = most urgent
+  ARGV[9] lifo       '1' = RPUSH into wait (served next), else LPUSH
+
+  Returns the job id (string). The id counter is incremented on every call, even with a
+  custom id. If the job hash already exists nothing is changed, a `duplicated` event is
+  emitted and the existing id is returned.
+
+  Events: added; then delayed (delay = absolute due ms) or waiting; or duplicated.
+  Markers: delayed → ZADD marker <due> "1" (only lowers an existing "1");
+           otherwise ZADD marker 0 "0" unless the queue is paused or at global concurrency.
+  Delayed score = due*4096 + seq, seq = next free slot (0..4095) within that millisecond.
+]]
+local rcall = redis.call
+
+local waitKey, prioritizedKey, delayedKey, markerKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local idKey, eventsKey, metaKey, pcKey, activeKey = KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
+
+local P = ARGV[1]
+local name, data, opts = ARGV[3], ARGV[4], ARGV[5]
+local timestamp = tonumber(ARGV[6]) or 0
+local delay = tonumber(ARGV[7]) or 0
+local priority = tonumber(ARGV[8]) or 0
+local lifo = ARGV[9] == "1"
+
+local function istr(n) return string.format("%.0f", n) end
+
+local function eventsCap()
+  local raw = rcall("HGET", metaKey, "opts.maxLenEvents")
+  if not raw then
+    rcall("HSET", metaKey, "opts.maxLenEvents", "10000")
+    return 10000
+  end
+  return tonumber(raw) or 10000
+end
+
+local function pausedOrMaxed()
+  local m = rcall("HMGET", metaKey, "paused", "concurrency")
+  if m[1] then return true end
+  local c = tonumber(m[2])
+  if c and rcall("LLEN", activeKey) >= c then return true end
+  return false
+end
+
+local function delayedScore(due)
+  local minScore = due * 4096
+  local maxScore = minScore + 4095
+  local r = rcall("ZREVRANGEBYSCORE", delayedKey, istr(maxScore), istr(minScore), "WITHSCORES", "LIMIT", 0, 1)
+  local cur = tonumber(r[2])
+  if cur then
+    if cur >= maxScore then return maxScore end
+    return cur + 1
+  end
+  return minScore
+end
+
+local function lowerDelayMarker()
+  local first = rcall("ZRANGE", delayedKey, 0, 0, "WITHSCORES")
+  local s = tonumber(first[2])
+  if not s then return end
+  local due = math.floor(s / 4096)
+  local cur = tonumber(rcall("ZSCORE", markerKey, "1"))
+  if not cur or due < cur then
+    rcall("ZADD", markerKey, istr(due), "1")
+  end
+end
+
+local counter = rcall("INCR", idKey)
+local jobId = ARGV[2]
+if jobId == nil or jobId == "" then jobId = istr(counter) end
+local jobKey = P .. jobId
+
+local cap = eventsCap()
+
+if rcall("EXISTS", jobKey) == 1 then
+  rcall("XADD", eventsKey, "MAXLEN", "~", cap, "*", "event", "duplicated", "jobId", jobId)
+  return jobId
+end
+
+rcall("HSET", jobKey, "name", name, "data", data, "opts", opts, "timestamp", istr(timestamp),
+  "delay", istr(delay), "priority", istr(priority))
+rcall("XADD", eventsKey, "MAXLEN", "~", cap, "*", "event", "added", "jobId", jobId, "name", name)
+
+if delay > 0 then
+  local due = timestamp + delay
+  rcall("ZADD", delayedKey, istr(delayedScore(due)), jobId)
+  rcall("XADD", eventsKey, "MAXLEN", "~", cap, "*", "event", "delayed", "jobId", jobId, "delay", istr(due))
+  lowerDelayMarker()
+  return jobId
+end
+
+if priority > 0 then
+  local pc = rcall("INCR", pcKey)
+  rcall("ZADD", prioritizedKey, istr(priority * 4294967296 + (pc % 4294967296)), jobId)
+elseif lifo then
+  rcall("RPUSH", waitKey, jobId)
+else
+  rcall("LPUSH", waitKey, jobId)
+end
+if not pausedOrMaxed() then
+  rcall("ZADD", markerKey, 0, "0")
+end
+rcall("XADD", eventsKey, "MAXLEN", "~", cap, "*", "event", "waiting", "jobId", jobId)
+return jobId

@@ -1,0 +1,96 @@
+--[[
+  cancelJob.lua (Uvian) — request cancellation of a job.
+
+  KEYS[1] wait         P..'wait'
+  KEYS[2] prioritized  P..'prioritized'
+  KEYS[3] delayed      P..'delayed'
+  KEYS[4] active       P..'active'
+  KEYS[5] failed       P..'failed'
+  KEYS[6] jobKey       P..jobId
+  KEYS[7] events       P..'events'
+  KEYS[8] meta         P..'meta'
+  KEYS[9] cancelSet    P..'uvw:cancel'
+
+  ARGV[1] P       key base ending with ':'
+  ARGV[2] jobId
+  ARGV[3] now     ms
+  ARGV[4] reason  failedReason text for a job removed before it ran
+
+  Returns a status string:
+    "missing"   job hash does not exist
+    "finished"  job is in P..'completed' or failed (nothing changed)
+    "flagged"   job is active: SADD cancelSet id (the owning worker sees it via extendLocks
+                and stops it; moveToFinished clears the flag)
+    "removed"   job was waiting/prioritized/delayed: removed there, ZADD failed now id,
+                HSET failedReason reason finishedOn now, SREM cancelSet id, deduplication key
+                released as on finish, event `failed jobId <id> failedReason <reason> prev
+                waiting` (prev `delayed` for a delayed job). atm is not incremented.
+    "unknown"   job exists but is in none of these states (e.g. waiting-children); unchanged
+]]
+local rcall = redis.call
+
+local waitKey, prioritizedKey, delayedKey, activeKey, failedKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local jobKey, eventsKey, metaKey, cancelKey = KEYS[6], KEYS[7], KEYS[8], KEYS[9]
+
+local P, jobId = ARGV[1], ARGV[2]
+local now = string.format("%.0f", tonumber(ARGV[3]) or 0)
+local reason = ARGV[4] or ""
+
+if rcall("EXISTS", jobKey) == 0 then return "missing" end
+
+if rcall("ZSCORE", P .. "completed", jobId) or rcall("ZSCORE", failedKey, jobId) then
+  return "finished"
+end
+
+local function inList(key, id)
+  local r = redis.pcall("LPOS", key, id)
+  if type(r) == "table" and r.err then -- Redis < 6.0.6: scan
+    for _, v in ipairs(rcall("LRANGE", key, 0, -1)) do
+      if v == id then return true end
+    end
+    return false
+  end
+  return r ~= false and r ~= nil
+end
+
+if inList(activeKey, jobId) then
+  rcall("SADD", cancelKey, jobId)
+  return "flagged"
+end
+
+local prev = nil
+if rcall("LREM", waitKey, 0, jobId) > 0 then
+  prev = "waiting"
+elseif rcall("ZREM", prioritizedKey, jobId) > 0 then
+  prev = "waiting"
+elseif rcall("ZREM", delayedKey, jobId) > 0 then
+  prev = "delayed"
+elseif rcall("LREM", P .. "paused", 0, jobId) > 0 then -- legacy (<= v5) paused list
+  prev = "waiting"
+end
+if not prev then return "unknown" end
+
+rcall("ZADD", failedKey, now, jobId)
+rcall("HSET", jobKey, "failedReason", reason, "finishedOn", now)
+rcall("SREM", cancelKey, jobId)
+
+local deid = rcall("HGET", jobKey, "deid")
+if deid then
+  local deKey = P .. "de:" .. deid
+  local pttl = rcall("PTTL", deKey)
+  if pttl == 0 then
+    rcall("DEL", deKey)
+  elseif pttl == -1 and rcall("GET", deKey) == jobId then
+    rcall("DEL", deKey)
+  end
+end
+
+local raw = rcall("HGET", metaKey, "opts.maxLenEvents")
+if not raw then
+  rcall("HSET", metaKey, "opts.maxLenEvents", "10000")
+  raw = "10000"
+end
+local cap = tonumber(raw) or 10000
+rcall("XADD", eventsKey, "MAXLEN", "~", cap, "*", "event", "failed", "jobId", jobId,
+  "failedReason", reason, "prev", prev)
+return "removed"

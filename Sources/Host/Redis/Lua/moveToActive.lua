@@ -1,0 +1,161 @@
+--[[
+  moveToActive.lua — promote due delayed jobs, then take the next job and lock it.
+
+  KEYS[1]  wait         P..'wait'
+  KEYS[2]  active       P..'active'
+  KEYS[3]  prioritized  P..'prioritized'
+  KEYS[4]  events       P..'events'
+  KEYS[5]  stalled      P..'stalled'   (not modified; kept for BullMQ key parity)
+  KEYS[6]  limiter      P..'limiter'
+  KEYS[7]  delayed      P..'delayed'
+  KEYS[8]  meta         P..'meta'
+  KEYS[9]  pc           P..'pc'
+  KEYS[10] marker       P..'marker'
+
+  ARGV[1] P                  key base ending with ':'
+  ARGV[2] now                ms
+  ARGV[3] token              lock token ('0' = take no lock, BullMQ convention)
+  ARGV[4] lockDurationMs
+  ARGV[5] limiterMax         '' = no worker limiter (meta max/duration still apply)
+  ARGV[6] limiterDurationMs
+
+  Returns (4-element array):
+    job:           { jobId, {HGETALL flat field/value array}, 0, 0 }
+    rate limited:  { nil, nil, ttlMs, 0 }          ttl = PTTL limiter
+    nothing:       { nil, nil, 0, nextDueMs }      nextDue = earliest delayed due (0 if none;
+                                                   always 0 while paused / at global concurrency)
+
+  Steps: (1) up to 1000 due delayed jobs → wait (LPUSH) or prioritized, event
+  `waiting jobId <id> prev delayed`, HSET delay 0, marker "0" unless paused/maxed;
+  (2) rate limit: meta max/duration if meta max is set, else ARGV limiter; limited when
+  GET limiter >= max and PTTL > 0; (3) paused/maxed → nothing; (4) RPOPLPUSH wait active
+  (legacy "0:" ids dropped), else ZPOPMIN prioritized + LPUSH active (DEL pc when empty);
+  (5) INCR limiter (+PEXPIRE on 1) unless job has `defa`; SET P..id..':lock' token PX;
+  event `active jobId <id> prev waiting`; HSET processedOn now; HINCRBY ats 1;
+  marker "0" unless paused/maxed.
+]]
+local rcall = redis.call
+
+local waitKey, activeKey, prioritizedKey, eventsKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local limiterKey, delayedKey, metaKey, pcKey, markerKey = KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
+
+local P = ARGV[1]
+local now = tonumber(ARGV[2])
+local token = ARGV[3]
+local lockDuration = tonumber(ARGV[4]) or 30000
+
+local function istr(n) return string.format("%.0f", n) end
+
+local function eventsCap()
+  local raw = rcall("HGET", metaKey, "opts.maxLenEvents")
+  if not raw then
+    rcall("HSET", metaKey, "opts.maxLenEvents", "10000")
+    return 10000
+  end
+  return tonumber(raw) or 10000
+end
+
+local meta = rcall("HMGET", metaKey, "paused", "concurrency", "max", "duration")
+local concurrency = tonumber(meta[2])
+local function pausedOrMaxed()
+  if meta[1] then return true end
+  if concurrency and rcall("LLEN", activeKey) >= concurrency then return true end
+  return false
+end
+
+local cap = eventsCap()
+
+-- 1. promote due delayed jobs
+local due = rcall("ZRANGEBYSCORE", delayedKey, 0, istr((now + 1) * 4096 - 1), "LIMIT", 0, 1000)
+if #due > 0 then
+  for i = 1, #due, 1000 do
+    rcall("ZREM", delayedKey, unpack(due, i, math.min(i + 999, #due)))
+  end
+  for _, id in ipairs(due) do
+    local jobKey = P .. id
+    local priority = tonumber(rcall("HGET", jobKey, "priority")) or 0
+    if priority > 0 then
+      local pc = rcall("INCR", pcKey)
+      rcall("ZADD", prioritizedKey, istr(priority * 4294967296 + (pc % 4294967296)), id)
+    else
+      rcall("LPUSH", waitKey, id)
+    end
+    rcall("XADD", eventsKey, "MAXLEN", "~", cap, "*", "event", "waiting", "jobId", id, "prev", "delayed")
+    rcall("HSET", jobKey, "delay", "0")
+  end
+  if not pausedOrMaxed() then
+    rcall("ZADD", markerKey, 0, "0")
+  end
+end
+
+-- 2. rate limit
+local maxJobs, limiterDuration
+if tonumber(meta[3]) then
+  maxJobs = tonumber(meta[3])
+  limiterDuration = tonumber(meta[4]) or tonumber(ARGV[6])
+elseif tonumber(ARGV[5]) then
+  maxJobs = tonumber(ARGV[5])
+  limiterDuration = tonumber(ARGV[6]) or tonumber(meta[4])
+end
+if maxJobs and not (limiterDuration and limiterDuration > 0) then
+  maxJobs = nil -- a limiter without a window cannot expire: ignore it
+end
+if maxJobs then
+  local count = tonumber(rcall("GET", limiterKey)) or 0
+  if count >= maxJobs then
+    local ttl = rcall("PTTL", limiterKey)
+    if ttl > 0 then
+      return { false, false, ttl, 0 }
+    end
+    rcall("DEL", limiterKey) -- expired or without TTL: stale counter
+  end
+end
+
+-- 3. paused or at global concurrency
+if pausedOrMaxed() then
+  return { false, false, 0, 0 }
+end
+
+-- 4. take a job: plain waiting jobs first, then prioritized
+local jobId = rcall("RPOPLPUSH", waitKey, activeKey)
+while jobId and string.sub(jobId, 1, 2) == "0:" do
+  rcall("LREM", activeKey, 1, jobId)
+  jobId = rcall("RPOPLPUSH", waitKey, activeKey)
+end
+if not jobId then
+  local popped = rcall("ZPOPMIN", prioritizedKey)
+  if #popped > 0 then
+    jobId = popped[1]
+    rcall("LPUSH", activeKey, jobId)
+  else
+    rcall("DEL", pcKey)
+  end
+end
+
+if jobId then
+  local jobKey = P .. jobId
+  if maxJobs and rcall("HEXISTS", jobKey, "defa") == 0 then
+    local count = rcall("INCR", limiterKey)
+    if count == 1 then
+      rcall("PEXPIRE", limiterKey, istr(math.floor(limiterDuration)))
+    end
+  end
+  if token ~= "0" then
+    rcall("SET", jobKey .. ":lock", token, "PX", istr(lockDuration))
+  end
+  rcall("XADD", eventsKey, "MAXLEN", "~", cap, "*", "event", "active", "jobId", jobId, "prev", "waiting")
+  rcall("HSET", jobKey, "processedOn", istr(now))
+  rcall("HINCRBY", jobKey, "ats", 1)
+  if not pausedOrMaxed() then
+    rcall("ZADD", markerKey, 0, "0")
+  end
+  return { jobId, rcall("HGETALL", jobKey), 0, 0 }
+end
+
+-- 5. nothing to do: report the next delayed due time
+local first = rcall("ZRANGE", delayedKey, 0, 0, "WITHSCORES")
+local s = tonumber(first[2])
+if s then
+  return { false, false, 0, math.floor(s / 4096) }
+end
+return { false, false, 0, 0 }

@@ -1,0 +1,114 @@
+import CHiredis
+import Foundation
+
+/// One synchronous hiredis connection. Not thread-safe and blocking: `RedisClient` gives each
+/// connection a thread of its own, so no hiredis call runs on Swift's cooperative pool.
+final class RedisConnection {
+    private var context: UnsafeMutablePointer<redisContext>?
+    let endpoint: RedisEndpoint
+
+    /// Connects, authenticates and selects the database. `readTimeout` bounds every reply wait,
+    /// so a dead server is noticed instead of hanging a thread forever.
+    init(endpoint: RedisEndpoint, connectTimeout: Double = 5, readTimeout: Double) throws(RedisError) {
+        self.endpoint = endpoint
+        guard let context = redisConnectWithTimeout(endpoint.host, Int32(endpoint.port), Self.timeval(connectTimeout)) else {
+            throw .connection("cannot allocate a Redis connection")
+        }
+        self.context = context
+        if context.pointee.err != 0 {
+            let message = Self.errorString(context)
+            redisFree(context)
+            self.context = nil
+            throw .connection("cannot connect to \(endpoint): \(message)")
+        }
+        redisSetTimeout(context, Self.timeval(readTimeout))
+        redisEnableKeepAlive(context)
+        if let password = endpoint.password {
+            let auth = endpoint.user.map { ["AUTH", $0, password] } ?? ["AUTH", password]
+            if case .error(let message) = try command(auth) {
+                // Never echo the password; Redis' own message does not contain it.
+                throw .connection("Redis refused the credentials: \(message)")
+            }
+        }
+        if endpoint.database != 0, case .error(let message) = try command(["SELECT", String(endpoint.database)]) {
+            throw .connection("cannot select database \(endpoint.database): \(message)")
+        }
+    }
+
+    deinit {
+        if let context { redisFree(context) }
+    }
+
+    /// Changes the reply timeout (the blocking connection waits longer than its block time).
+    func setReadTimeout(_ seconds: Double) {
+        if let context { redisSetTimeout(context, Self.timeval(seconds)) }
+    }
+
+    /// Sends one command (binary-safe argv) and returns its reply. An I/O error leaves the
+    /// connection unusable: the caller drops it and connects again.
+    func command(_ arguments: [String]) throws(RedisError) -> RedisReply {
+        guard let context else { throw .connection("connection closed") }
+        // All arguments in one buffer; argv points into it and argvlen gives each length, so any
+        // bytes (empty strings, NULs) pass through unchanged.
+        var bytes: [UInt8] = []
+        var offsets: [Int] = []
+        var lengths: [Int] = []
+        for argument in arguments {
+            offsets.append(bytes.count)
+            bytes.append(contentsOf: argument.utf8)
+            lengths.append(bytes.count - offsets.last!)
+        }
+        bytes.append(0)
+        let reply: UnsafeMutableRawPointer? = bytes.withUnsafeBufferPointer { buffer in
+            let base = UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self)
+            let argv: [UnsafePointer<CChar>?] = offsets.map { base + $0 }
+            return argv.withUnsafeBufferPointer { argvBuffer in
+                lengths.withUnsafeBufferPointer { lengthBuffer in
+                    redisCommandArgv(context, Int32(arguments.count), UnsafeMutablePointer(mutating: argvBuffer.baseAddress), lengthBuffer.baseAddress)
+                }
+            }
+        }
+        guard let reply else {
+            let message = Self.errorString(context)
+            redisFree(context)
+            self.context = nil
+            throw .connection("Redis connection lost: \(message.isEmpty ? "no reply" : message)")
+        }
+        defer { freeReplyObject(reply) }
+        return Self.convert(reply.assumingMemoryBound(to: redisReply.self))
+    }
+
+    private static func convert(_ reply: UnsafeMutablePointer<redisReply>) -> RedisReply {
+        let r = reply.pointee
+        switch r.type {
+        case REDIS_REPLY_STRING: return .string(text(r))
+        case REDIS_REPLY_STATUS: return .status(text(r))
+        case REDIS_REPLY_ERROR: return .error(text(r))
+        case REDIS_REPLY_INTEGER: return .integer(r.integer)
+        case REDIS_REPLY_ARRAY:
+            var items: [RedisReply] = []
+            items.reserveCapacity(r.elements)
+            for index in 0..<r.elements {
+                if let element = r.element[index] { items.append(convert(element)) } else { items.append(.null) }
+            }
+            return .array(items)
+        default: return .null
+        }
+    }
+
+    private static func text(_ reply: redisReply) -> String {
+        guard let str = reply.str else { return "" }
+        return String(decoding: UnsafeRawBufferPointer(start: str, count: reply.len), as: UTF8.self)
+    }
+
+    private static func errorString(_ context: UnsafeMutablePointer<redisContext>) -> String {
+        withUnsafeBytes(of: context.pointee.errstr) { bytes in
+            String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+        }
+    }
+
+    private static func timeval(_ seconds: Double) -> Foundation.timeval {
+        let whole = Int(seconds)
+        return Foundation.timeval(tv_sec: whole, tv_usec: Int((seconds - Double(whole)) * 1_000_000))
+    }
+}
