@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(PATH):/opt/swift/usr/bin
 SWIFT ?= swift
 
-.PHONY: run test deps build plugins clean
+.PHONY: run test test-deps deps build plugins clean
 
 deps:
 	bash scripts/install-deps.sh
@@ -19,10 +19,14 @@ build: deps plugins
 run: build
 	.build/debug/uvian-worker serve
 
-## Builds everything, tests included, and runs the test suite.
-test: deps plugins
+## Builds everything, tests included, and runs the test suites: Swift, then BullMQ interop (Python).
+test: test-deps plugins
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	python3 -m pytest -q Tests/interop
+
+test-deps:
+	bash scripts/install-deps.sh --test
 
 clean:
 	$(MAKE) -C Plugins/examples/hello-c clean

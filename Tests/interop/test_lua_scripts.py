@@ -368,10 +368,37 @@ def test_priorities(env):
             c = await counts(q)
             assert c["prioritized"] == 3 and c["waiting"] == 1
             w = env.worker()
-            assert w.drain(ok) == [plain, p1, p2, p3]
+            env.r.delete(env.k("marker"))
+            f = w.fetch()
+            assert f.job.id == plain
+            assert env.r.zscore(env.k("marker"), "0") == 0  # handing out a job wakes the next idle worker
+            w.complete(f.job, 1)
+            assert w.drain(ok) == [p1, p2, p3]
             assert env.r.exists(env.k("pc")) == 0
             c = await counts(q)
             assert c["prioritized"] == 0 and c["completed"] == 4
+        finally:
+            await q.close()
+    run(body)
+
+
+def test_retry_of_prioritized_job_goes_back_to_prioritized(env):
+    async def body():
+        q = env.queue()
+        try:
+            p5 = (await q.add("p", {}, {"priority": 5, "attempts": 2})).id
+            p1 = (await q.add("p", {}, {"priority": 1})).id
+            w = env.worker()
+            f = w.fetch()
+            assert f.job.id == p1
+            f5 = w.fetch()
+            assert f5.job.id == p5
+            assert w.fail(f5.job, "once") == ("retried", 0)
+            assert await q.getJobState(p5) == "prioritized"
+            assert env.r.zscore(env.k("prioritized"), p5) // 2**32 == 5
+            w.complete(f.job, 1)
+            assert w.drain(ok) == [p5]
+            assert (await Job.fromId(q, p5)).attemptsMade == 2
         finally:
             await q.close()
     run(body)
@@ -840,4 +867,99 @@ def test_queue_events_sees_lifecycle(env):
         finally:
             await qe.close()
             await q.close()
+    run(body)
+
+
+# ---------------------------------------------------------------------------------------------
+# differential: the same jobs processed by bullmq's own Python Worker and by the scripts
+
+DIFF_JOBS = [
+    ("ok", {"n": 1}, {}),
+    ("flaky", {"n": 2}, {"attempts": 3, "backoff": {"type": "fixed", "delay": 100}}),
+    ("bad", {"n": 3}, {"attempts": 2}),
+    ("prio", {"n": 4}, {"priority": 2}),
+    ("rm", {}, {"removeOnComplete": True}),
+    ("dl", {}, {"delay": 150}),
+]
+
+
+def _behaviour(name: str, attempt: int):
+    if name == "flaky" and attempt < 3:
+        raise Exception(f"flaky {attempt}")
+    if name == "bad":
+        raise Exception("bad!")
+    return {"r": name}
+
+
+def _summary(r, P, ids):
+    ev = read_events(r, P + "events")
+    out = {}
+    for i in ids:
+        h = r.hgetall(P + i)
+        out[i] = {
+            "events": [(e["event"], e.get("prev"), e.get("failedReason"), e.get("returnvalue"),
+                        e.get("attemptsMade"), e.get("data")) for e in ev if e.get("jobId") == i],
+            "fields": sorted(h),
+            "values": {k: v for k, v in h.items() if k in ("atm", "ats", "progress", "returnvalue",
+                                                             "failedReason", "delay", "priority", "stc")},
+            "stacktrace": len(json.loads(h.get("stacktrace") or "[]")),
+        }
+    # markers are consumed by the worker's BZPOPMIN, which the harness does not do
+    out["keys"] = sorted(k[len(P):] for k in r.keys(P + "*")
+                         if not k[len(P):][0].isdigit() and k[len(P):] != "marker")
+    return out
+
+
+def test_same_state_as_bullmq_worker(env):
+    from bullmq import Worker
+
+    async def add_all(q):
+        return [(await q.add(n, d, o)).id for n, d, o in DIFF_JOBS]
+
+    async def settle(q):
+        for _ in range(300):
+            c = await q.getJobCounts()
+            if c["completed"] == 4 and c["failed"] == 1 and c["active"] == 0:
+                return
+            await asyncio.sleep(0.02)
+        raise AssertionError(f"jobs did not settle: {c}")
+
+    async def body():
+        conn = {"connection": f"redis://127.0.0.1:{env.port}"}
+        qa = Queue(env.name + "A", conn)
+        qb = Queue(env.name + "B", conn)
+        try:
+            ids_a = await add_all(qa)
+            ids_b = await add_all(qb)
+
+            async def processor(job, token):
+                await job.updateProgress(50)
+                return _behaviour(job.name, job.attemptsMade + 1)
+
+            worker = Worker(env.name + "A", processor, {**conn, "drainDelay": 1})
+            try:
+                await settle(qa)
+            finally:
+                await worker.close()
+
+            w = RefWorker(env.r, env.name + "B", scripts=env.scripts)
+            deadline = time.time() + 10
+            while time.time() < deadline:
+                f = w.fetch()
+                if f.job is None:
+                    c = await qb.getJobCounts()
+                    if c["completed"] == 4 and c["failed"] == 1:
+                        break
+                    await asyncio.sleep(0.02)
+                    continue
+                w.progress(f.job.id, 50)
+                w.process(f.job, lambda j: _behaviour(j.fields["name"], j.atm + 1))
+            a = _summary(env.r, f"bull:{env.name}A:", ids_a)
+            b = _summary(env.r, f"bull:{env.name}B:", ids_b)
+            assert ids_a == ids_b
+            for key in a:
+                assert a[key] == b[key], key
+        finally:
+            await qa.close()
+            await qb.close()
     run(body)

@@ -19,7 +19,7 @@
   If stalledCheck exists → return {} at once. Else SET stalledCheck now PX stalledInterval;
   XTRIM events MAXLEN ~ cap. For every id in SMEMBERS stalled (then DEL stalled): legacy "0:"
   ids are LREMoved from active; otherwise if P..id..':lock' does not exist and
-  LREM active 1 id removed it: HINCRBY stc 1; if stc >= maxStalledCount (and the job is not a
+  LREM active 1 id removed it: HINCRBY stc 1; if stc > maxStalledCount (and the job is not a
   live scheduler job: `rjk` pointing at an existing P..'repeat:'..rjk hash or member of
   P..'repeat') HSET defa "job stalled more than allowable limit"; RPUSH wait id (served next);
   marker "0" unless paused or at global concurrency; events `waiting jobId <id> prev active`
