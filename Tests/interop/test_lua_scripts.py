@@ -551,6 +551,7 @@ def test_renewed_job_is_not_stalled(env):
             assert w.stalled_check() == []
             assert env.r.sismember(env.k("stalled"), jid)
             env.r.pexpire(env.k(f"{jid}:lock"), 100)
+            assert w.renew([]) == ([], [])
             lost, cancelled = w.renew([f.job])
             assert lost == [] and cancelled == []
             assert not env.r.sismember(env.k("stalled"), jid)

@@ -143,7 +143,7 @@ if target == "failed" then field = "failedReason" end
 
 if keepCount ~= 0 then
   rcall("ZADD", targetKey, istr(now), jobId)
-  rcall("HSET", jobKey, field, value)
+  rcall("HSET", jobKey, field, value, "finishedOn", istr(now))
   if target == "failed" then
     appendStacktrace(jobKey, stackEntry, stackLimit)
     rcall("HDEL", jobKey, "defa")
