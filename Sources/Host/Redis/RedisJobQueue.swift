@@ -259,7 +259,8 @@ public final class RedisJobQueue: JobQueue {
             reply = try await commands.evaluate(
                 scripts.retryJob,
                 keys: [keys.active, keys.wait, keys.job(job.id), keys.events, keys.meta, keys.prioritized, keys.pc, keys.marker, keys.stalled],
-                arguments: [keys.base, job.id, job.token, String(Self.nowMs()), reason, reason, stackLimit, "0"])
+                arguments: [keys.base, job.id, job.token, String(Self.nowMs()), reason, reason, stackLimit,
+                            job.queueOptions?["lifo"]?.boolValue == true ? "1" : "0"])
         }
         return try owned(reply, job, "retry")
     }
