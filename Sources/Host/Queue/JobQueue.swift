@@ -59,8 +59,12 @@ public protocol JobQueue: Sendable {
     func cancel(id: String) async throws -> QueueCancellation
     func progress(_ job: LeasedJob, fraction: Double, noteJSON: String?) async
     func log(_ job: LeasedJob, line: String) async
-    /// Periodic upkeep (the stalled-job check of BullMQ); throttled by the queue itself.
+    /// Periodic upkeep (the stalled-job check of BullMQ), run at start-up and then every
+    /// `maintenanceInterval`.
     func maintain() async
+    var maintenanceInterval: Duration? { get }
+    /// Ends a `waitForJobs` in progress early (shutdown).
+    func interruptWait() async
     /// Jobs waiting and running, for `/health`.
     func depth() async throws -> (waiting: Int, active: Int)
 }
@@ -69,6 +73,8 @@ extension JobQueue {
     public func progress(_ job: LeasedJob, fraction: Double, noteJSON: String?) async {}
     public func log(_ job: LeasedJob, line: String) async {}
     public func maintain() async {}
+    public var maintenanceInterval: Duration? { nil }
+    public func interruptWait() async {}
 }
 
 public struct LeaseRenewal: Sendable {

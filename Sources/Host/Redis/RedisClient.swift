@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// A Redis connection used from async code: commands run one at a time on a dedicated thread
 /// (hiredis blocks), and a lost connection is re-made on the next command, with backoff.
@@ -17,6 +18,10 @@ public final class RedisClient: Sendable {
     nonisolated(unsafe) private var failures = 0
     nonisolated(unsafe) private var nextAttempt = Date.distantPast
     nonisolated(unsafe) private var scriptSHAs: [String: String] = [:]
+    private let clientID = Mutex<Int64?>(nil)
+
+    /// The server's id of the current connection (CLIENT ID), for CLIENT UNBLOCK.
+    public var connectionID: Int64? { clientID.withLock { $0 } }
 
     public init(endpoint: RedisEndpoint, name: String, readTimeout: Double = 5, logger: Logger) {
         self.endpoint = endpoint
@@ -76,7 +81,10 @@ public final class RedisClient: Sendable {
                 throw RedisError.connection("Redis at \(endpoint) is unreachable; retrying in \(String(format: "%.1f", nextAttempt.timeIntervalSinceNow)) s")
             }
             do {
-                connection = try RedisConnection(endpoint: endpoint, readTimeout: readTimeout)
+                let fresh = try RedisConnection(endpoint: endpoint, readTimeout: readTimeout)
+                connection = fresh
+                let id = try? fresh.command(["CLIENT", "ID"]).integer
+                clientID.withLock { $0 = id }
                 if failures > 0 { logger.notice("redis.reconnected", metadata: ["redis.connection": "\(name)"]) }
                 failures = 0
             } catch {

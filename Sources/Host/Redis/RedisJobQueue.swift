@@ -218,6 +218,15 @@ public final class RedisJobQueue: JobQueue {
         return renewal
     }
 
+    public var maintenanceInterval: Duration? { .milliseconds(settings.stalledIntervalMs) }
+
+    /// Unblocks this worker's BZPOPMIN (CLIENT UNBLOCK on its connection id), so a shutdown does
+    /// not wait for the block to time out.
+    public func interruptWait() async {
+        guard let id = blocking.connectionID else { return }
+        _ = try? await commands.send(["CLIENT", "UNBLOCK", String(id)])
+    }
+
     public func maintain() async {
         do {
             let recovered = try await commands.evaluate(

@@ -145,12 +145,15 @@ public final class Worker: Service, Sendable {
         ])
         await withGracefulShutdownHandler {
             let renewer = Task { await self.renewLeases() }
+            let maintainer = Task { await self.maintainQueue() }
             await withDiscardingTaskGroup { group in
                 await self.fetchUntilStopped(group: &group)
                 await self.drain()
             }
             renewer.cancel()
+            maintainer.cancel()
             await renewer.value
+            await maintainer.value
         } onGracefulShutdown: {
             self.beginShutdown()
         }
@@ -162,6 +165,22 @@ public final class Worker: Service, Sendable {
     public func beginShutdown() {
         state.withLock { $0.stopping = true }
         doorbell.ring()
+        let queue = self.queue
+        Task { await queue.interruptWait() }
+    }
+
+    /// The queue's periodic upkeep (BullMQ's stalled check), on its own timer: independent of
+    /// lease renewal and of plugin work.
+    private func maintainQueue() async {
+        guard let interval = queue.maintenanceInterval else { return }
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: interval)
+            } catch {
+                return
+            }
+            await queue.maintain()
+        }
     }
 
     private var isStopping: Bool { state.withLock { $0.stopping } }
@@ -478,7 +497,6 @@ public final class Worker: Service, Sendable {
             } catch {
                 return
             }
-            await queue.maintain()
             let leased = state.withLock { Array($0.leased.values) }
             guard !leased.isEmpty else { continue }
             do {
