@@ -36,12 +36,23 @@ def compact(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
+SHARED_NAME = "_shared"  # helpers prepended to every script; never a script of its own
+
+
+def script_source(name: str) -> str:
+    """The text the Swift loader (RedisScript.load) sends: `_shared.lua` + "\n" + `<name>.lua`."""
+    if name == SHARED_NAME:
+        raise ValueError(f"{SHARED_NAME}.lua is prepended to every script, not loaded on its own")
+    return (LUA_DIR / f"{SHARED_NAME}.lua").read_text() + "\n" + (LUA_DIR / f"{name}.lua").read_text()
+
+
 class Scripts:
-    """SCRIPT LOAD every .lua file; EVALSHA with a reload on NOSCRIPT (as the Swift side does)."""
+    """SCRIPT LOAD every script (`_shared.lua` + "\n" + the .lua file, as the Swift side does);
+    EVALSHA with a reload on NOSCRIPT."""
 
     def __init__(self, r: redis.Redis):
         self.r = r
-        self.src = {n: (LUA_DIR / f"{n}.lua").read_text() for n in SCRIPT_NAMES}
+        self.src = {n: script_source(n) for n in SCRIPT_NAMES}
         self.sha = {n: r.script_load(s) for n, s in self.src.items()}
 
     def call(self, name: str, keys: list[str], args: list[Any]) -> Any:

@@ -66,11 +66,14 @@ class RedisServer:
     """A private redis-server on a free port. `durable` = AOF with fsync always, so the data
     survives a restart on the same port and directory."""
 
-    def __init__(self, directory: Path, durable: bool = False):
+    def __init__(self, directory: Path, durable: bool = False, extra_args: Optional[list[str]] = None,
+                 password: Optional[str] = None):
         self.dir = directory
         self.dir.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self.durable = durable
+        self.extra_args = extra_args or []
+        self.password = password
         self.proc: Optional[subprocess.Popen] = None
 
     @property
@@ -81,9 +84,10 @@ class RedisServer:
         args = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.dir),
                 "--save", "", "--logfile", str(self.dir / "redis.log"), "--daemonize", "no"]
         args += ["--appendonly", "yes", "--appendfsync", "always"] if self.durable else ["--appendonly", "no"]
+        args += self.extra_args
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout
-        client = redis.Redis(port=self.port, socket_connect_timeout=0.2)
+        client = redis.Redis(port=self.port, socket_connect_timeout=0.2, password=self.password)
         while True:
             try:
                 if client.ping():
@@ -1110,3 +1114,34 @@ def test_idle_worker_exits_promptly_on_sigterm(redis_server, r, spawn, qname):
     took = time.monotonic() - start
     assert worker.proc.returncode == 0, worker.proc.returncode
     assert took < 2.0, f"idle worker took {took:.2f} s to exit after SIGTERM (SHUTDOWN_TIMEOUT=1, nothing running)"
+
+
+def test_url_with_acl_user_password_database_and_hash_tag_prefix(tmp_root, prerequisites, spawn, qname):
+    """REDIS_URL's user, password and database index are used, and a {hash-tag} prefix (Redis
+    Cluster) keys everything under the tag; the worker's logs never show the password."""
+    server = RedisServer(tmp_root / f"redis-acl-{qname}", password="adminpw",
+                         extra_args=["--requirepass", "adminpw", "--user", "worker", "on", ">s3cret", "~*", "&*", "+@all"])
+    server.start()
+    try:
+        url = f"redis://worker:s3cret@127.0.0.1:{server.port}/2"
+        worker = spawn(url, qname, QUEUE_PREFIX="{bull}")
+        client = redis.Redis(port=server.port, username="worker", password="s3cret", db=2, decode_responses=True)
+
+        async def produce() -> Any:
+            queue = Queue(qname, {"connection": url, "prefix": "{bull}"})
+            try:
+                job = await queue.add("data_processing", {"operation": "sum", "data": [2, 3]})
+                await await_until(lambda: client.zscore(f"{{bull}}:{qname}:completed", job.id) is not None, 15,
+                                  "job completed in db 2")
+                return (await Job.fromId(queue, job.id)).returnvalue
+            finally:
+                await queue.close()
+
+        assert asyncio.run(produce()) == {"count": 2, "operation": "sum", "sum": 5}
+        # Every key of the queue sits under the hash tag, in database 2 only.
+        assert all(k.startswith("{bull}:") for k in client.keys("*"))
+        assert redis.Redis(port=server.port, username="worker", password="s3cret", db=0).dbsize() == 0
+        assert "s3cret" not in worker.log_text()
+        client.close()
+    finally:
+        server.stop()

@@ -30,8 +30,6 @@
            otherwise ZADD marker 0 "0" unless the queue is paused or at global concurrency.
   Delayed score = due*4096 + seq, seq = next free slot (0..4095) within that millisecond.
 ]]
-local rcall = redis.call
-
 local waitKey, prioritizedKey, delayedKey, markerKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local idKey, eventsKey, metaKey, pcKey, activeKey = KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
 
@@ -42,54 +40,12 @@ local delay = tonumber(ARGV[7]) or 0
 local priority = tonumber(ARGV[8]) or 0
 local lifo = ARGV[9] == "1"
 
-local function istr(n) return string.format("%.0f", n) end
-
-local function eventsCap()
-  local raw = rcall("HGET", metaKey, "opts.maxLenEvents")
-  if not raw then
-    rcall("HSET", metaKey, "opts.maxLenEvents", "10000")
-    return 10000
-  end
-  return tonumber(raw) or 10000
-end
-
-local function pausedOrMaxed()
-  local m = rcall("HMGET", metaKey, "paused", "concurrency")
-  if m[1] then return true end
-  local c = tonumber(m[2])
-  if c and rcall("LLEN", activeKey) >= c then return true end
-  return false
-end
-
-local function delayedScore(due)
-  local minScore = due * 4096
-  local maxScore = minScore + 4095
-  local r = rcall("ZREVRANGEBYSCORE", delayedKey, istr(maxScore), istr(minScore), "WITHSCORES", "LIMIT", 0, 1)
-  local cur = tonumber(r[2])
-  if cur then
-    if cur >= maxScore then return maxScore end
-    return cur + 1
-  end
-  return minScore
-end
-
-local function lowerDelayMarker()
-  local first = rcall("ZRANGE", delayedKey, 0, 0, "WITHSCORES")
-  local s = tonumber(first[2])
-  if not s then return end
-  local due = math.floor(s / 4096)
-  local cur = tonumber(rcall("ZSCORE", markerKey, "1"))
-  if not cur or due < cur then
-    rcall("ZADD", markerKey, istr(due), "1")
-  end
-end
-
 local counter = rcall("INCR", idKey)
 local jobId = ARGV[2]
 if jobId == nil or jobId == "" then jobId = istr(counter) end
 local jobKey = P .. jobId
 
-local cap = eventsCap()
+local cap = eventsCap(metaKey)
 
 if rcall("EXISTS", jobKey) == 1 then
   rcall("XADD", eventsKey, "MAXLEN", "~", cap, "*", "event", "duplicated", "jobId", jobId)
@@ -102,22 +58,13 @@ rcall("XADD", eventsKey, "MAXLEN", "~", cap, "*", "event", "added", "jobId", job
 
 if delay > 0 then
   local due = timestamp + delay
-  rcall("ZADD", delayedKey, istr(delayedScore(due)), jobId)
+  addToDelayed(delayedKey, jobId, due)
   rcall("XADD", eventsKey, "MAXLEN", "~", cap, "*", "event", "delayed", "jobId", jobId, "delay", istr(due))
-  lowerDelayMarker()
+  lowerDelayMarker(delayedKey, markerKey)
   return jobId
 end
 
-if priority > 0 then
-  local pc = rcall("INCR", pcKey)
-  rcall("ZADD", prioritizedKey, istr(priority * 4294967296 + (pc % 4294967296)), jobId)
-elseif lifo then
-  rcall("RPUSH", waitKey, jobId)
-else
-  rcall("LPUSH", waitKey, jobId)
-end
-if not pausedOrMaxed() then
-  rcall("ZADD", markerKey, 0, "0")
-end
+pushWaiting(waitKey, prioritizedKey, pcKey, jobId, priority, lifo)
+addBaseMarkerIfNeeded(markerKey, metaKey, activeKey)
 rcall("XADD", eventsKey, "MAXLEN", "~", cap, "*", "event", "waiting", "jobId", jobId)
 return jobId

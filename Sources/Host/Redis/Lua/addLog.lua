@@ -10,8 +10,6 @@
   Returns the length of the log list after the append (and trim), or -1 when the job
   hash does not exist.
 ]]
-local rcall = redis.call
-
 if rcall("EXISTS", KEYS[1]) == 0 then return -1 end
 local len = rcall("RPUSH", KEYS[2], ARGV[1])
 local keep = tonumber(ARGV[2])

@@ -27,13 +27,11 @@
                 waiting` (prev `delayed` for a delayed job). atm is not incremented.
     "unknown"   job exists but is in none of these states (e.g. waiting-children); unchanged
 ]]
-local rcall = redis.call
-
 local waitKey, prioritizedKey, delayedKey, activeKey, failedKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local jobKey, eventsKey, metaKey, cancelKey = KEYS[6], KEYS[7], KEYS[8], KEYS[9]
 
 local P, jobId = ARGV[1], ARGV[2]
-local now = string.format("%.0f", tonumber(ARGV[3]) or 0)
+local now = istr(tonumber(ARGV[3]) or 0)
 local reason = ARGV[4] or ""
 
 if rcall("EXISTS", jobKey) == 0 then return "missing" end
@@ -74,23 +72,9 @@ rcall("ZADD", failedKey, now, jobId)
 rcall("HSET", jobKey, "failedReason", reason, "finishedOn", now)
 rcall("SREM", cancelKey, jobId)
 
-local deid = rcall("HGET", jobKey, "deid")
-if deid then
-  local deKey = P .. "de:" .. deid
-  local pttl = rcall("PTTL", deKey)
-  if pttl == 0 then
-    rcall("DEL", deKey)
-  elseif pttl == -1 and rcall("GET", deKey) == jobId then
-    rcall("DEL", deKey)
-  end
-end
+releaseDeduplication(P, jobKey, jobId)
 
-local raw = rcall("HGET", metaKey, "opts.maxLenEvents")
-if not raw then
-  rcall("HSET", metaKey, "opts.maxLenEvents", "10000")
-  raw = "10000"
-end
-local cap = tonumber(raw) or 10000
+local cap = eventsCap(metaKey)
 rcall("XADD", eventsKey, "MAXLEN", "~", cap, "*", "event", "failed", "jobId", jobId,
   "failedReason", reason, "prev", prev)
 return "removed"

@@ -15,11 +15,9 @@
 
   Returns { {lost ids…}, {given ids that are members of cancelSet…} } (either may be empty).
 ]]
-local rcall = redis.call
-
 local stalledKey, cancelKey = KEYS[1], KEYS[2]
 local P = ARGV[1]
-local lockDuration = string.format("%.0f", tonumber(ARGV[2]) or 30000)
+local lockDuration = istr(tonumber(ARGV[2]) or 30000)
 
 local lost, cancelled = {}, {}
 for i = 3, #ARGV - 1, 2 do

@@ -25,35 +25,20 @@
   marker "0" unless paused or at global concurrency; events `waiting jobId <id> prev active`
   and `stalled jobId <id>`. Finally SADD stalled every id currently in active.
 ]]
-local rcall = redis.call
-
 local stalledKey, waitKey, activeKey, checkKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local metaKey, markerKey, eventsKey = KEYS[5], KEYS[6], KEYS[7]
 
 local P = ARGV[1]
 local maxStalled = tonumber(ARGV[2]) or 1
 local now = ARGV[3]
-local interval = string.format("%.0f", tonumber(ARGV[4]) or 30000)
-
-local function pausedOrMaxed()
-  local m = rcall("HMGET", metaKey, "paused", "concurrency")
-  if m[1] then return true end
-  local c = tonumber(m[2])
-  if c and rcall("LLEN", activeKey) >= c then return true end
-  return false
-end
+local interval = istr(tonumber(ARGV[4]) or 30000)
 
 if rcall("EXISTS", checkKey) == 1 then
   return {}
 end
 rcall("SET", checkKey, now, "PX", interval)
 
-local capRaw = rcall("HGET", metaKey, "opts.maxLenEvents")
-if not capRaw then
-  rcall("HSET", metaKey, "opts.maxLenEvents", "10000")
-  capRaw = "10000"
-end
-local cap = tonumber(capRaw) or 10000
+local cap = eventsCap(metaKey)
 rcall("XTRIM", eventsKey, "MAXLEN", "~", cap)
 
 local recovered = {}
@@ -78,9 +63,7 @@ if #suspects > 0 then
           rcall("HSET", jobKey, "defa", "job stalled more than allowable limit")
         end
         rcall("RPUSH", waitKey, id)
-        if not pausedOrMaxed() then
-          rcall("ZADD", markerKey, 0, "0")
-        end
+        addBaseMarkerIfNeeded(markerKey, metaKey, activeKey)
         rcall("XADD", eventsKey, "MAXLEN", "~", cap, "*", "event", "waiting", "jobId", id, "prev", "active")
         rcall("XADD", eventsKey, "MAXLEN", "~", cap, "*", "event", "stalled", "jobId", id)
         recovered[#recovered + 1] = id
@@ -89,8 +72,5 @@ if #suspects > 0 then
   end
 end
 
-local active = rcall("LRANGE", activeKey, 0, -1)
-for i = 1, #active, 5000 do
-  rcall("SADD", stalledKey, unpack(active, i, math.min(i + 4999, #active)))
-end
+callInBatches("SADD", stalledKey, rcall("LRANGE", activeKey, 0, -1), 5000)
 return recovered

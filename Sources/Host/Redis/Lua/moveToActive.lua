@@ -34,8 +34,6 @@
   event `active jobId <id> prev waiting`; HSET processedOn now; HINCRBY ats 1;
   marker "0" unless paused/maxed.
 ]]
-local rcall = redis.call
-
 local waitKey, activeKey, prioritizedKey, eventsKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local limiterKey, delayedKey, metaKey, pcKey, markerKey = KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
 
@@ -44,42 +42,22 @@ local now = tonumber(ARGV[2])
 local token = ARGV[3]
 local lockDuration = tonumber(ARGV[4]) or 30000
 
-local function istr(n) return string.format("%.0f", n) end
-
-local function eventsCap()
-  local raw = rcall("HGET", metaKey, "opts.maxLenEvents")
-  if not raw then
-    rcall("HSET", metaKey, "opts.maxLenEvents", "10000")
-    return 10000
-  end
-  return tonumber(raw) or 10000
-end
-
 local meta = rcall("HMGET", metaKey, "paused", "concurrency", "max", "duration")
-local concurrency = tonumber(meta[2])
+-- paused/concurrency as read once above (this script never changes them)
 local function pausedOrMaxed()
-  if meta[1] then return true end
-  if concurrency and rcall("LLEN", activeKey) >= concurrency then return true end
-  return false
+  return isPausedOrMaxed(meta[1], meta[2], activeKey)
 end
 
-local cap = eventsCap()
+local cap = eventsCap(metaKey)
 
 -- 1. promote due delayed jobs
 local due = rcall("ZRANGEBYSCORE", delayedKey, 0, istr((now + 1) * 4096 - 1), "LIMIT", 0, 1000)
 if #due > 0 then
-  for i = 1, #due, 1000 do
-    rcall("ZREM", delayedKey, unpack(due, i, math.min(i + 999, #due)))
-  end
+  callInBatches("ZREM", delayedKey, due, 1000)
   for _, id in ipairs(due) do
     local jobKey = P .. id
     local priority = tonumber(rcall("HGET", jobKey, "priority")) or 0
-    if priority > 0 then
-      local pc = rcall("INCR", pcKey)
-      rcall("ZADD", prioritizedKey, istr(priority * 4294967296 + (pc % 4294967296)), id)
-    else
-      rcall("LPUSH", waitKey, id)
-    end
+    pushWaiting(waitKey, prioritizedKey, pcKey, id, priority, false)
     rcall("XADD", eventsKey, "MAXLEN", "~", cap, "*", "event", "waiting", "jobId", id, "prev", "delayed")
     rcall("HSET", jobKey, "delay", "0")
   end
@@ -153,9 +131,4 @@ if jobId then
 end
 
 -- 5. nothing to do: report the next delayed due time
-local first = rcall("ZRANGE", delayedKey, 0, 0, "WITHSCORES")
-local s = tonumber(first[2])
-if s then
-  return { false, false, 0, math.floor(s / 4096) }
-end
-return { false, false, 0, 0 }
+return { false, false, 0, nextDelayedDue(delayedKey) or 0 }

@@ -38,8 +38,6 @@
   and prioritized are all empty. Marker "0" when wait/prioritized still hold jobs and the queue
   is neither paused nor at global concurrency (a freed concurrency slot wakes idle workers).
 ]]
-local rcall = redis.call
-
 local activeKey, eventsKey, stalledKey, metaKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local targetKey, jobKey, waitKey, prioritizedKey, markerKey = KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
 
@@ -54,87 +52,22 @@ local attempts = tonumber(ARGV[10]) or 0
 local stackEntry = ARGV[11] or ""
 local stackLimit = ARGV[12] or ""
 
-local function istr(n) return string.format("%.0f", n) end
-
-local function eventsCap()
-  local raw = rcall("HGET", metaKey, "opts.maxLenEvents")
-  if not raw then
-    rcall("HSET", metaKey, "opts.maxLenEvents", "10000")
-    return 10000
-  end
-  return tonumber(raw) or 10000
-end
-
-local function pausedOrMaxed()
-  local m = rcall("HMGET", metaKey, "paused", "concurrency")
-  if m[1] then return true end
-  local c = tonumber(m[2])
-  if c and rcall("LLEN", activeKey) >= c then return true end
-  return false
-end
-
-local function appendStacktrace(key, entry, limitArg)
-  if entry == "" then return end
-  local list = {}
-  local raw = rcall("HGET", key, "stacktrace")
-  if raw then
-    local ok, decoded = pcall(cjson.decode, raw)
-    if ok and type(decoded) == "table" then
-      for i = 1, #decoded do list[#list + 1] = decoded[i] end
-    end
-  end
-  list[#list + 1] = entry
-  local limit = tonumber(limitArg)
-  if limit then
-    if limit <= 0 then
-      list = {}
-    else
-      while #list > limit do table.remove(list, 1) end
-    end
-  end
-  local text = "[]"
-  if #list > 0 then text = cjson.encode(list) end
-  rcall("HSET", key, "stacktrace", text)
-end
-
 local function removeJobKeys(key)
   rcall("DEL", key, key .. ":logs", key .. ":dependencies", key .. ":processed",
     key .. ":failed", key .. ":unsuccessful")
 end
 
-local function zremBatches(key, ids)
-  for i = 1, #ids, 5000 do
-    rcall("ZREM", key, unpack(ids, i, math.min(i + 4999, #ids)))
-  end
-end
-
 -- checks (no modification before all of them pass)
-if rcall("EXISTS", jobKey) == 0 then return -1 end
-if token ~= "0" then
-  local current = rcall("GET", jobKey .. ":lock")
-  if not current then return -2 end
-  if current ~= token then return -6 end
-end
-if rcall("LREM", activeKey, -1, jobId) < 1 then return -3 end
+local rc = takeOwnActiveJob(jobKey, activeKey, jobId, token)
+if rc ~= 0 then return rc end
 
-if token ~= "0" then rcall("DEL", jobKey .. ":lock") end
-rcall("SREM", stalledKey, jobId)
+releaseLock(jobKey, jobId, token, stalledKey)
 rcall("SREM", P .. "uvw:cancel", jobId)
 
-local cap = eventsCap()
+local cap = eventsCap(metaKey)
 rcall("XTRIM", eventsKey, "MAXLEN", "~", cap)
 
--- deduplication release
-local deid = rcall("HGET", jobKey, "deid")
-if deid then
-  local deKey = P .. "de:" .. deid
-  local pttl = rcall("PTTL", deKey)
-  if pttl == 0 then
-    rcall("DEL", deKey)
-  elseif pttl == -1 and rcall("GET", deKey) == jobId then
-    rcall("DEL", deKey)
-  end
-end
+releaseDeduplication(P, jobKey, jobId)
 
 local atm = rcall("HINCRBY", jobKey, "atm", 1)
 
@@ -154,7 +87,7 @@ if keepCount ~= 0 then
     local cutoff = now - keepAge * 1000
     local old = rcall("ZREVRANGEBYSCORE", targetKey, istr(cutoff), "-inf", "LIMIT", 0, limit)
     for _, id in ipairs(old) do removeJobKeys(P .. id) end
-    if #old > 0 then zremBatches(targetKey, old) end
+    if #old > 0 then callInBatches("ZREM", targetKey, old, 5000) end
   end
   if keepCount > 0 then
     local extra = rcall("ZREVRANGE", targetKey, keepCount, -1)
@@ -174,7 +107,7 @@ end
 
 local waiting = rcall("LLEN", waitKey) + rcall("ZCARD", prioritizedKey)
 if waiting > 0 then
-  if not pausedOrMaxed() then rcall("ZADD", markerKey, 0, "0") end
+  addBaseMarkerIfNeeded(markerKey, metaKey, activeKey)
 elseif rcall("LLEN", activeKey) == 0 then
   rcall("XADD", eventsKey, "MAXLEN", "~", cap, "*", "event", "drained")
 end

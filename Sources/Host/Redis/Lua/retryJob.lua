@@ -28,8 +28,6 @@
   DEL lock; SREM stalled; event `waiting jobId <id> prev active`;
   marker "0" unless paused or at global concurrency.
 ]]
-local rcall = redis.call
-
 local activeKey, waitKey, jobKey, eventsKey, metaKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local prioritizedKey, pcKey, markerKey, stalledKey = KEYS[6], KEYS[7], KEYS[8], KEYS[9]
 
@@ -39,77 +37,17 @@ local stackEntry = ARGV[6] or ""
 local stackLimit = ARGV[7] or ""
 local lifo = ARGV[8] == "1"
 
-local function istr(n) return string.format("%.0f", n) end
+local rc = takeOwnActiveJob(jobKey, activeKey, jobId, token)
+if rc ~= 0 then return rc end
 
-local function eventsCap()
-  local raw = rcall("HGET", metaKey, "opts.maxLenEvents")
-  if not raw then
-    rcall("HSET", metaKey, "opts.maxLenEvents", "10000")
-    return 10000
-  end
-  return tonumber(raw) or 10000
-end
-
-local function pausedOrMaxed()
-  local m = rcall("HMGET", metaKey, "paused", "concurrency")
-  if m[1] then return true end
-  local c = tonumber(m[2])
-  if c and rcall("LLEN", activeKey) >= c then return true end
-  return false
-end
-
-local function appendStacktrace(key, entry, limitArg)
-  if entry == "" then return end
-  local list = {}
-  local raw = rcall("HGET", key, "stacktrace")
-  if raw then
-    local ok, decoded = pcall(cjson.decode, raw)
-    if ok and type(decoded) == "table" then
-      for i = 1, #decoded do list[#list + 1] = decoded[i] end
-    end
-  end
-  list[#list + 1] = entry
-  local limit = tonumber(limitArg)
-  if limit then
-    if limit <= 0 then
-      list = {}
-    else
-      while #list > limit do table.remove(list, 1) end
-    end
-  end
-  local text = "[]"
-  if #list > 0 then text = cjson.encode(list) end
-  rcall("HSET", key, "stacktrace", text)
-end
-
-if rcall("EXISTS", jobKey) == 0 then return -1 end
-if token ~= "0" then
-  local current = rcall("GET", jobKey .. ":lock")
-  if not current then return -2 end
-  if current ~= token then return -6 end
-end
-if rcall("LREM", activeKey, -1, jobId) < 1 then return -3 end
-
-rcall("HSET", jobKey, "failedReason", failedReason)
-appendStacktrace(jobKey, stackEntry, stackLimit)
-rcall("HINCRBY", jobKey, "atm", 1)
+recordFailedAttempt(jobKey, failedReason, stackEntry, stackLimit)
 
 local priority = tonumber(rcall("HGET", jobKey, "priority")) or 0
-if priority > 0 then
-  local pc = rcall("INCR", pcKey)
-  rcall("ZADD", prioritizedKey, istr(priority * 4294967296 + (pc % 4294967296)), jobId)
-elseif lifo then
-  rcall("RPUSH", waitKey, jobId)
-else
-  rcall("LPUSH", waitKey, jobId)
-end
+pushWaiting(waitKey, prioritizedKey, pcKey, jobId, priority, lifo)
 
-if token ~= "0" then rcall("DEL", jobKey .. ":lock") end
-rcall("SREM", stalledKey, jobId)
+releaseLock(jobKey, jobId, token, stalledKey)
 
-local cap = eventsCap()
+local cap = eventsCap(metaKey)
 rcall("XADD", eventsKey, "MAXLEN", "~", cap, "*", "event", "waiting", "jobId", jobId, "prev", "active")
-if not pausedOrMaxed() then
-  rcall("ZADD", markerKey, 0, "0")
-end
+addBaseMarkerIfNeeded(markerKey, metaKey, activeKey)
 return 0

@@ -11,16 +11,9 @@
   Returns 0, or -1 when the job hash does not exist.
   Effects: HSET progress; XADD events MAXLEN ~ cap * event progress jobId <id> data <json>.
 ]]
-local rcall = redis.call
-
 if rcall("EXISTS", KEYS[1]) == 0 then return -1 end
 rcall("HSET", KEYS[1], "progress", ARGV[2])
 
-local raw = rcall("HGET", KEYS[3], "opts.maxLenEvents")
-if not raw then
-  rcall("HSET", KEYS[3], "opts.maxLenEvents", "10000")
-  raw = "10000"
-end
-local cap = tonumber(raw) or 10000
+local cap = eventsCap(KEYS[3])
 rcall("XADD", KEYS[2], "MAXLEN", "~", cap, "*", "event", "progress", "jobId", ARGV[1], "data", ARGV[2])
 return 0
