@@ -21,9 +21,7 @@ run: build
 
 ## Builds everything, tests included, and runs the test suites: Swift, then BullMQ interop (Python).
 test: test-deps plugins
-	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
-	python3 -m pytest -q Tests/interop
+	bash scripts/run-tests.sh
 
 test-deps:
 	bash scripts/install-deps.sh --test

@@ -2,12 +2,12 @@
 # Installs what building, running and testing Uvian Worker needs on Debian 12, idempotently:
 # only missing packages are installed, so a second run is quick and offline.
 #   scripts/install-deps.sh          what building and running need
-#   scripts/install-deps.sh --test   also what the tests need (Redis, PyPI bullmq for the interop suite)
+#   scripts/install-deps.sh --test   also what the tests need (Redis, PostgreSQL, PyPI bullmq)
 set -euo pipefail
 
-packages=(libsqlite3-dev libhiredis-dev pkg-config gcc libc6-dev make curl ca-certificates)
+packages=(libsqlite3-dev libhiredis-dev libpq-dev pkg-config gcc libc6-dev make curl ca-certificates)
 if [ "${1:-}" = "--test" ]; then
-    packages+=(redis-server python3 python3-pip)
+    packages+=(redis-server postgresql python3 python3-pip)
 fi
 
 missing=()

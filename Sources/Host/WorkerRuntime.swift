@@ -28,7 +28,13 @@ public struct WorkerRuntime: Sendable {
         if let dataDir { config.dataDir = dataDir }
         try FileManager.default.createDirectory(atPath: config.dataDir, withIntermediateDirectories: true)
         let database = try SQLiteDatabase(path: config.databasePath)
-        let store = try await SQLiteTaskStore(database: database)
+        let store: any TaskStore
+        if let url = config.databaseURL, !embedded {
+            store = try await PostgresTaskStore(pool: makePostgresPool(url: url), logger: logger)
+            logger.info("store.postgres", metadata: ["db.schema": "\(config.dbSchema)"])
+        } else {
+            store = try await SQLiteTaskStore(database: database)
+        }
         let queue: any JobQueue
         if let url = config.redisURL, !embedded {
             var settings = RedisJobQueue.Settings()
@@ -57,7 +63,7 @@ public struct WorkerRuntime: Sendable {
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "uvian-worker"),
-            services: publishers(for: worker) + [worker],
+            services: publishers(for: worker) + [StoreCleanup(store: worker.store, config: config, logger: logger), worker],
             onServerRunning: { channel in
                 logger.info("http.listening", metadata: [
                     "http.host": "\(channel.localAddress?.ipAddress ?? "?")", "http.port": "\(channel.localAddress?.port ?? 0)",
@@ -67,6 +73,18 @@ public struct WorkerRuntime: Sendable {
         )
         try await app.runService()
         registry.shutdownAll()
+    }
+
+    func makePostgresPool(url: String) -> PostgresPool {
+        PostgresPool(url: url, size: config.dbPoolSize, schema: config.dbSchema, logger: logger)
+    }
+
+    /// Applies the PostgreSQL migrations (`uvian-worker migrate`); returns the versions applied.
+    public func migrate() async throws -> [Int] {
+        guard let url = config.databaseURL else {
+            throw WorkerConfig.Invalid(description: "DATABASE_URL is not set: the embedded SQLite store migrates itself at start-up")
+        }
+        return try await PostgresMigrations.apply(on: makePostgresPool(url: url), logger: logger)
     }
 
     /// With Redis, task events also go to the pub/sub channel. Listed before the worker, so it

@@ -57,7 +57,17 @@ public struct TaskContext: @unchecked Sendable {
         }
         let text = String(decoding: reply.bytes, as: UTF8.self)
         guard status == uvw_status(UVW_OK) else {
-            throw TaskError(status == uvw_status(UVW_ERR_UNSUPPORTED) ? .unsupported : .internal, "\(method) failed: \(text)")
+            // Errors come as {"error": "…"}; the message names what was wrong.
+            let object = try? JSONSerialization.jsonObject(with: Data(reply.bytes)) as? [String: Any]
+            let message = (object?["error"] as? String) ?? text
+            let kind: TaskError.Kind = switch Int(status) {
+            case UVW_ERR_UNSUPPORTED: .unsupported
+            case UVW_ERR_INVALID_PARAMS: .invalidParams
+            case UVW_ERR_RETRYABLE: .retryable
+            case UVW_ERR_PERMANENT: .permanent
+            default: .internal
+            }
+            throw TaskError(kind, "\(method) failed: \(message)")
         }
         return text
     }

@@ -10,7 +10,7 @@ struct UvianWorker: AsyncParsableCommand {
         commandName: "uvian-worker",
         abstract: "A background-job worker that runs task plugins loaded through a stable C ABI.",
         version: UvianVersion.current,
-        subcommands: [Serve.self, Run.self, Plugins.self],
+        subcommands: [Serve.self, Run.self, Plugins.self, Migrate.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -121,5 +121,21 @@ struct Plugins: AsyncParsableCommand {
             if let error = entry["error"]?.stringValue { print("  error: \(error)") }
         }
         if !registry.refused.isEmpty { throw ExitCode(1) }
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Apply the PostgreSQL migrations of DATABASE_URL (also done at start-up); safe to run from several hosts at once.")
+    @OptionGroup var common: CommonOptions
+    @Option(help: "PostgreSQL URL (DATABASE_URL).") var databaseURL: String?
+    @Option(help: "Schema of the tables (DB_SCHEMA).") var dbSchema: String?
+
+    func run() async throws {
+        var (config, logger) = try common.resolve()
+        if let databaseURL { config.databaseURL = databaseURL }
+        if let dbSchema { config.dbSchema = dbSchema }
+        let applied = try await WorkerRuntime(config: config, logger: logger).migrate()
+        print(applied.isEmpty ? "up to date" : "applied: " + applied.map(String.init).joined(separator: ", "))
     }
 }

@@ -165,7 +165,8 @@ import Testing
             let openapi = try await worker.request("GET", "/openapi.json")
             #expect(openapi.json?["openapi"]?.stringValue == "3.1.0")
             let paths = Set(openapi.json?["paths"]?.objectValue?.keys.map { $0 } ?? [])
-            #expect(paths == ["/health", "/execute", "/task/{id}", "/tasks", "/plugins", "/events", "/openapi.json"])
+            #expect(paths == ["/health", "/execute", "/task/{id}", "/tasks", "/plugins", "/events", "/openapi.json",
+                              "/conversations", "/conversations/{id}", "/conversations/{id}/messages"])
         }
     }
 
@@ -196,6 +197,31 @@ import Testing
             // hello-c logs through the host table; that line is attributed to the job too.
             #expect(lines.contains { $0["message"]?.stringValue == "plugin.log" })
             #expect(lines.allSatisfy { $0["level"] != nil && $0["timestamp"] != nil })
+        }
+    }
+
+    @Test func conversationsOverHTTP() async throws {
+        try await withWorker { worker in
+            let created = try await worker.request("POST", "/conversations", body: #"{"title":"support","metadata":{"user":"u-7"}}"#)
+            #expect(created.status == 201)
+            let id = try #require(created.json?["conversation_id"]?.stringValue)
+            #expect(try await worker.request("GET", "/conversations/\(id)").json?["title"]?.stringValue == "support")
+            for (role, content) in [("user", "hello"), ("assistant", "hi, how can I help?"), ("user", "thanks")] {
+                let appended = try await worker.request("POST", "/conversations/\(id)/messages", body: #"{"role":"\#(role)","content":"\#(content)"}"#)
+                #expect(appended.status == 201, "\(appended.body)")
+            }
+            let last2 = try await worker.request("GET", "/conversations/\(id)/messages?limit=2")
+            #expect(last2.json?["messages"]?.arrayValue?.compactMap { $0["content"]?.stringValue } == ["hi, how can I help?", "thanks"])
+            #expect(last2.json?["messages"]?[1]?["seq"]?.intValue == 3)
+
+            #expect(try await worker.request("GET", "/conversations/nope").json?["error"]?["code"]?.stringValue == "conversation_not_found")
+            #expect(try await worker.request("GET", "/conversations/nope/messages").status == 404)
+            #expect(try await worker.request("POST", "/conversations/nope/messages", body: #"{"role":"user","content":"x"}"#).status == 404)
+            let badRole = try await worker.request("POST", "/conversations/\(id)/messages", body: #"{"role":"robot","content":"x"}"#)
+            #expect(badRole.status == 422)
+            #expect(badRole.body.contains("role must be one of"))
+            #expect(try await worker.request("POST", "/conversations", body: #"{"conversation_id":"\#(id)"}"#).status == 409)
+            #expect(try await worker.request("POST", "/conversations", body: "[]").status == 400)
         }
     }
 

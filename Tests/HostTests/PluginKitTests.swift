@@ -63,6 +63,28 @@ import Testing
         await worker.stop()
     }
 
+    @Test(arguments: StoreBackend.available)
+    func hostStoreServicesThroughInvoke(_ backend: StoreBackend) async throws {
+        let worker = try await TestWorker(specs: specs(), store: backend)
+        let conversation = try await worker.worker.store.createConversation(Conversation(title: "chat"))
+        let first = try await worker.run("swift_history", ["conversation_id": .string(conversation.id), "message": "hello"])
+        #expect(first.status == .completed, "\(first.error ?? "")")
+        #expect(first.result?["content"] == "heard 1 message(s)")
+        let second = try await worker.run("swift_history", ["conversation_id": .string(conversation.id), "message": "again"])
+        #expect(second.result?["content"] == "heard 3 message(s)")
+        let messages = try await worker.worker.store.messages(conversationId: conversation.id, limit: 10)
+        #expect(messages.map(\.role) == ["user", "assistant", "user", "assistant"])
+        #expect(messages.map(\.content) == ["hello", "heard 1 message(s)", "again", "heard 3 message(s)"])
+        #expect(messages[1].metadata == ["model": "fixture"])
+        #expect(second.result?["message_id"]?.stringValue == messages[3].id)
+        // An unknown conversation is a clear, non-retried failure.
+        let missing = try await worker.run("swift_history", ["conversation_id": "nope", "message": "x"], options: try JobOptions(json: ["attempts": 3]))
+        #expect(missing.status == .failed)
+        #expect(missing.attempts == 1)
+        #expect(missing.error?.contains("no conversation with id nope") == true)
+        await worker.stop()
+    }
+
     @Test func initErrorsRefuseThePlugin() throws {
         let loader = PluginLoader(pluginDirs: [], logger: TestWorker.quietLogger)
         #expect(throws: PluginLoadError.self) {

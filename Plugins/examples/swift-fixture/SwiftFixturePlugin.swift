@@ -14,6 +14,11 @@ final class SwiftFixturePlugin: Plugin {
         let events: Int?
     }
 
+    struct HistoryParams: Decodable, Sendable {
+        let conversation_id: String
+        let message: String
+    }
+
     struct Failure: Decodable, Sendable {
         let kind: String
     }
@@ -44,6 +49,25 @@ final class SwiftFixturePlugin: Plugin {
                     context.progress(Double(step + 1) / Double(steps))
                 }
                 return ["greeting": plugin.greeting, "slept_ms": "\(params.ms)"]
+            },
+            // Chat-like use of the host's store services through invoke: appends the user's
+            // message, reads the history, appends a reply that counts it.
+            .sync("swift_history", schema: #"{"type":"object","required":["conversation_id","message"]}"#) {
+                (_: SwiftFixturePlugin, params: HistoryParams, context: TaskContext) -> [String: String] in
+                func call(_ method: String, _ request: [String: Any]) throws -> [String: Any] {
+                    let body = String(decoding: try JSONSerialization.data(withJSONObject: request), as: UTF8.self)
+                    let reply = try context.invoke(method, requestJSON: body)
+                    return (try JSONSerialization.jsonObject(with: Data(reply.utf8)) as? [String: Any]) ?? [:]
+                }
+                _ = try call("store.messages.append", ["conversation_id": params.conversation_id, "role": "user", "content": params.message])
+                let history = try call("store.messages.list", ["conversation_id": params.conversation_id, "limit": 1000])
+                let count = (history["messages"] as? [Any])?.count ?? -1
+                let reply = try call("store.messages.append", [
+                    "conversation_id": params.conversation_id, "role": "assistant",
+                    "content": "heard \(count) message(s)", "metadata": ["model": "fixture"],
+                ])
+                let message = reply["message"] as? [String: Any]
+                return ["message_id": message?["message_id"] as? String ?? "", "content": message?["content"] as? String ?? ""]
             },
             // Throws the requested kind of error.
             .sync("swift_fail", schema: nil) { (_: SwiftFixturePlugin, params: Failure, _: TaskContext) -> [String: String] in

@@ -27,6 +27,15 @@ public struct WorkerConfig: Sendable {
     public var queuePrefix = "bull"
     /// Pub/sub channel every task event is published on when Redis is configured.
     public var eventsChannel = "uvw:events"
+    /// PostgreSQL for the store; nil = the embedded SQLite store.
+    public var databaseURL: String?
+    /// Schema of the PostgreSQL tables.
+    public var dbSchema = "public"
+    public var dbPoolSize = 4
+    /// How often finished tasks past `taskRetention` are deleted, seconds (0 = never).
+    public var cleanupInterval: Double = 3600
+    /// How long finished tasks are kept, seconds (7 days).
+    public var taskRetention: Double = 7 * 86_400
     public var stalledIntervalMs = 30_000
     public var maxStalledCount = 1
     public var logLevel = "info"
@@ -63,6 +72,11 @@ public struct WorkerConfig: Sendable {
         if let v = env["API_KEY"], !v.isEmpty { apiKey = v }
         if let v = env["REDIS_URL"], !v.isEmpty { redisURL = v }
         if let v = env["QUEUE_PREFIX"], !v.isEmpty { queuePrefix = v }
+        if let v = env["DATABASE_URL"], !v.isEmpty { databaseURL = v }
+        if let v = env["DB_SCHEMA"], !v.isEmpty { dbSchema = v }
+        if let v = try number("DB_POOL_SIZE", 1...100) { dbPoolSize = Int(v) }
+        if let v = try number("CLEANUP_INTERVAL", 0...31_536_000) { cleanupInterval = v }
+        if let v = try number("TASK_RETENTION", 0...315_360_000) { taskRetention = v }
         if let v = env["EVENTS_CHANNEL"], !v.isEmpty { eventsChannel = v }
         if let v = try number("STALLED_INTERVAL_MS", 100...86_400_000) { stalledIntervalMs = Int(v) }
         if let v = try number("MAX_STALLED_COUNT", 0...1000) { maxStalledCount = Int(v) }
@@ -73,6 +87,9 @@ public struct WorkerConfig: Sendable {
     }
 
     public func validate() throws(Invalid) {
+        if let databaseURL, !(databaseURL.hasPrefix("postgres://") || databaseURL.hasPrefix("postgresql://") || databaseURL.contains("=")) {
+            throw Invalid(description: "DATABASE_URL must be a postgres:// or postgresql:// URL (or a libpq conninfo string)")
+        }
         if let redisURL {
             do {
                 _ = try RedisEndpoint(url: redisURL)

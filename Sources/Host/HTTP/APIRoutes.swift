@@ -19,19 +19,97 @@ struct APIRoutes: Sendable {
         router.get("/plugins") { _, _ in self.plugins() }
         router.get("/events") { request, _ in try self.eventStream(request) }
         router.get("/openapi.json") { _, _ in JSONResponse.make(OpenAPIDocument.json) }
+        router.post("/conversations") { request, _ in try await self.createConversation(request) }
+        router.get("/conversations/:id") { _, context in try await self.conversation(id: context.parameters.require("id")) }
+        router.get("/conversations/:id/messages") { request, context in
+            try await self.messages(request, conversationId: context.parameters.require("id"))
+        }
+        router.post("/conversations/:id/messages") { request, context in
+            try await self.appendMessage(request, conversationId: context.parameters.require("id"))
+        }
+    }
+
+    // MARK: - Conversations
+
+    func createConversation(_ request: Request) async throws -> Response {
+        let fields = try await Self.objectBody(request)
+        let conversation: Conversation
+        do {
+            conversation = try StoreServices.newConversation(fields)
+        } catch let failure as StoreServices.Failure {
+            throw APIError(.unprocessableContent, code: "invalid_request", failure.message)
+        }
+        if try await worker.store.conversation(id: conversation.id) != nil {
+            throw APIError(.conflict, code: "conversation_exists", "a conversation with id \(conversation.id) already exists")
+        }
+        return JSONResponse.make(try await worker.store.createConversation(conversation).json, status: .created)
+    }
+
+    func conversation(id: String) async throws -> Response {
+        guard let conversation = try await worker.store.conversation(id: id) else { throw Self.conversationNotFound(id) }
+        return JSONResponse.make(conversation.json)
+    }
+
+    func messages(_ request: Request, conversationId: String) async throws -> Response {
+        let limit = try Self.integer(request.uri.queryParameters.get("limit"), name: "limit", range: 1...1000) ?? 100
+        do {
+            let messages = try await worker.store.messages(conversationId: conversationId, limit: limit)
+            return JSONResponse.make(["conversation_id": .string(conversationId), "messages": .array(messages.map(\.json))])
+        } catch is ConversationNotFound {
+            throw Self.conversationNotFound(conversationId)
+        }
+    }
+
+    func appendMessage(_ request: Request, conversationId: String) async throws -> Response {
+        var fields = try await Self.objectBody(request)
+        fields["conversation_id"] = .string(conversationId)
+        do {
+            let message = try await worker.store.appendMessage(try StoreServices.newMessage(fields))
+            return JSONResponse.make(message.json, status: .created)
+        } catch let failure as StoreServices.Failure {
+            throw APIError(.unprocessableContent, code: "invalid_request", failure.message)
+        } catch is ConversationNotFound {
+            throw Self.conversationNotFound(conversationId)
+        }
+    }
+
+    static func conversationNotFound(_ id: String) -> APIError {
+        APIError(.notFound, code: "conversation_not_found", "no conversation with id \(id)")
+    }
+
+    static func objectBody(_ request: Request) async throws -> [String: JSONValue] {
+        guard case .object(let fields) = try await jsonBody(request) else {
+            throw APIError(.badRequest, code: "invalid_body", "the body must be a JSON object")
+        }
+        return fields
     }
 
     // MARK: - Handlers
 
+    /// Always 200 while the process serves: `status` is `ok`, or `degraded` with the `reason`
+    /// (a backend unreachable, store writes failing) so probes and people can tell.
     func health() async throws -> Response {
-        let depth = try await worker.queue.depth()
-        let counts = try await worker.store.counts()
+        var problems: [String] = []
+        var depth = (waiting: 0, active: 0)
+        var counts: [TaskStatus: Int] = [:]
+        do {
+            depth = try await worker.queue.depth()
+        } catch {
+            problems.append("queue unreachable: \(error)")
+        }
+        do {
+            counts = try await worker.store.counts()
+        } catch {
+            problems.append("store unreachable: \(error)")
+        }
+        if let problem = worker.storeProblem { problems.append(problem) }
         let body: JSONValue = .object([
-            "status": "ok",
+            "status": .string(problems.isEmpty ? "ok" : "degraded"),
+            "reason": problems.isEmpty ? .null : .string(problems.joined(separator: "; ")),
             "version": .string(UvianVersion.current),
             "worker_id": .string(worker.config.workerId),
             "uptime_s": .number((Date().timeIntervalSince(startedAt) * 1000).rounded() / 1000),
-            "backends": .object(["queue": .string(worker.queue.kind), "store": "sqlite"]),
+            "backends": .object(["queue": .string(worker.queue.kind), "store": .string(worker.store.kind)]),
             "queue": .object(["waiting": .number(Double(depth.waiting)), "active": .number(Double(depth.active))]),
             "tasks": .object(Dictionary(uniqueKeysWithValues: TaskStatus.allCases.map { ($0.rawValue, JSONValue.number(Double(counts[$0] ?? 0))) })),
             "running": .number(Double(worker.activeCount)),

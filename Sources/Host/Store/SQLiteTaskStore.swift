@@ -3,10 +3,26 @@ import Foundation
 /// The embedded store: tasks, conversations and messages in the SQLite file under `DATA_DIR`.
 public final class SQLiteTaskStore: TaskStore {
     let database: SQLiteDatabase
+    public let kind = "sqlite"
 
     public init(database: SQLiteDatabase) async throws {
         self.database = database
-        try await database.withConnection { connection in try connection.transaction { try connection.execute(Self.schema) } }
+        try await database.withConnection { connection in try Self.migrate(connection) }
+    }
+
+    /// Versioned migrations, tracked in SQLite's `user_version`; each runs once, in order, inside
+    /// the write lock, so workers starting together on one file apply it once.
+    static let migrations: [String] = [schema]
+
+    static func migrate(_ connection: SQLiteConnection) throws {
+        try connection.transaction {
+            let current = Int(try connection.query("PRAGMA user_version").first?["user_version"]?.int ?? 0)
+            guard current < migrations.count else { return }
+            for version in current..<migrations.count {
+                try connection.execute(migrations[version])
+            }
+            try connection.execute("PRAGMA user_version = \(migrations.count)")
+        }
     }
 
     static let schema = """
@@ -32,6 +48,7 @@ public final class SQLiteTaskStore: TaskStore {
         CREATE INDEX IF NOT EXISTS tasks_status_created ON tasks (status, created_at);
         CREATE INDEX IF NOT EXISTS tasks_type_created ON tasks (task_type, created_at);
         CREATE INDEX IF NOT EXISTS tasks_created ON tasks (created_at);
+        CREATE INDEX IF NOT EXISTS tasks_finished ON tasks (status, finished_at);
         CREATE TABLE IF NOT EXISTS conversations (
             id TEXT PRIMARY KEY,
             title TEXT,
@@ -150,6 +167,82 @@ public final class SQLiteTaskStore: TaskStore {
             }
             return counts
         }
+    }
+
+    public func deleteFinishedTasks(before date: Date, limit: Int) async throws -> Int {
+        try await database.withConnection { connection in
+            try connection.query(
+                """
+                DELETE FROM tasks WHERE id IN (
+                    SELECT id FROM tasks WHERE status IN ('completed', 'failed', 'cancelled') AND finished_at < ? LIMIT ?)
+                """,
+                [.double(date.timeIntervalSince1970), .int(Int64(limit))])
+            return connection.changes
+        }
+    }
+
+    // MARK: - Conversations and messages
+
+    public func createConversation(_ conversation: Conversation) async throws -> Conversation {
+        try await database.withConnection { connection in
+            try connection.query(
+                "INSERT INTO conversations (id, title, metadata, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+                [.text(conversation.id), conversation.title.map { .text($0) } ?? .null, .text(conversation.metadata.serialized()),
+                 .double(conversation.createdAt.timeIntervalSince1970), .double(conversation.updatedAt.timeIntervalSince1970)])
+            return conversation
+        }
+    }
+
+    public func conversation(id: String) async throws -> Conversation? {
+        try await database.withConnection { connection in
+            try connection.query("SELECT * FROM conversations WHERE id = ?", [.text(id)]).first.map(Self.conversation(from:))
+        }
+    }
+
+    public func appendMessage(_ message: NewMessage) async throws -> Message {
+        try await database.transaction { connection in
+            guard try !connection.query("SELECT 1 FROM conversations WHERE id = ?", [.text(message.conversationId)]).isEmpty else {
+                throw ConversationNotFound(id: message.conversationId)
+            }
+            let seq = Int(try connection.query("SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM messages WHERE conversation_id = ?",
+                                               [.text(message.conversationId)]).first?["next"]?.int ?? 1)
+            let stored = Message(id: UUID().uuidString.lowercased(), conversationId: message.conversationId, seq: seq, role: message.role,
+                                 content: message.content, metadata: message.metadata, createdAt: Date())
+            try connection.query(
+                "INSERT INTO messages (id, conversation_id, seq, role, content, metadata, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [.text(stored.id), .text(stored.conversationId), .int(Int64(seq)), .text(stored.role), .text(stored.content),
+                 .text(stored.metadata.serialized()), .double(stored.createdAt.timeIntervalSince1970)])
+            try connection.query("UPDATE conversations SET updated_at = ? WHERE id = ?",
+                                 [.double(stored.createdAt.timeIntervalSince1970), .text(stored.conversationId)])
+            return stored
+        }
+    }
+
+    public func messages(conversationId: String, limit: Int) async throws -> [Message] {
+        try await database.withConnection { connection in
+            guard try !connection.query("SELECT 1 FROM conversations WHERE id = ?", [.text(conversationId)]).isEmpty else {
+                throw ConversationNotFound(id: conversationId)
+            }
+            let rows = try connection.query(
+                "SELECT * FROM (SELECT * FROM messages WHERE conversation_id = ? ORDER BY seq DESC LIMIT ?) ORDER BY seq",
+                [.text(conversationId), .int(Int64(limit))])
+            return try rows.map(Self.message(from:))
+        }
+    }
+
+    static func conversation(from row: [String: SQLiteValue]) throws -> Conversation {
+        var conversation = Conversation(
+            id: row["id"]?.text ?? "", title: row["title"]?.text, metadata: try JSONValue.parse(row["metadata"]?.text ?? "{}"),
+            createdAt: Date(timeIntervalSince1970: row["created_at"]?.double ?? 0))
+        conversation.updatedAt = Date(timeIntervalSince1970: row["updated_at"]?.double ?? 0)
+        return conversation
+    }
+
+    static func message(from row: [String: SQLiteValue]) throws -> Message {
+        Message(
+            id: row["id"]?.text ?? "", conversationId: row["conversation_id"]?.text ?? "", seq: Int(row["seq"]?.int ?? 0),
+            role: row["role"]?.text ?? "", content: row["content"]?.text ?? "", metadata: try JSONValue.parse(row["metadata"]?.text ?? "{}"),
+            createdAt: Date(timeIntervalSince1970: row["created_at"]?.double ?? 0))
     }
 
     static func record(from row: [String: SQLiteValue]) throws -> TaskRecord {

@@ -2,6 +2,8 @@ import Foundation
 
 /// The system of record for tasks: what `GET /task/{id}` reads. Every transition is written here.
 public protocol TaskStore: Sendable {
+    /// A short name for `/health`: "sqlite" or "postgres".
+    var kind: String { get }
     /// Creates the task, or returns the existing one with the same idempotency key.
     func create(_ record: TaskRecord) async throws -> TaskCreation
     func get(id: String) async throws -> TaskRecord?
@@ -14,6 +16,17 @@ public protocol TaskStore: Sendable {
     func markPending(id: String, error: String?, attempts: Int, runAt: Date?) async throws
     /// Counts per status, for `/health`.
     func counts() async throws -> [TaskStatus: Int]
+    /// Deletes up to `limit` finished tasks that finished before `date`; returns how many.
+    func deleteFinishedTasks(before date: Date, limit: Int) async throws -> Int
+
+    // MARK: Conversations and messages (the chat plugin's history)
+
+    func createConversation(_ conversation: Conversation) async throws -> Conversation
+    func conversation(id: String) async throws -> Conversation?
+    /// Appends at the end of the conversation; throws `ConversationNotFound`.
+    func appendMessage(_ message: NewMessage) async throws -> Message
+    /// The conversation's last `limit` messages, oldest first; throws `ConversationNotFound`.
+    func messages(conversationId: String, limit: Int) async throws -> [Message]
 }
 
 public enum TaskCreation: Sendable {

@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import PluginAPI
 import Synchronization
 
 /// Routes a running job's progress, plugin events and host-service calls to the store and the
@@ -57,9 +56,21 @@ final class JobSink: TaskSink {
         events.publish(TaskEvent(type: event, taskId: taskId, taskType: taskType, data: payload))
     }
 
+    /// Runs on the plugin's thread (never the cooperative pool), so waiting for the async store
+    /// call here blocks only that thread.
     func invoke(method: String, requestJSON: String) -> (status: Int32, responseJSON: String) {
-        // Host services (store.*) arrive with the PostgreSQL store; until then every method is unknown.
-        let error = JSONValue.object(["error": .string("unknown host method '\(method)'")])
-        return (Int32(UVW_ERR_UNSUPPORTED), error.serialized())
+        final class Answer: @unchecked Sendable {
+            // Written by the task before it signals, read after the wait: ordered by the semaphore.
+            var value: (status: Int32, response: JSONValue) = (0, .null)
+        }
+        let answer = Answer()
+        let done = DispatchSemaphore(value: 0)
+        let services = StoreServices(store: store)
+        Task {
+            answer.value = await services.handle(method: method, requestJSON: requestJSON)
+            done.signal()
+        }
+        done.wait()
+        return (answer.value.status, answer.value.response.serialized())
     }
 }

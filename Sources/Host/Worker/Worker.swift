@@ -365,10 +365,8 @@ public final class Worker: Service, Sendable {
         let job = active.job
         switch active.reason {
         case .released:
-            await persist(logger, givingUp: ()) {
-                try await self.queue.release(job, workerId: self.config.workerId)
-                try await self.store.markPending(id: job.id, error: nil, attempts: job.attempt - 1, runAt: nil)
-            }
+            await persistStore(logger) { try await self.store.markPending(id: job.id, error: nil, attempts: job.attempt - 1, runAt: nil) }
+            await persist(logger, givingUp: ()) { try await self.queue.release(job, workerId: self.config.workerId) }
             publish("task.pending", id: job.id, taskType: job.taskType, data: ["reason": "returned to the queue at shutdown"])
             logger.info("task.released")
             return
@@ -394,10 +392,11 @@ public final class Worker: Service, Sendable {
         if (timedOut || outcome.status.isRetryable) && job.attempt < job.maxAttempts && !isStopping {
             let delay = job.backoff.delay(afterAttempt: job.attempt)
             let runAt = Date().addingTimeInterval(Double(delay) / 1000)
+            // The store first: if it is down the job stays leased (and runs again after its lease)
+            // rather than being retried with no record of the failed attempt.
+            guard await persistStore(logger, { try await self.store.markPending(id: job.id, error: error, attempts: job.attempt, runAt: runAt) }) else { return }
             let owned = await persist(logger, givingUp: false) {
-                let owned = try await self.queue.retry(job, workerId: self.config.workerId, reason: error, delayMs: delay)
-                if owned { try await self.store.markPending(id: job.id, error: error, attempts: job.attempt, runAt: runAt) }
-                return owned
+                try await self.queue.retry(job, workerId: self.config.workerId, reason: error, delayMs: delay)
             }
             guard owned else { return lostOwnership(job, logger) }
             publish("task.retrying", id: job.id, taskType: job.taskType, data: [
@@ -413,16 +412,18 @@ public final class Worker: Service, Sendable {
     /// Records a final outcome in the queue and the store.
     private func finish(_ job: LeasedJob, status: TaskStatus, result: JSONValue? = nil, resultJSON: String? = nil,
                         error: String? = nil, logger: Logger) async {
+        // The outcome is recorded before the queue lets go of the job: if the store is down, the
+        // write is retried, and at shutdown the job stays leased so it runs again later.
+        guard await persistStore(logger, { try await self.store.markFinished(id: job.id, status: status, result: result, error: error, at: Date()) }) else {
+            return
+        }
         let owned = await persist(logger, givingUp: false) {
             let worker = self.config.workerId
-            let owned: Bool
             switch status {
-            case .completed: owned = try await self.queue.complete(job, workerId: worker, resultJSON: resultJSON ?? "null")
-            case .cancelled: owned = try await self.queue.finishCancelled(job, workerId: worker, reason: error ?? "cancelled")
-            default: owned = try await self.queue.fail(job, workerId: worker, reason: error ?? "failed")
+            case .completed: return try await self.queue.complete(job, workerId: worker, resultJSON: resultJSON ?? "null")
+            case .cancelled: return try await self.queue.finishCancelled(job, workerId: worker, reason: error ?? "cancelled")
+            default: return try await self.queue.fail(job, workerId: worker, reason: error ?? "failed")
             }
-            if owned { try await self.store.markFinished(id: job.id, status: status, result: result, error: error, at: Date()) }
-            return owned
         }
         guard owned else { return lostOwnership(job, logger) }
         var data: [String: JSONValue] = ["attempts": .number(Double(job.attempt))]
@@ -456,6 +457,25 @@ public final class Worker: Service, Sendable {
             _ = try await store.create(record)
         } catch {
             logger.error("store.write.failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Why the store is failing, if it is: `/health` reports `degraded` with it.
+    public var storeProblem: String? { storeFailure.withLock { $0 } }
+    private let storeFailure = Mutex<String?>(nil)
+
+    /// A store write, retried like `persist`; tracks the store's health. False if it gave up.
+    @discardableResult
+    private func persistStore(_ logger: Logger, _ write: @escaping @Sendable () async throws -> Void) async -> Bool {
+        await persist(logger, givingUp: false) {
+            do {
+                try await write()
+                self.storeFailure.withLock { $0 = nil }
+                return true
+            } catch {
+                self.storeFailure.withLock { $0 = "store writes are failing: \(error)" }
+                throw error
+            }
         }
     }
 

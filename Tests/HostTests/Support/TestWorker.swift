@@ -21,7 +21,7 @@ final class TestWorker: Sendable {
         ]
     }
 
-    init(specs: [PluginSpec]? = nil, configure: (inout WorkerConfig) -> Void = { _ in }) async throws {
+    init(specs: [PluginSpec]? = nil, store backend: StoreBackend = .sqlite, configure: (inout WorkerConfig) -> Void = { _ in }) async throws {
         var config = WorkerConfig()
         config.pollIntervalMs = 50
         config.leaseSeconds = 5
@@ -29,6 +29,10 @@ final class TestWorker: Sendable {
         config.shutdownTimeout = 5
         config.maxConcurrentTasks = 4
         config.workerId = "test-\(UUID().uuidString.prefix(6))"
+        if backend == .postgres {
+            config.databaseURL = StoreBackend.databaseURL
+            config.dbSchema = StoreBackend.freshSchema()
+        }
         configure(&config)
         dataDir = TestPaths.temporaryDirectory("worker")
         let registry = PluginRegistry(logger: Self.quietLogger)
