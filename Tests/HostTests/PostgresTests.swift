@@ -27,20 +27,29 @@ struct PostgresTests {
 
     @Test func twoWorkersStartingAtOnceMigrateOnce() async throws {
         let schema = StoreBackend.freshSchema()
-        var environment = ProcessInfo.processInfo.environment
-        environment["DATABASE_URL"] = url
-        environment["DB_SCHEMA"] = schema
-        environment["LOG_LEVEL"] = "error"
-        let env = environment
-        let results = try await withThrowingTaskGroup(of: Subprocess.Result.self) { group in
-            for _ in 0..<2 {
-                group.addTask { try Subprocess.run(TestPaths.workerBinary, ["migrate"], environment: env) }
-            }
-            return try await group.reduce(into: []) { $0.append($1) }
-        }
-        #expect(results.allSatisfy { $0.status == 0 }, "\(results.map(\.stderr))")
-        #expect(Set(results.map { $0.stdout.trimmingCharacters(in: .whitespacesAndNewlines) }) == ["applied: 1", "up to date"])
+        let environment = ["DATABASE_URL": url, "DB_SCHEMA": schema]
+        let first = try WorkerProcess(environment: environment)
+        let second = try WorkerProcess(environment: environment)
+        // Both start together; the advisory lock lets one migrate while the other waits.
+        async let started1: Void = first.start()
+        async let started2: Void = second.start()
+        _ = try await (started1, started2)
+        let migrated = [first, second].map { worker in worker.logLines().filter { $0["message"]?.stringValue == "store.migrated" }.count }
+        #expect(migrated.sorted() == [0, 1])
         #expect(try psql("SELECT string_agg(version::text, ',') FROM \(schema).uvw_schema_migrations") == "1")
+        // Both serve, on the same tables.
+        let reply = try await first.request("POST", "/execute?wait=10", body: #"{"task_type":"echo","parameters":{"n":1}}"#)
+        let id = try #require(reply.json?["task_id"]?.stringValue)
+        #expect(try await second.request("GET", "/task/\(id)").json?["status"]?.stringValue == "completed")
+        await first.stop()
+        await second.stop()
+        // `uvian-worker migrate` then finds nothing to do.
+        var env = ProcessInfo.processInfo.environment
+        env["DATABASE_URL"] = url
+        env["DB_SCHEMA"] = schema
+        let migrate = try Subprocess.run(TestPaths.workerBinary, ["migrate"], environment: env)
+        #expect(migrate.status == 0)
+        #expect(migrate.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "up to date")
     }
 
     @Test func thePasswordNeverAppearsInAnError() async throws {
