@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from test_worker_interop import REPO, WORKER_ENV, WorkerProc, write_plugins_yaml
+from test_worker_interop import REPO, WORKER_ENV, WorkerProc, wait_until, write_plugins_yaml
 
 PGBIN = Path("/usr/lib/postgresql/15/bin")
 SCRIPT = REPO / "scripts" / "test-services.sh"
@@ -42,17 +42,6 @@ def pg_ctl(exports: dict, *args: str) -> None:
                    check=True, capture_output=True)
 
 
-def wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.05)
-
-
 def test_postgres_restart_mid_run_loses_no_outcome(cluster, tmp_path):
     plugins = tmp_path / "plugins.yaml"
     write_plugins_yaml(plugins)
@@ -73,7 +62,7 @@ def test_postgres_restart_mid_run_loses_no_outcome(cluster, tmp_path):
 
         pg_ctl(cluster, "-m", "fast", "-w", "stop")
         # Jobs go on finishing while the database is away, and /health says what is wrong.
-        health = wait_for(lambda: (lambda h: h if h[1]["status"] == "degraded" else None)(worker.http("GET", "/health")),
+        health = wait_until(lambda: (lambda h: h if h[1]["status"] == "degraded" else None)(worker.http("GET", "/health")),
                           10, "/health to report degraded")
         assert health[0] == 200
         assert health[1]["reason"]
@@ -95,7 +84,7 @@ def test_postgres_restart_mid_run_loses_no_outcome(cluster, tmp_path):
                 statuses.append(task["status"])
             return statuses if all(s == "completed" for s in statuses) else None
 
-        wait_for(all_completed, 40, "every task completed in PostgreSQL")
+        wait_until(all_completed, 40, "every task completed in PostgreSQL")
         assert worker.http("GET", "/health")[1]["status"] == "ok"
         # The records are in PostgreSQL itself.
         count = subprocess.run(["psql", cluster["TEST_DATABASE_URL"], "-XAtc",
