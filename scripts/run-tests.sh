@@ -5,8 +5,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/opt/swift/usr/bin"
 
+# A services directory of this run's own, so two runs on one machine never stop each other's servers.
+SERVICES_DIR=$(mktemp -d /tmp/uvw-test-services.XXXXXX)
+chmod 755 "$SERVICES_DIR"
+export SERVICES_DIR
 eval "$(bash scripts/test-services.sh start)"
-trap 'bash scripts/test-services.sh stop' EXIT
+trap 'bash scripts/test-services.sh stop; rm -rf "$SERVICES_DIR"' EXIT
 
 swift build --build-tests
 swift test --skip-build

@@ -16,7 +16,7 @@ public struct WorkerRuntime: Sendable {
     /// Reads plugins.yaml and loads every plugin (refusals are logged and listed, not fatal).
     public func loadPlugins() throws -> PluginRegistry {
         let file = try PluginsFile.load(path: config.pluginsConfig)
-        let registry = PluginRegistry(logger: logger)
+        let registry = PluginRegistry(logger: logger, stagingDir: (config.dataDir as NSString).appendingPathComponent("plugins"))
         registry.loadAll(file)
         return registry
     }

@@ -166,16 +166,17 @@ import Testing
             #expect(openapi.json?["openapi"]?.stringValue == "3.1.0")
             let paths = Set(openapi.json?["paths"]?.objectValue?.keys.map { $0 } ?? [])
             #expect(paths == ["/health", "/execute", "/task/{id}", "/tasks", "/plugins", "/events", "/openapi.json",
-                              "/conversations", "/conversations/{id}", "/conversations/{id}/messages"])
+                              "/conversations", "/conversations/{id}", "/conversations/{id}/messages", "/plugins/{name}/reload"])
         }
     }
 
     @Test func streamsTaskEventsOverSSE() async throws {
         try await withWorker { worker in
-            let accepted = try await worker.request("POST", "/execute", body: #"{"task_type":"sleep","parameters":{"ms":800},"options":{"delay_ms":500}}"#)
+            let accepted = try await worker.request("POST", "/execute", body: #"{"task_type":"sleep","parameters":{"ms":800},"options":{"delay_ms":2500}}"#)
             let id = try #require(accepted.json?["task_id"]?.stringValue)
-            // Subscribe while the job is still delayed, then read until the stream times out.
-            let stream = try await HTTPReply.fetch("GET", worker.baseURL + "/events?task_id=\(id)", maxTime: 3)
+            // Subscribe while the job is still delayed (2.5 s leaves room on a loaded machine), then
+            // read until the stream times out.
+            let stream = try await HTTPReply.fetch("GET", worker.baseURL + "/events?task_id=\(id)", maxTime: 5)
             #expect(stream.headers.lowercased().contains("content-type: text/event-stream"))
             let events = stream.body.split(separator: "\n").filter { $0.hasPrefix("event: ") }.map { String($0.dropFirst(7)) }
             #expect(events.first == "task.processing")
@@ -222,6 +223,19 @@ import Testing
             #expect(badRole.body.contains("role must be one of"))
             #expect(try await worker.request("POST", "/conversations", body: #"{"conversation_id":"\#(id)"}"#).status == 409)
             #expect(try await worker.request("POST", "/conversations", body: "[]").status == 400)
+        }
+    }
+
+    @Test func reloadsAPluginOverHTTP() async throws {
+        try await withWorker { worker in
+            let unchanged = try await worker.request("POST", "/plugins/hello-c/reload")
+            #expect(unchanged.status == 200)
+            #expect(unchanged.json?["reloaded"] == false)
+            #expect(unchanged.json?["plugin"]?["generation"]?.intValue == 1)
+            #expect(unchanged.json?["plugin"]?["sha256"]?.stringValue?.count == 64)
+            let unknown = try await worker.request("POST", "/plugins/nope/reload")
+            #expect(unknown.status == 404)
+            #expect(unknown.json?["error"]?["code"]?.stringValue == "unknown_plugin")
         }
     }
 

@@ -17,6 +17,7 @@ struct APIRoutes: Sendable {
         router.delete("/task/:id") { _, context in try await self.cancel(id: context.parameters.require("id")) }
         router.get("/tasks") { request, _ in try await self.tasks(request) }
         router.get("/plugins") { _, _ in self.plugins() }
+        router.post("/plugins/:name/reload") { _, context in try self.reload(name: context.parameters.require("name")) }
         router.get("/events") { request, _ in try self.eventStream(request) }
         router.get("/openapi.json") { _, _ in JSONResponse.make(OpenAPIDocument.json) }
         router.post("/conversations") { request, _ in try await self.createConversation(request) }
@@ -210,6 +211,31 @@ struct APIRoutes: Sendable {
 
     func plugins() -> Response {
         JSONResponse.make(.object(["plugins": .array(PluginListing.entries(worker.registry))]))
+    }
+
+    /// Loads a new generation of the plugin from plugins.yaml and its file; running jobs finish
+    /// on the old one.
+    func reload(name: String) throws -> Response {
+        let file: PluginsFile
+        do {
+            file = try PluginsFile.load(path: worker.config.pluginsConfig)
+        } catch {
+            throw APIError(.unprocessableContent, code: "invalid_plugins_file", error.description)
+        }
+        func entry() -> JSONValue {
+            PluginListing.entries(worker.registry).first { $0["name"]?.stringValue == name } ?? .null
+        }
+        switch worker.registry.reload(name, from: file) {
+        case .unknown:
+            throw APIError(.notFound, code: "unknown_plugin", "plugin '\(name)' is not in \(worker.config.pluginsConfig)")
+        case .failed(let error):
+            throw APIError(.unprocessableContent, code: "reload_failed", "the new version was refused; the old one keeps serving: \(error.reason)",
+                           details: .object(["plugin": entry()]))
+        case .unchanged:
+            return JSONResponse.make(["reloaded": false, "plugin": entry()])
+        case .reloaded:
+            return JSONResponse.make(["reloaded": true, "plugin": entry()])
+        }
     }
 
     /// Server-Sent Events of task events, optionally for one task or task type.

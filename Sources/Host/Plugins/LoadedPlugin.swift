@@ -1,5 +1,6 @@
 import Foundation
 import PluginAPI
+import Synchronization
 
 /// A plugin that loaded and initialised: its copied descriptor and the C functions to call.
 public final class LoadedPlugin: @unchecked Sendable {
@@ -7,6 +8,14 @@ public final class LoadedPlugin: @unchecked Sendable {
     // carry their own thread contract (see uvw_plugin.h).
     public let spec: PluginSpec
     public let file: String
+    /// SHA-256 of the file this generation was loaded from.
+    public let sha256: String
+    /// True for C plugins without a language runtime: only those are `dlclose`d when retired.
+    public let unloadable: Bool
+    /// 1 for the first load of this plugin, then 2, 3, … for each reload (set by the registry).
+    public internal(set) var generation = 1
+    /// Jobs running on this generation, and whether a newer one replaced it.
+    private let usage = Mutex((inFlight: 0, retired: false))
     public let name: String
     public let version: String
     public let description: String
@@ -21,10 +30,12 @@ public final class LoadedPlugin: @unchecked Sendable {
     let cancelFn: (@convention(c) (UnsafeMutableRawPointer?, OpaquePointer?) -> Void)?
     let shutdownFn: (@convention(c) (UnsafeMutableRawPointer?) -> Void)?
 
-    init(spec: PluginSpec, file: String, descriptor: CopiedDescriptor, handle: UnsafeMutableRawPointer,
+    init(spec: PluginSpec, file: String, sha256: String, unloadable: Bool, descriptor: CopiedDescriptor, handle: UnsafeMutableRawPointer,
          hostTable: HostTable, state: UnsafeMutableRawPointer?) {
         self.spec = spec
         self.file = file
+        self.sha256 = sha256
+        self.unloadable = unloadable
         self.name = descriptor.name
         self.version = descriptor.version
         self.description = descriptor.description
@@ -49,6 +60,41 @@ public final class LoadedPlugin: @unchecked Sendable {
         case UVW_RUNTIME_GO: "go"
         default: "other"
         }
+    }
+
+    public var inFlight: Int { usage.withLock { $0.inFlight } }
+    public var isRetired: Bool { usage.withLock { $0.retired } }
+
+    /// Counts a job on this generation; false once retired (the caller looks up the route again).
+    func beginJob() -> Bool {
+        usage.withLock { usage in
+            guard !usage.retired else { return false }
+            usage.inFlight += 1
+            return true
+        }
+    }
+
+    /// Uncounts a job; true when that was the last job of a retired generation (time to shut it down).
+    func endJob() -> Bool {
+        usage.withLock { usage in
+            usage.inFlight -= 1
+            return usage.retired && usage.inFlight == 0
+        }
+    }
+
+    /// Takes no new jobs from now on; true when none is running (shut it down now).
+    func retire() -> Bool {
+        usage.withLock { usage in
+            usage.retired = true
+            return usage.inFlight == 0
+        }
+    }
+
+    /// After `shutdown`: unmaps a C plugin; other runtimes stay mapped (their runtime keeps
+    /// pointers into the image). Returns whether it was unloaded.
+    func unload() -> Bool {
+        guard unloadable else { return false }
+        return dlclose(handle) == 0
     }
 
     /// Calls the plugin's `execute`. Blocks: run it on a `BlockingExecutor` thread only.

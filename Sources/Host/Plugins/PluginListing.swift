@@ -3,7 +3,14 @@
 public enum PluginListing {
     public static func entries(_ registry: PluginRegistry) -> [JSONValue] {
         var entries: [JSONValue] = registry.loaded.map { plugin in
-            .object([
+            let lifecycle = registry.lifecycle(of: plugin.spec.name)
+            return .object([
+                "generation": .number(Double(plugin.generation)),
+                "sha256": .string(plugin.sha256),
+                "in_flight": .number(Double(plugin.inFlight)),
+                "draining": .number(Double(lifecycle.draining)),
+                "leaked": .number(Double(lifecycle.leaked)),
+                "last_reload_error": lifecycle.reloadError.map { .string($0) } ?? .null,
                 "name": .string(plugin.spec.name),
                 "version": .string(plugin.version),
                 "description": .string(plugin.description),

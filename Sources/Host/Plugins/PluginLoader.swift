@@ -27,20 +27,41 @@ public struct PluginLoader: Sendable {
 
     /// Loads one plugin. `takenTaskTypes` maps task types other plugins already serve to their
     /// plugin's name; a clash refuses this plugin before its `init` runs.
-    public func load(_ spec: PluginSpec, takenTaskTypes: [String: String] = [:]) throws(PluginLoadError) -> LoadedPlugin {
+    ///
+    /// With a `stagingDir`, the file is first copied to `<stagingDir>/<name>-<sha256>.so` and
+    /// opened there: a new version of a plugin then never shares a path with a loaded one (glibc
+    /// would hand back the old image), and replacing the original file in place cannot corrupt
+    /// a mapped library.
+    public func load(_ spec: PluginSpec, takenTaskTypes: [String: String] = [:], stagingDir: String? = nil) throws(PluginLoadError) -> LoadedPlugin {
         guard let file = resolveFile(for: spec) else {
             let looked = spec.path.map { [$0] } ?? pluginDirs.flatMap { dir in spec.candidateFileNames.map { "\(dir)/\($0)" } }
             throw PluginLoadError(plugin: spec.name, file: spec.path, reason: "file not found (looked for \(looked.joined(separator: ", ")))")
         }
         func refuse(_ reason: String) -> PluginLoadError { PluginLoadError(plugin: spec.name, file: file, reason: reason) }
+        guard let contents = FileManager.default.contents(atPath: file) else { throw refuse("cannot read the file") }
+        let sha256 = SHA256.hex(Array(contents))
+        var openPath = file
+        if let stagingDir {
+            openPath = (stagingDir as NSString).appendingPathComponent("\(spec.name)-\(sha256.prefix(32)).so")
+            if !FileManager.default.fileExists(atPath: openPath) {
+                do {
+                    try FileManager.default.createDirectory(atPath: stagingDir, withIntermediateDirectories: true)
+                    let temporary = openPath + ".tmp-\(getpid())"
+                    try contents.write(to: URL(fileURLWithPath: temporary))
+                    guard rename(temporary, openPath) == 0 else { throw CocoaError(.fileWriteUnknown) }
+                } catch {
+                    throw refuse("cannot stage a copy in \(stagingDir): \(error)")
+                }
+            }
+        }
 
-        guard let handle = dlopen(file, RTLD_NOW | RTLD_LOCAL) else {
+        guard let handle = dlopen(openPath, RTLD_NOW | RTLD_LOCAL) else {
             throw refuse("dlopen failed: \(String(cString: dlerror()))")
         }
         // A library with a Swift (or other) runtime in it must never be unmapped: the runtime keeps
         // pointers into it (reference/plugin-abi.md). Pin it before anything else can fail.
         let unloadable = !Self.carriesRuntime(handle)
-        if !unloadable { dlopen(file, RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD | RTLD_NODELETE) }
+        if !unloadable { dlopen(openPath, RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD | RTLD_NODELETE) }
         var keepOpen = false
         defer { if !keepOpen && unloadable { dlclose(handle) } }
 
@@ -76,7 +97,8 @@ public struct PluginLoader: Sendable {
             throw refuse("init failed: \(message.isEmpty ? "status \(status)" : message)")
         }
         keepOpen = true
-        return LoadedPlugin(spec: spec, file: file, descriptor: descriptor, handle: handle, hostTable: hostTable, state: state)
+        return LoadedPlugin(spec: spec, file: file, sha256: sha256, unloadable: unloadable && Int(descriptor.runtime) == UVW_RUNTIME_C,
+                            descriptor: descriptor, handle: handle, hostTable: hostTable, state: state)
     }
 
     /// True when the library brings a language runtime that cannot be unloaded (Swift today).

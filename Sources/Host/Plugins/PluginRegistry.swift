@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import Synchronization
 
@@ -20,12 +21,21 @@ public final class PluginRegistry: Sendable {
         var refused: [Refusal] = []
         var disabled: [PluginSpec] = []
         var routes: [String: Route] = [:]
+        /// Replaced generations still finishing their jobs.
+        var draining: [LoadedPlugin] = []
+        /// Retired generations that stay mapped (Swift and other runtimes), per plugin name.
+        var leaked: [String: Int] = [:]
+        /// Why the last reload of a plugin failed (cleared by a successful one).
+        var reloadErrors: [String: String] = [:]
     }
     private let state = Mutex(State())
     private let logger: Logger
+    /// Where plugin files are staged by content hash before loading (nil: loaded in place).
+    let stagingDir: String?
 
-    public init(logger: Logger) {
+    public init(logger: Logger, stagingDir: String? = nil) {
         self.logger = logger
+        self.stagingDir = stagingDir
     }
 
     /// Loads every enabled plugin of the file. A refused plugin is logged and skipped; the others load.
@@ -38,7 +48,7 @@ public final class PluginRegistry: Sendable {
             }
             let taken = state.withLock { state in state.routes.mapValues { $0.plugin.name } }
             do {
-                let plugin = try loader.load(spec, takenTaskTypes: taken)
+                let plugin = try loader.load(spec, takenTaskTypes: taken, stagingDir: stagingDir)
                 state.withLock { state in
                     state.loaded.append(plugin)
                     for taskType in plugin.taskTypes { state.routes[taskType.name] = Route(plugin: plugin, taskType: taskType) }
@@ -57,6 +67,94 @@ public final class PluginRegistry: Sendable {
     }
 
     public func route(_ taskType: String) -> Route? { state.withLock { $0.routes[taskType] } }
+
+    /// The current route of a task type, with the job counted on that generation until
+    /// `finished(_:)`; a job started after a swap always runs on the new generation.
+    func acquire(_ taskType: String) -> Route? {
+        state.withLock { state in
+            guard let route = state.routes[taskType], route.plugin.beginJob() else { return nil }
+            return route
+        }
+    }
+
+    /// The job of `acquire` ended; the last job of a replaced generation retires it.
+    func finished(_ route: Route) {
+        if route.plugin.endJob() { finalize(route.plugin) }
+    }
+
+    public enum ReloadResult: Sendable {
+        case reloaded(LoadedPlugin)
+        /// The file has not changed: the running generation stays.
+        case unchanged(LoadedPlugin)
+        case failed(PluginLoadError)
+        case unknown
+    }
+
+    /// Loads a new generation of a plugin from `file`'s entry for it and switches its task types
+    /// to it at once; the old generation takes no new jobs, finishes its running ones, then gets
+    /// `shutdown` (and `dlclose` for C). If the new one fails to load, the old one keeps serving
+    /// and the reason is kept for `/plugins`.
+    public func reload(_ name: String, from file: PluginsFile) -> ReloadResult {
+        guard let spec = file.plugins.first(where: { $0.name == name }) else { return .unknown }
+        let loader = PluginLoader(pluginDirs: file.pluginDirs, logger: logger)
+        let current = state.withLock { $0.loaded.first { $0.spec.name == name } }
+        if let current, let path = loader.resolveFile(for: spec), let bytes = FileManager.default.contents(atPath: path),
+           SHA256.hex(Array(bytes)) == current.sha256, spec == current.spec {
+            return .unchanged(current)
+        }
+        let taken = state.withLock { state in
+            state.routes.filter { $0.value.plugin.spec.name != name }.mapValues { $0.plugin.name }
+        }
+        let fresh: LoadedPlugin
+        do {
+            fresh = try loader.load(spec, takenTaskTypes: taken, stagingDir: stagingDir)
+        } catch {
+            state.withLock { $0.reloadErrors[name] = error.reason }
+            logger.error("plugin.reload.failed", metadata: ["plugin": "\(name)", "error": "\(error.reason)"])
+            return .failed(error)
+        }
+        fresh.generation = (current?.generation ?? 0) + 1
+        let drained: Bool = state.withLock { state in
+            state.reloadErrors[name] = nil
+            state.refused.removeAll { $0.spec.name == name }
+            state.loaded.removeAll { $0.spec.name == name }
+            state.loaded.append(fresh)
+            state.routes = state.routes.filter { $0.value.plugin.spec.name != name }
+            for taskType in fresh.taskTypes { state.routes[taskType.name] = Route(plugin: fresh, taskType: taskType) }
+            guard let current else { return false }
+            state.draining.append(current)
+            return current.retire()
+        }
+        logger.info("plugin.reloaded", metadata: [
+            "plugin": "\(name)", "plugin.version": "\(fresh.version)", "plugin.generation": "\(fresh.generation)",
+            "plugin.sha256": "\(fresh.sha256)",
+        ])
+        if drained, let current { finalize(current) }
+        return .reloaded(fresh)
+    }
+
+    /// Shuts a drained generation down, off the caller's thread (a plugin's `shutdown` may block).
+    private func finalize(_ plugin: LoadedPlugin) {
+        let logger = self.logger
+        Thread.detachNewThread { [self] in
+            plugin.shutdown()
+            let unloaded = plugin.unload()
+            state.withLock { state in
+                state.draining.removeAll { $0 === plugin }
+                if !unloaded { state.leaked[plugin.spec.name, default: 0] += 1 }
+            }
+            logger.info("plugin.retired", metadata: [
+                "plugin": "\(plugin.spec.name)", "plugin.generation": "\(plugin.generation)", "plugin.unloaded": "\(unloaded)",
+            ])
+        }
+    }
+
+    /// Generations of `name` still draining, and how many retired ones stay mapped.
+    public func lifecycle(of name: String) -> (draining: Int, leaked: Int, reloadError: String?) {
+        state.withLock { state in
+            (state.draining.filter { $0.spec.name == name }.count, state.leaked[name] ?? 0, state.reloadErrors[name])
+        }
+    }
     public var loaded: [LoadedPlugin] { state.withLock { $0.loaded } }
     public var refused: [Refusal] { state.withLock { $0.refused } }
     public var disabled: [PluginSpec] { state.withLock { $0.disabled } }

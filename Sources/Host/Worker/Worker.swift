@@ -216,7 +216,7 @@ public final class Worker: Service, Sendable {
             let held = limits.map { $0.tryAcquire() }
             group.addTask {
                 for (limiter, taken) in zip(limits, held) where !taken { await limiter.acquire() }
-                await self.process(job, route: route)
+                await self.process(job)
                 for limiter in limits { limiter.release() }
                 self.state.withLock { _ = $0.leased.removeValue(forKey: job.id) }
                 self.releaseSlot()
@@ -268,17 +268,20 @@ public final class Worker: Service, Sendable {
     }
 
     /// Runs one leased job to its end and records the outcome.
-    private func process(_ job: LeasedJob, route: PluginRegistry.Route?) async {
+    private func process(_ job: LeasedJob) async {
         let logger = self.logger.with(["task.id": "\(job.id)", "task.type": "\(job.taskType)", "task.attempt": "\(job.attempt)"])
         await ensureRecord(of: job, logger: logger)
         if let reason = job.deferredFailure {
             await finish(job, status: .failed, error: reason, logger: logger)
             return
         }
-        guard let route else {
+        // The route as of now, counted on its generation: a job that starts after a hot swap runs
+        // on the new generation, and the old one is not shut down under a running job.
+        guard let route = registry.acquire(job.taskType) else {
             await finish(job, status: .failed, error: "no loaded plugin serves task type '\(job.taskType)'", logger: logger)
             return
         }
+        defer { registry.finished(route) }
         // Jobs are validated when queued, but the queue may hold jobs from other producers or from
         // before a plugin changed its schema.
         let parameters: JSONValue

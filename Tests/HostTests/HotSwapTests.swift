@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+@testable import Host
+
+/// Replacing a plugin in a live worker: generations, draining, and a broken new version.
+@Suite struct HotSwapTests {
+    static func build(_ defines: [String], _ name: String) throws -> String {
+        try CPluginBuilder.build(source: TestPaths.fixturesDir + "/c-plugins/versioned.c", defines: defines, name: name)
+    }
+
+    /// Puts a build at the path plugins.yaml names, the way a deploy would (write, then rename).
+    static func install(_ build: String, at path: String) throws {
+        let temporary = path + ".new"
+        try? FileManager.default.removeItem(atPath: temporary)
+        try FileManager.default.copyItem(atPath: build, toPath: temporary)
+        guard rename(temporary, path) == 0 else { throw CocoaError(.fileWriteUnknown) }
+    }
+
+    @Test func swapUnderLoadLosesNothingAndRunsNothingTwice() async throws {
+        let v1 = try Self.build(["FIX_VERSION=1"], "versioned-v1")
+        let v2 = try Self.build(["FIX_VERSION=2"], "versioned-v2")
+        let broken = try Self.build(["FIX_VERSION=3", "FIX_BROKEN_INIT"], "versioned-v3-broken")
+        let dir = TestPaths.temporaryDirectory("swap")
+        let pluginPath = dir + "/libversioned.so"
+        try Self.install(v1, at: pluginPath)
+        let file = PluginsFile(plugins: [PluginSpec(name: "versioned", path: pluginPath)])
+
+        let registry = PluginRegistry(logger: TestWorker.quietLogger, stagingDir: dir + "/staged")
+        registry.loadAll(file)
+        var config = WorkerConfig()
+        config.maxConcurrentTasks = 8
+        config.pollIntervalMs = 20
+        let worker = try await WorkerRuntime(config: config, logger: TestWorker.quietLogger).makeWorker(registry: registry, dataDir: dir + "/data")
+        let running = Task { try await worker.run() }
+
+        var ids: [String] = []
+        for _ in 0..<200 { ids.append(try await worker.submit(taskType: "versioned", parameters: [:], options: JobOptions()).0.id) }
+        // Swap once some jobs have run and many are still queued or running.
+        while try await worker.store.counts()[.completed, default: 0] < 40 { try await Task.sleep(for: .milliseconds(5)) }
+        try Self.install(v2, at: pluginPath)
+        guard case .reloaded(let fresh) = registry.reload("versioned", from: file) else {
+            Issue.record("reload did not load v2")
+            return
+        }
+        let swappedAt = Date()
+        #expect(fresh.generation == 2 && fresh.version == "2.0.0")
+
+        var versions: [Int: Int] = [:]
+        for id in ids {
+            let record = try #require(await worker.waitForFinish(id: id, timeout: 30))
+            #expect(record.status == .completed, "\(record.error ?? "")")
+            #expect(record.attempts == 1)
+            let version = try #require(record.result?["version"]?.intValue)
+            versions[version, default: 0] += 1
+            if try #require(record.startedAt) > swappedAt { #expect(version == 2) }
+        }
+        #expect(versions[1, default: 0] >= 40 && versions[2, default: 0] > 0, "\(versions)")
+        #expect(versions.values.reduce(0, +) == 200)
+
+        // The old generation drained and, being C, was unloaded.
+        for _ in 0..<100 where registry.lifecycle(of: "versioned").draining > 0 { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(registry.lifecycle(of: "versioned").draining == 0)
+        #expect(registry.lifecycle(of: "versioned").leaked == 0)
+
+        // A broken new version leaves v2 serving, and says why.
+        try Self.install(broken, at: pluginPath)
+        guard case .failed(let error) = registry.reload("versioned", from: file) else {
+            Issue.record("the broken version was not refused")
+            return
+        }
+        #expect(error.reason == "init failed: version 3 cannot start: missing model file")
+        #expect(registry.route("versioned")?.plugin.version == "2.0.0")
+        let entry = try #require(PluginListing.entries(registry).first)
+        #expect(entry["generation"]?.intValue == 2)
+        #expect(entry["last_reload_error"]?.stringValue == "init failed: version 3 cannot start: missing model file")
+        let after = try await worker.submit(taskType: "versioned", parameters: [:], options: JobOptions()).0
+        #expect(await worker.waitForFinish(id: after.id, timeout: 10)?.result == ["version": 2])
+
+        // Reloading an unchanged file changes nothing.
+        try Self.install(v2, at: pluginPath)
+        guard case .unchanged = registry.reload("versioned", from: file) else {
+            Issue.record("an unchanged file made a new generation")
+            return
+        }
+        worker.beginShutdown()
+        _ = try? await running.value
+    }
+}
