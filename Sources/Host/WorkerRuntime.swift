@@ -63,7 +63,11 @@ public struct WorkerRuntime: Sendable {
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "uvian-worker"),
-            services: publishers(for: worker) + [StoreCleanup(store: worker.store, config: config, logger: logger), worker],
+            services: publishers(for: worker) + [
+                StoreCleanup(store: worker.store, config: config, logger: logger),
+                PluginReloadOnSignal(registry: registry, path: config.pluginsConfig, logger: logger),
+                worker,
+            ],
             onServerRunning: { channel in
                 logger.info("http.listening", metadata: [
                     "http.host": "\(channel.localAddress?.ipAddress ?? "?")", "http.port": "\(channel.localAddress?.port ?? 0)",

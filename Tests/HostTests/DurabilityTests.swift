@@ -9,13 +9,17 @@ import Testing
         let dir = TestPaths.temporaryDirectory("lease")
         let first = try WorkerProcess(dataDir: dir, environment: ["LEASE_SECONDS": "1"])
         try await first.start()
-        let accepted = try await first.request("POST", "/execute", body: #"{"task_type":"sleep","parameters":{"ms":1500}}"#)
+        // Long enough that the kill lands mid-job even on a loaded machine.
+        let accepted = try await first.request("POST", "/execute", body: #"{"task_type":"sleep","parameters":{"ms":3000}}"#)
         let id = try #require(accepted.json?["task_id"]?.stringValue)
+        var status: String?
         for _ in 0..<100 {
-            if try await first.request("GET", "/task/\(id)").json?["status"]?.stringValue == "processing" { break }
+            status = try await first.request("GET", "/task/\(id)").json?["status"]?.stringValue
+            if status == "processing" { break }
             try await Task.sleep(for: .milliseconds(20))
         }
         first.signal(SIGKILL)
+        try #require(status == "processing", "the job was \(status ?? "?") when the worker was killed")
         #expect(await first.waitForExit(timeout: 5) != nil)
 
         let second = try WorkerProcess(dataDir: dir, environment: ["LEASE_SECONDS": "1"])
@@ -24,7 +28,7 @@ import Testing
         await second.stop()
         #expect(task["status"]?.stringValue == "completed")
         #expect(task["attempts"]?.intValue == 2)
-        #expect(task["result"]?["slept_ms"]?.intValue == 1500)
+        #expect(task["result"]?["slept_ms"]?.intValue == 3000)
     }
 
     @Test func gracefulShutdownLosesNothing() async throws {

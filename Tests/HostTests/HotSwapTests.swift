@@ -86,3 +86,44 @@ import Testing
         _ = try? await running.value
     }
 }
+
+/// SIGHUP re-reads plugins.yaml in a running worker process.
+@Suite struct ReloadOnSignalTests {
+    @Test func sighupAddsAndRemovesPlugins() async throws {
+        let worker = try WorkerProcess()
+        try await worker.start()
+        let yaml = worker.dataDir + "/plugins.yaml"
+        func names() async throws -> Set<String> {
+            let list = try await worker.request("GET", "/plugins").json?["plugins"]?.arrayValue ?? []
+            return Set(list.filter { $0["state"]?.stringValue == "loaded" }.compactMap { $0["name"]?.stringValue })
+        }
+        #expect(try await names() == ["data", "hello-c", "fixture"])
+
+        // A broken file changes nothing.
+        try "plugins: [{name: ".write(toFile: yaml, atomically: true, encoding: .utf8)
+        worker.signal(SIGHUP)
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(try await names() == ["data", "hello-c", "fixture"])
+
+        // hello-c goes, versioned comes.
+        let versioned = try HotSwapTests.build(["FIX_VERSION=7"], "versioned-v7")
+        try """
+            plugin_dirs: [\(TestPaths.buildDir)]
+            plugins:
+              - name: data
+              - name: fixture
+                path: \(try CPluginBuilder.fixture())
+              - name: versioned
+                path: \(versioned)
+            """.write(toFile: yaml, atomically: true, encoding: .utf8)
+        worker.signal(SIGHUP)
+        for _ in 0..<100 where try await names() != ["data", "fixture", "versioned"] { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(try await names() == ["data", "fixture", "versioned"])
+        let ran = try await worker.request("POST", "/execute?wait=10", body: #"{"task_type":"versioned"}"#)
+        #expect(ran.json?["result"] == ["version": 7])
+        let gone = try await worker.request("POST", "/execute", body: #"{"task_type":"echo"}"#)
+        #expect(gone.status == 404)
+        #expect(worker.process.isRunning)
+        await worker.stop()
+    }
+}

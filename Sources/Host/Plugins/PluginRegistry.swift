@@ -133,6 +133,62 @@ public final class PluginRegistry: Sendable {
         return .reloaded(fresh)
     }
 
+    /// What `sync(with:)` did, plugin by plugin.
+    public struct SyncReport: Sendable, Equatable {
+        public var added: [String] = []
+        public var reloaded: [String] = []
+        public var removed: [String] = []
+        public var failed: [String: String] = [:]
+    }
+
+    /// Brings the loaded plugins in line with a re-read plugins.yaml (SIGHUP): new entries load,
+    /// changed ones (file or settings) get a new generation, entries gone or disabled are retired
+    /// after their running jobs. A failure leaves that plugin as it was.
+    public func sync(with file: PluginsFile) -> SyncReport {
+        var report = SyncReport()
+        let wanted = Set(file.plugins.filter(\.enabled).map(\.name))
+        let loadedNames = state.withLock { $0.loaded.map(\.spec.name) }
+        for name in loadedNames where !wanted.contains(name) {
+            remove(name)
+            report.removed.append(name)
+        }
+        state.withLock { state in
+            state.disabled = file.plugins.filter { !$0.enabled }
+            state.refused.removeAll { !wanted.contains($0.spec.name) }
+        }
+        for spec in file.plugins where spec.enabled {
+            let isLoaded = loadedNames.contains(spec.name)
+            switch reload(spec.name, from: file) {
+            case .reloaded: isLoaded ? report.reloaded.append(spec.name) : report.added.append(spec.name)
+            case .failed(let error):
+                report.failed[spec.name] = error.reason
+                if !isLoaded { state.withLock { state in
+                    state.refused.removeAll { $0.spec.name == spec.name }
+                    state.refused.append(Refusal(spec: spec, error: error))
+                } }
+            case .unchanged, .unknown: break
+            }
+        }
+        logger.info("plugins.synced", metadata: [
+            "plugins.added": "\(report.added)", "plugins.reloaded": "\(report.reloaded)", "plugins.removed": "\(report.removed)",
+            "plugins.failed": "\(report.failed.keys.sorted())",
+        ])
+        return report
+    }
+
+    /// Takes a plugin out: its task types route nowhere (new jobs of them fail with a clear
+    /// reason), and it is retired once its running jobs finish.
+    private func remove(_ name: String) {
+        let drained: LoadedPlugin? = state.withLock { state in
+            guard let plugin = state.loaded.first(where: { $0.spec.name == name }) else { return nil }
+            state.loaded.removeAll { $0 === plugin }
+            state.routes = state.routes.filter { $0.value.plugin !== plugin }
+            state.draining.append(plugin)
+            return plugin.retire() ? plugin : nil
+        }
+        if let drained { finalize(drained) }
+    }
+
     /// Shuts a drained generation down, off the caller's thread (a plugin's `shutdown` may block).
     private func finalize(_ plugin: LoadedPlugin) {
         let logger = self.logger
