@@ -66,6 +66,7 @@ public struct WorkerRuntime: Sendable {
             services: publishers(for: worker) + [
                 StoreCleanup(store: worker.store, config: config, logger: logger),
                 PluginReloadOnSignal(registry: registry, path: config.pluginsConfig, logger: logger),
+                PluginFileWatcher(registry: registry, path: config.pluginsConfig, interval: .milliseconds(config.pluginWatchIntervalMs), logger: logger),
                 worker,
             ],
             onServerRunning: { channel in

@@ -127,3 +127,33 @@ import Testing
         await worker.stop()
     }
 }
+
+/// `watch: true` reloads a plugin when its file changes.
+@Suite struct WatchTests {
+    @Test func aChangedFileIsPickedUp() async throws {
+        let v1 = try HotSwapTests.build(["FIX_VERSION=1"], "versioned-v1")
+        let v2 = try HotSwapTests.build(["FIX_VERSION=2"], "versioned-v2")
+        let worker = try WorkerProcess(environment: ["PLUGIN_WATCH_INTERVAL_MS": "100"])
+        let pluginPath = worker.dataDir + "/libversioned.so"
+        try HotSwapTests.install(v1, at: pluginPath)
+        try """
+            plugins:
+              - name: versioned
+                path: \(pluginPath)
+                watch: true
+            """.write(toFile: worker.dataDir + "/plugins.yaml", atomically: true, encoding: .utf8)
+        try await worker.start()
+        #expect(try await worker.request("POST", "/execute?wait=10", body: #"{"task_type":"versioned"}"#).json?["result"] == ["version": 1])
+        try await Task.sleep(for: .milliseconds(300))
+
+        try HotSwapTests.install(v2, at: pluginPath)
+        var generation = 1
+        for _ in 0..<100 where generation != 2 {
+            try await Task.sleep(for: .milliseconds(50))
+            generation = try await worker.request("GET", "/plugins").json?["plugins"]?[0]?["generation"]?.intValue ?? 0
+        }
+        #expect(generation == 2)
+        #expect(try await worker.request("POST", "/execute?wait=10", body: #"{"task_type":"versioned"}"#).json?["result"] == ["version": 2])
+        await worker.stop()
+    }
+}

@@ -67,7 +67,7 @@ public struct PluginsFile: Sendable, Equatable {
     private static func spec(_ entry: JSONValue, at location: String) throws(ParseError) -> PluginSpec {
         guard case .object(let fields) = entry else { throw ParseError(description: "\(location) must be a mapping") }
         guard let name = fields["name"]?.stringValue, !name.isEmpty else { throw ParseError(description: "\(location): name is required") }
-        let known: Set<String> = ["name", "path", "enabled", "max_concurrency", "timeout_s", "isolation", "config"]
+        let known: Set<String> = ["name", "path", "enabled", "max_concurrency", "timeout_s", "isolation", "config", "watch"]
         if let unknown = fields.keys.sorted().first(where: { !known.contains($0) }) {
             throw ParseError(description: "\(location) (\(name)): unknown key '\(unknown)'")
         }
@@ -76,6 +76,10 @@ public struct PluginsFile: Sendable, Equatable {
         if let enabled = fields["enabled"] {
             guard let value = enabled.boolValue else { throw ParseError(description: "\(location) (\(name)): enabled must be true or false") }
             spec.enabled = value
+        }
+        if let watch = fields["watch"] {
+            guard let value = watch.boolValue else { throw ParseError(description: "\(location) (\(name)): watch must be true or false") }
+            spec.watch = value
         }
         if let limit = fields["max_concurrency"] {
             guard let value = limit.intValue, value > 0 else { throw ParseError(description: "\(location) (\(name)): max_concurrency must be a positive integer") }

@@ -36,6 +36,8 @@ public struct WorkerConfig: Sendable {
     public var cleanupInterval: Double = 3600
     /// How long finished tasks are kept, seconds (7 days).
     public var taskRetention: Double = 7 * 86_400
+    /// How often files of plugins with `watch: true` are checked for changes.
+    public var pluginWatchIntervalMs = 1000
     public var stalledIntervalMs = 30_000
     public var maxStalledCount = 1
     public var logLevel = "info"
@@ -79,6 +81,7 @@ public struct WorkerConfig: Sendable {
         if let v = try number("TASK_RETENTION", 0...315_360_000) { taskRetention = v }
         if let v = env["EVENTS_CHANNEL"], !v.isEmpty { eventsChannel = v }
         if let v = try number("STALLED_INTERVAL_MS", 100...86_400_000) { stalledIntervalMs = Int(v) }
+        if let v = try number("PLUGIN_WATCH_INTERVAL_MS", 50...3_600_000) { pluginWatchIntervalMs = Int(v) }
         if let v = try number("MAX_STALLED_COUNT", 0...1000) { maxStalledCount = Int(v) }
         if let v = env["LOG_LEVEL"], !v.isEmpty { logLevel = v.lowercased() }
         if let v = env["LOG_FORMAT"], !v.isEmpty { logFormat = v.lowercased() }

@@ -9,6 +9,8 @@ public struct PluginSpec: Sendable, Equatable {
     /// Default timeout for its jobs; capped by `MAX_TASK_TIMEOUT`.
     public var timeoutSeconds: Double?
     public var isolation: String = "in_process"
+    /// Reload the plugin when its file changes.
+    public var watch = false
     /// The `config` object, `${ENV}` already substituted.
     public var config: JSONValue = .object([:])
 
