@@ -27,13 +27,21 @@ public struct WorkerRuntime: Sendable {
         var config = self.config
         if let dataDir { config.dataDir = dataDir }
         try FileManager.default.createDirectory(atPath: config.dataDir, withIntermediateDirectories: true)
-        let database = try SQLiteDatabase(path: config.databasePath)
+        // The SQLite file is opened only if a backend uses it (not with Redis and PostgreSQL both).
+        var database: SQLiteDatabase?
+        let databasePath = config.databasePath
+        func sqlite() throws -> SQLiteDatabase {
+            if let database { return database }
+            let opened = try SQLiteDatabase(path: databasePath)
+            database = opened
+            return opened
+        }
         let store: any TaskStore
         if let url = config.databaseURL, !embedded {
             store = try await PostgresTaskStore(pool: makePostgresPool(url: url), logger: logger)
             logger.info("store.postgres", metadata: ["db.schema": "\(config.dbSchema)"])
         } else {
-            store = try await SQLiteTaskStore(database: database)
+            store = try await SQLiteTaskStore(database: sqlite())
         }
         let queue: any JobQueue
         if let url = config.redisURL, !embedded {
@@ -46,7 +54,7 @@ public struct WorkerRuntime: Sendable {
             logger.info("queue.redis", metadata: ["redis.endpoint": "\(redis.commands.endpoint)", "queue.key": "\(redis.keys.base)"])
             queue = redis
         } else {
-            queue = try await SQLiteJobQueue(database: database, pollInterval: .milliseconds(config.pollIntervalMs))
+            queue = try await SQLiteJobQueue(database: sqlite(), pollInterval: .milliseconds(config.pollIntervalMs))
         }
         return Worker(config: config, registry: registry, queue: queue, store: store, events: EventBus(), logger: logger)
     }

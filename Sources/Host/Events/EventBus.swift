@@ -33,6 +33,4 @@ public final class EventBus: Sendable {
         subscribers.withLock { $0[id] = Subscriber(filter: filter, continuation: continuation) }
         return stream
     }
-
-    public var subscriberCount: Int { subscribers.withLock { $0.count } }
 }

@@ -63,7 +63,6 @@ public final class LoadedPlugin: @unchecked Sendable {
     }
 
     public var inFlight: Int { usage.withLock { $0.inFlight } }
-    public var isRetired: Bool { usage.withLock { $0.retired } }
 
     /// Counts a job on this generation; false once retired (the caller looks up the route again).
     func beginJob() -> Bool {

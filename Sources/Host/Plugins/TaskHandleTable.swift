@@ -52,8 +52,6 @@ final class TaskHandleTable: Sendable {
         }
     }
 
-    var count: Int { slots.withLock { $0.tasks.count - $0.free.count } }
-
     private static func decode(_ handle: OpaquePointer?) -> (Int, UInt32)? {
         guard let handle else { return nil }
         let bits = UInt(bitPattern: handle)

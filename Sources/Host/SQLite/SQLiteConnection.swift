@@ -17,8 +17,6 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable {
     public let code: Int32
     public let message: String
     public var description: String { "SQLite error \(code): \(message)" }
-    /// SQLITE_BUSY / SQLITE_LOCKED: another process holds the lock past busy_timeout.
-    public var isBusy: Bool { code & 0xff == SQLITE_BUSY || code & 0xff == SQLITE_LOCKED }
 }
 
 /// One SQLite connection. Not thread-safe: `SQLiteDatabase` gives it a thread of its own.
