@@ -8,9 +8,11 @@ SWIFT ?= swift
 deps:
 	bash scripts/install-deps.sh
 
-# The C example plugin is built with plain cc against the public header, as a third party would.
+# The example plugins are built as a third party would: the C one with plain cc against the public
+# header, the Rust one with cargo alone (no crates; Debian's packaged cargo will do).
 plugins:
 	$(MAKE) -C Plugins/examples/hello-c
+	$(MAKE) -C Plugins/examples/hello-rust
 
 build: deps plugins
 	$(SWIFT) build
@@ -28,4 +30,5 @@ test-deps:
 
 clean:
 	$(MAKE) -C Plugins/examples/hello-c clean
+	$(MAKE) -C Plugins/examples/hello-rust clean
 	rm -rf .build

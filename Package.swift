@@ -27,6 +27,8 @@ let package = Package(
     targets: [
         // The C ABI: the one contract between host and plugins.
         .target(name: "PluginAPI", path: "Sources/PluginAPI"),
+        // pipe2 and posix_spawn's closefrom, which need _GNU_SOURCE (for starting plugin-runner children).
+        .target(name: "CProcessSpawn", path: "Sources/CProcessSpawn"),
         // No pkgConfig: hiredis.pc adds -D_FILE_OFFSET_BITS=64, which SwiftPM refuses; the header is on the default path.
         .systemLibrary(name: "CHiredis", path: "Sources/CHiredis", providers: [.apt(["libhiredis-dev"])]),
         .systemLibrary(name: "CLibpq", path: "Sources/CLibpq", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
@@ -40,6 +42,7 @@ let package = Package(
             name: "Host",
             dependencies: [
                 "PluginAPI",
+                "CProcessSpawn",
                 "CSQLite",
                 "CHiredis",
                 "CLibpq",

@@ -5,7 +5,8 @@
 #   scripts/install-deps.sh --test   also what the tests need (Redis, PostgreSQL, PyPI bullmq)
 set -euo pipefail
 
-packages=(libsqlite3-dev libhiredis-dev libpq-dev pkg-config gcc libc6-dev make curl ca-certificates)
+# cargo (it pulls in rustc) builds the Rust example plugin, Plugins/examples/hello-rust.
+packages=(libsqlite3-dev libhiredis-dev libpq-dev pkg-config gcc libc6-dev make curl ca-certificates cargo)
 if [ "${1:-}" = "--test" ]; then
     packages+=(redis-server postgresql python3 python3-pip)
 fi

@@ -20,6 +20,7 @@ final class DataPlugin: Plugin {
                     throw error.isInvalidParams ? TaskError.invalidParams(error.message) : TaskError.permanent(error.message)
                 }
             }
+            .selfTest(params: #"{"operation":"sum","data":[1,2,3.5]}"#, expect: #"{"operation":"sum","count":3,"sum":6.5}"#),
         ]
     }
 

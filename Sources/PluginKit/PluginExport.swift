@@ -32,7 +32,8 @@ private struct AnyPluginType: Sendable {
     let name: String
     let version: String
     let description: String
-    let taskTypes: [(name: String, schema: String?, description: String?, maxConcurrency: UInt32, flags: UInt64)]
+    let taskTypes: [(name: String, schema: String?, description: String?, maxConcurrency: UInt32, flags: UInt64,
+                     example: String?, expect: String?)]
     let make: @Sendable (PluginConfig, HostServices) throws -> PluginInstance
 
     init<P: Plugin>(_ type: P.Type) {
@@ -40,7 +41,9 @@ private struct AnyPluginType: Sendable {
         version = P.version
         description = P.description
         let types = P.taskTypes
-        taskTypes = types.map { ($0.name, $0.paramsSchema, $0.description, $0.maxConcurrency, $0.flags.rawValue) }
+        taskTypes = types.map {
+            ($0.name, $0.paramsSchema, $0.description, $0.maxConcurrency, $0.flags.rawValue, $0.exampleParams, $0.exampleResult)
+        }
         make = { config, host in
             let plugin = try P(config: config, host: host)
             return PluginInstance(
@@ -82,7 +85,9 @@ private final class ExportedPlugin: @unchecked Sendable {
                 params_schema_json: taskType.schema.map { UnsafePointer(strdup($0)!) },
                 max_concurrency: taskType.maxConcurrency,
                 flags: taskType.flags,
-                description: taskType.description.map { UnsafePointer(strdup($0)!) }
+                description: taskType.description.map { UnsafePointer(strdup($0)!) },
+                example_params_json: taskType.example.map { UnsafePointer(strdup($0)!) },
+                example_result_json: taskType.expect.map { UnsafePointer(strdup($0)!) }
             )
         }
         let plugin = UnsafeMutablePointer<uvw_plugin_v1>.allocate(capacity: 1)

@@ -8,8 +8,20 @@ public struct TaskType<P: Plugin>: Sendable {
     public let description: String?
     public let maxConcurrency: UInt32
     public let flags: TaskFlags
+    /// The declared self-test `uvian-worker plugin check` runs (ABI 1.2): see `selfTest(params:expect:)`.
+    public private(set) var exampleParams: String?
+    public private(set) var exampleResult: String?
     /// Runs one task and returns the ABI status it finished with (or `UVW_PENDING`).
     let execute: @Sendable (P, [UInt8], TaskContext) -> uvw_status
+
+    /// Declares a self-test: `params` (JSON valid against the schema) must complete, and give
+    /// `expect` (JSON, key order ignored) when it is not nil.
+    public func selfTest(params: String, expect: String? = nil) -> TaskType {
+        var copy = self
+        copy.exampleParams = params
+        copy.exampleResult = expect
+        return copy
+    }
 
     /// A handler that runs synchronously on the host's worker thread. Right for CPU work and for
     /// blocking C libraries; it may block.

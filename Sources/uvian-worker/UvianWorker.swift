@@ -10,7 +10,7 @@ struct UvianWorker: AsyncParsableCommand {
         commandName: "uvian-worker",
         abstract: "A background-job worker that runs task plugins loaded through a stable C ABI.",
         version: UvianVersion.current,
-        subcommands: [Serve.self, Run.self, Plugins.self, Migrate.self],
+        subcommands: [Serve.self, Run.self, Plugins.self, Plugin.self, Migrate.self, PluginRunnerProcess.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -137,5 +137,45 @@ struct Migrate: AsyncParsableCommand {
         if let dbSchema { config.dbSchema = dbSchema }
         let applied = try await WorkerRuntime(config: config, logger: logger).migrate()
         print(applied.isEmpty ? "up to date" : "applied: " + applied.map(String.init).joined(separator: ", "))
+    }
+}
+
+struct Plugin: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Work on one plugin file.", subcommands: [Check.self])
+
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Load a plugin in a throwaway child and report its ABI, task types, schemas and declared self-tests; exit 0 only if all pass.")
+        @Argument(help: "The plugin's shared library.") var file: String
+        @Option(help: "The plugin's config as a JSON object (its plugins.yaml `config`).") var config: String = "{}"
+        @Option(help: "Seconds each self-test may take.") var timeout: Double = 30
+        @Flag(help: "Print JSON instead of text.") var json = false
+
+        func run() async throws {
+            let configValue: JSONValue
+            do {
+                configValue = try JSONValue.parse(config)
+            } catch {
+                throw ValidationError("--config is not valid JSON: \(error)")
+            }
+            guard configValue.objectValue != nil else { throw ValidationError("--config must be a JSON object") }
+            guard FileManager.default.fileExists(atPath: file) else { throw ValidationError("no such file: \(file)") }
+            let logger = Logger(label: "plugin-check", factory: { _ in SwiftLogNoOpLogHandler() })
+            let path = URL(fileURLWithPath: file).standardizedFileURL.path
+            let report = await PluginChecker.check(file: path, config: configValue, timeout: timeout, logger: logger)
+            print(json ? report.json.serialized() : report.text)
+            if !report.passed { throw ExitCode(1) }
+        }
+    }
+}
+
+/// The child of a plugin in process isolation. Started by the worker with its pipes on fds 3 and 4.
+struct PluginRunnerProcess: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plugin-runner", abstract: "Run one plugin for a worker (isolation: process); started by the worker.",
+        shouldDisplay: false)
+
+    func run() throws {
+        throw ExitCode(PluginRunner.run())
     }
 }

@@ -18,8 +18,8 @@
  *          result: {"slept_ms": ms}; UVW_ERR_CANCELLED / UVW_ERR_TIMEOUT when stopped early;
  *          UVW_ERR_RETRYABLE "asked to fail" after the full sleep when "fail" is true.
  *
- * Built with the 1.1 header (so it fills in the 1.1 members: task type descriptions and cancel),
- * but it requires only a 1.0 host: abi_minor_required = 0. A 1.0 host reads the 1.0 prefix of each
+ * Built with the 1.2 header (so it fills in the 1.1 members, task type descriptions and cancel, and
+ * the 1.2 self-test members), but it requires only a 1.0 host: abi_minor_required = 0. A 1.0 host reads the 1.0 prefix of each
  * struct and steps through task_types by struct_size, so the extra members are simply not seen.
  */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime, nanosleep under -std=c11 */
@@ -390,6 +390,9 @@ static const uvw_task_type_v1 hello_task_types[] = {
         .max_concurrency = 0,
         .flags = 0,
         .description = "Returns {\"echo\": <params>}.",
+        /* 1.2: the self-test `uvian-worker plugin check` runs; a 1.0 host never reads these. */
+        .example_params_json = "{\"hello\":\"world\"}",
+        .example_result_json = "{\"echo\":{\"hello\":\"world\"}}",
     },
     {
         .struct_size = sizeof(uvw_task_type_v1),
@@ -404,6 +407,8 @@ static const uvw_task_type_v1 hello_task_types[] = {
         .max_concurrency = 0,
         .flags = UVW_TASK_CANCELLABLE | UVW_TASK_REPORTS_PROGRESS | UVW_TASK_BLOCKING,
         .description = "Sleeps for params.ms milliseconds; honours cancellation and deadlines.",
+        .example_params_json = "{\"ms\":5}",
+        .example_result_json = "{\"slept_ms\":5}",
     },
 };
 

@@ -67,7 +67,7 @@ public struct PluginsFile: Sendable, Equatable {
     private static func spec(_ entry: JSONValue, at location: String) throws(ParseError) -> PluginSpec {
         guard case .object(let fields) = entry else { throw ParseError(description: "\(location) must be a mapping") }
         guard let name = fields["name"]?.stringValue, !name.isEmpty else { throw ParseError(description: "\(location): name is required") }
-        let known: Set<String> = ["name", "path", "enabled", "max_concurrency", "timeout_s", "isolation", "config", "watch"]
+        let known: Set<String> = ["name", "path", "enabled", "max_concurrency", "timeout_s", "isolation", "config", "watch", "processes", "rlimits"]
         if let unknown = fields.keys.sorted().first(where: { !known.contains($0) }) {
             throw ParseError(description: "\(location) (\(name)): unknown key '\(unknown)'")
         }
@@ -90,16 +90,43 @@ public struct PluginsFile: Sendable, Equatable {
             spec.timeoutSeconds = value
         }
         if let isolation = fields["isolation"] {
-            guard let value = isolation.stringValue, value == "in_process" else {
-                throw ParseError(description: "\(location) (\(name)): isolation '\(isolation.stringValue ?? isolation.serialized())' is not supported yet; use in_process")
+            guard let value = isolation.stringValue, value == "in_process" || value == "process" else {
+                throw ParseError(description: "\(location) (\(name)): isolation must be in_process or process, not '\(isolation.stringValue ?? isolation.serialized())'")
             }
             spec.isolation = value
+        }
+        for key in ["processes", "rlimits"] where fields[key] != nil && !spec.isProcessIsolated {
+            throw ParseError(description: "\(location) (\(name)): \(key) needs isolation: process")
+        }
+        if let processes = fields["processes"] {
+            guard let value = processes.intValue, value > 0, value <= 1024 else {
+                throw ParseError(description: "\(location) (\(name)): processes must be an integer from 1 to 1024")
+            }
+            spec.processes = value
+        }
+        if let rlimits = fields["rlimits"] {
+            spec.rlimits = try Self.limits(rlimits, at: "\(location) (\(name)): rlimits")
         }
         if let config = fields["config"] {
             guard config.objectValue != nil || config.isNull else { throw ParseError(description: "\(location) (\(name)): config must be a mapping") }
             spec.config = config.isNull ? .object([:]) : config
         }
         return spec
+    }
+}
+
+extension PluginsFile {
+    private static func limits(_ value: JSONValue, at location: String) throws(ParseError) -> ResourceLimits {
+        guard case .object(let fields) = value else { throw ParseError(description: "\(location) must be a mapping") }
+        if let unknown = fields.keys.sorted().first(where: { !["memory_mb", "cpu_s", "open_files"].contains($0) }) {
+            throw ParseError(description: "\(location): unknown key '\(unknown)' (known: memory_mb, cpu_s, open_files)")
+        }
+        func positive(_ key: String) throws(ParseError) -> Int? {
+            guard let field = fields[key] else { return nil }
+            guard let number = field.intValue, number > 0 else { throw ParseError(description: "\(location): \(key) must be a positive integer") }
+            return number
+        }
+        return ResourceLimits(memoryMB: try positive("memory_mb"), cpuSeconds: try positive("cpu_s"), openFiles: try positive("open_files"))
     }
 }
 

@@ -6,13 +6,7 @@ import PluginAPI
 /// so a plugin built against an older minor (shorter structs) reads as zeros in the new fields,
 /// and a shorter-than-1.0 struct is refused before any field is touched.
 struct CopiedDescriptor {
-    let name: String
-    let version: String
-    let description: String
-    let runtime: UInt32
-    let abiMajor: UInt16
-    let abiMinorRequired: UInt16
-    let taskTypes: [TaskTypeInfo]
+    let summary: PluginDescription
     let initFn: @convention(c) (UnsafePointer<uvw_host_v1>?, uvw_bytes, UnsafeMutablePointer<UnsafeMutableRawPointer?>?, UnsafeMutablePointer<CChar>?, Int) -> Int32
     let execute: @convention(c) (UnsafeMutableRawPointer?, UInt32, OpaquePointer?, uvw_bytes) -> Int32
     let shutdown: (@convention(c) (UnsafeMutableRawPointer?) -> Void)?
@@ -44,17 +38,19 @@ struct CopiedDescriptor {
         guard let initFn = plugin.`init`, let execute = plugin.execute else {
             throw DescriptorError("descriptor lacks init or execute")
         }
-        self.name = name
-        self.version = plugin.version.map { String(cString: $0) } ?? "0.0.0"
-        self.description = plugin.description.map { String(cString: $0) } ?? ""
-        self.runtime = plugin.runtime
-        self.abiMajor = plugin.abi_major
-        self.abiMinorRequired = plugin.abi_minor_required
+        self.summary = PluginDescription(
+            name: name,
+            version: plugin.version.map { String(cString: $0) } ?? "0.0.0",
+            description: plugin.description.map { String(cString: $0) } ?? "",
+            runtime: plugin.runtime,
+            abiMajor: plugin.abi_major,
+            abiMinorRequired: plugin.abi_minor_required,
+            taskTypes: try Self.copyTaskTypes(count: Int(plugin.task_type_count), array: plugin.task_types)
+        )
         self.initFn = initFn
         self.execute = execute
         self.shutdown = plugin.shutdown
         self.cancel = plugin.cancel
-        self.taskTypes = try Self.copyTaskTypes(count: Int(plugin.task_type_count), array: plugin.task_types)
     }
 
     private static func copyTaskTypes(count: Int, array: UnsafePointer<uvw_task_type_v1>?) throws(DescriptorError) -> [TaskTypeInfo] {
@@ -68,6 +64,7 @@ struct CopiedDescriptor {
         }
         var seen = Set<String>()
         var result: [TaskTypeInfo] = []
+        var schemaProblems: [String] = []
         for index in 0..<count {
             var entry = uvw_task_type_v1()
             withUnsafeMutableBytes(of: &entry) { dest in
@@ -77,25 +74,23 @@ struct CopiedDescriptor {
                 throw DescriptorError("task type #\(index) has no name")
             }
             guard seen.insert(name).inserted else { throw DescriptorError("task type '\(name)' is declared twice") }
-            let schemaText = entry.params_schema_json.map { String(cString: $0) }
-            var schema: JSONSchema?
-            if let schemaText {
-                do {
-                    schema = try JSONSchema(parsing: schemaText)
-                } catch {
-                    throw DescriptorError("task type '\(name)' has an invalid JSON Schema: \(error)")
-                }
+            do {
+                result.append(try TaskTypeInfo(
+                    name: name,
+                    index: UInt32(index),
+                    description: entry.description.map { String(cString: $0) },
+                    schemaText: entry.params_schema_json.map { String(cString: $0) },
+                    maxConcurrency: entry.max_concurrency == 0 ? nil : Int(entry.max_concurrency),
+                    flags: entry.flags,
+                    exampleParamsJSON: entry.example_params_json.map { String(cString: $0) },
+                    exampleResultJSON: entry.example_result_json.map { String(cString: $0) }
+                ))
+            } catch {
+                schemaProblems.append(error.description)
             }
-            result.append(TaskTypeInfo(
-                name: name,
-                index: UInt32(index),
-                description: entry.description.map { String(cString: $0) },
-                schemaText: schemaText,
-                schema: schema,
-                maxConcurrency: entry.max_concurrency == 0 ? nil : Int(entry.max_concurrency),
-                flags: entry.flags
-            ))
         }
+        // Every invalid schema is named at once, so an author fixes them in one go.
+        guard schemaProblems.isEmpty else { throw DescriptorError(schemaProblems.joined(separator: "; ")) }
         return result
     }
 }

@@ -54,7 +54,7 @@ func withBorrowedBytes<R>(_ string: String, _ body: (uvw_bytes) -> R) -> R {
     return string.withUTF8 { body(uvw_bytes(ptr: $0.baseAddress, len: $0.count)) }
 }
 
-private func logLevel(_ level: Int32) -> Logger.Level {
+func logLevel(_ level: Int32) -> Logger.Level {
     switch level {
     case ...0: .trace
     case 1: .debug
@@ -69,9 +69,7 @@ private func logLevel(_ level: Int32) -> Logger.Level {
 private func hostLog(_ ctx: UnsafeMutableRawPointer?, _ handle: OpaquePointer?, _ level: Int32, _ message: uvw_bytes) {
     let level = logLevel(level)
     if let task = TaskHandleTable.shared.lookup(handle) {
-        let text = message.string
-        task.logger.log(level: level, "plugin.log", metadata: ["plugin.message": .string(text)])
-        task.sink.log(text)
+        task.pluginLog(level: level, message.string)
     } else if let ctx {
         let context = Unmanaged<PluginLogContext>.fromOpaque(ctx).takeUnretainedValue()
         context.logger.log(level: level, "plugin.log", metadata: ["plugin.message": .string(message.string)])
@@ -112,20 +110,32 @@ private func hostInvoke(
 }
 
 private func hostComplete(_ handle: OpaquePointer?, _ status: Int32, _ result: uvw_bytes, _ error: uvw_bytes) {
-    guard let task = TaskHandleTable.shared.lookup(handle) else {
-        // Late or repeated completion: the handle is already retired.
-        return
-    }
+    completeTask(handle, status: status, resultJSON: result.len == 0 ? nil : result.string, error: error.string)
+}
+
+/// Finishes the task behind `handle` with a plugin's `complete`, whether it came through the host
+/// table or from a plugin process. A late or repeated completion finds the handle retired and is
+/// dropped.
+func completeTask(_ handle: OpaquePointer?, status: Int32, resultJSON: String?, error: String) {
+    guard let task = TaskHandleTable.shared.lookup(handle) else { return }
     TaskHandleTable.shared.remove(handle)
     let status = PluginOutcome.Status(abi: status)
     let outcome: PluginOutcome
     if status == .ok {
-        outcome = PluginOutcome(status: .ok, resultJSON: result.len == 0 ? "null" : result.string, error: nil)
+        outcome = PluginOutcome(status: .ok, resultJSON: resultJSON ?? "null", error: nil)
     } else {
-        let message = error.string
-        outcome = .failure(status, message.isEmpty ? "plugin failed with status \(status)" : message)
+        outcome = .failure(status, error.isEmpty ? "plugin failed with status \(status)" : error)
     }
     if !task.finish(outcome) {
         task.logger.debug("plugin.complete.late")
     }
+}
+
+/// `execute` returned `status`. Unless it went async (`UVW_PENDING`) or already called `complete`,
+/// the return status decides the outcome (the header's rule for a missing `complete`).
+func settleReturn(_ handle: OpaquePointer?, status: Int32) {
+    guard status != Int32(UVW_PENDING), TaskHandleTable.shared.lookup(handle) != nil else { return }
+    completeTask(handle, status: status == Int32(UVW_OK) ? Int32(UVW_ERR_INTERNAL) : status, resultJSON: nil,
+                 error: status == Int32(UVW_OK) ? "plugin returned UVW_OK without calling complete()"
+                     : "plugin failed with status \(status) without a message")
 }

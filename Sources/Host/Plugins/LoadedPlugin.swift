@@ -10,7 +10,7 @@ public final class LoadedPlugin: @unchecked Sendable {
     public let file: String
     /// SHA-256 of the file this generation was loaded from.
     public let sha256: String
-    /// True for C plugins without a language runtime: only those are `dlclose`d when retired.
+    /// True when retiring this generation frees its code: C plugins in-process, any plugin in a process.
     public let unloadable: Bool
     /// 1 for the first load of this plugin, then 2, 3, … for each reload (set by the registry).
     public internal(set) var generation = 1
@@ -23,44 +23,24 @@ public final class LoadedPlugin: @unchecked Sendable {
     public let abiMajor: UInt16
     public let abiMinorRequired: UInt16
     public let taskTypes: [TaskTypeInfo]
-    let handle: UnsafeMutableRawPointer
-    let hostTable: HostTable
-    let state: UnsafeMutableRawPointer?
-    let executeFn: @convention(c) (UnsafeMutableRawPointer?, UInt32, OpaquePointer?, uvw_bytes) -> Int32
-    let cancelFn: (@convention(c) (UnsafeMutableRawPointer?, OpaquePointer?) -> Void)?
-    let shutdownFn: (@convention(c) (UnsafeMutableRawPointer?) -> Void)?
+    let backend: any PluginBackend
 
-    init(spec: PluginSpec, file: String, sha256: String, unloadable: Bool, descriptor: CopiedDescriptor, handle: UnsafeMutableRawPointer,
-         hostTable: HostTable, state: UnsafeMutableRawPointer?) {
+    init(spec: PluginSpec, file: String, sha256: String, description: PluginDescription, backend: any PluginBackend) {
         self.spec = spec
         self.file = file
         self.sha256 = sha256
-        self.unloadable = unloadable
-        self.name = descriptor.name
-        self.version = descriptor.version
-        self.description = descriptor.description
-        self.runtime = descriptor.runtime
-        self.abiMajor = descriptor.abiMajor
-        self.abiMinorRequired = descriptor.abiMinorRequired
-        self.taskTypes = descriptor.taskTypes
-        self.handle = handle
-        self.hostTable = hostTable
-        self.state = state
-        self.executeFn = descriptor.execute
-        self.cancelFn = descriptor.cancel
-        self.shutdownFn = descriptor.shutdown
+        self.unloadable = backend.unloadable
+        self.name = description.name
+        self.version = description.version
+        self.description = description.description
+        self.runtime = description.runtime
+        self.abiMajor = description.abiMajor
+        self.abiMinorRequired = description.abiMinorRequired
+        self.taskTypes = description.taskTypes
+        self.backend = backend
     }
 
-    public var runtimeName: String {
-        switch Int(runtime) {
-        case UVW_RUNTIME_C: "c"
-        case UVW_RUNTIME_SWIFT: "swift"
-        case UVW_RUNTIME_RUST: "rust"
-        case UVW_RUNTIME_CXX: "c++"
-        case UVW_RUNTIME_GO: "go"
-        default: "other"
-        }
-    }
+    public var runtimeName: String { PluginChecker.runtimeName(runtime) }
 
     public var inFlight: Int { usage.withLock { $0.inFlight } }
 
@@ -89,26 +69,17 @@ public final class LoadedPlugin: @unchecked Sendable {
         }
     }
 
-    /// After `shutdown`: unmaps a C plugin; other runtimes stay mapped (their runtime keeps
-    /// pointers into the image). Returns whether it was unloaded.
-    func unload() -> Bool {
-        guard unloadable else { return false }
-        return dlclose(handle) == 0
-    }
+    /// After `shutdown`: frees the generation's code where its runtime allows. Returns whether it did.
+    func unload() -> Bool { backend.unload() }
 
-    /// Calls the plugin's `execute`. Blocks: run it on a `BlockingExecutor` thread only.
+    /// Starts one task. Blocks: run it on a `BlockingExecutor` thread only.
     func execute(typeIndex: UInt32, task: OpaquePointer, params: [UInt8]) -> Int32 {
-        params.withUnsafeBufferPointer { buffer in
-            executeFn(state, typeIndex, task, uvw_bytes(ptr: buffer.baseAddress, len: buffer.count))
-        }
+        backend.execute(typeIndex: typeIndex, task: task, params: params)
     }
 
-    /// Advisory cancel (ABI 1.1; NULL for older plugins).
-    func cancel(task: OpaquePointer) {
-        cancelFn?(state, task)
-    }
+    func cancel(task: OpaquePointer) { backend.cancel(task: task) }
 
-    func shutdown() {
-        shutdownFn?(state)
-    }
+    func abandon(task: OpaquePointer) -> String? { backend.abandon(task: task) }
+
+    func shutdown() { backend.shutdown() }
 }

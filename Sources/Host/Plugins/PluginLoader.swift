@@ -7,10 +7,13 @@ import PluginAPI
 public struct PluginLoader: Sendable {
     public let pluginDirs: [String]
     public let logger: Logger
+    /// Starts the children of plugins with `isolation: process`.
+    public let runner: PluginRunnerCommand
 
-    public init(pluginDirs: [String], logger: Logger) {
+    public init(pluginDirs: [String], logger: Logger, runner: PluginRunnerCommand = .current) {
         self.pluginDirs = pluginDirs
         self.logger = logger
+        self.runner = runner
     }
 
     /// The file a spec refers to: its `path`, or the first candidate name found in `plugin_dirs`.
@@ -55,6 +58,9 @@ public struct PluginLoader: Sendable {
             }
         }
 
+        if spec.isProcessIsolated {
+            return try loadIsolated(spec, file: file, openPath: openPath, sha256: sha256, takenTaskTypes: takenTaskTypes)
+        }
         guard let handle = dlopen(openPath, RTLD_NOW | RTLD_LOCAL) else {
             throw refuse("dlopen failed: \(String(cString: dlerror()))")
         }
@@ -76,13 +82,9 @@ public struct PluginLoader: Sendable {
         } catch {
             throw refuse(error.description)
         }
-        for taskType in descriptor.taskTypes {
-            if let owner = takenTaskTypes[taskType.name] {
-                throw refuse("duplicate task type '\(taskType.name)': already provided by plugin '\(owner)'")
-            }
-        }
+        if let clash = Self.clash(descriptor.summary, takenTaskTypes) { throw refuse(clash) }
 
-        let hostTable = HostTable(pluginName: descriptor.name, logger: logger)
+        let hostTable = HostTable(pluginName: descriptor.summary.name, logger: logger)
         let config = spec.config.serialized()
         var state: UnsafeMutableRawPointer?
         var errorBuffer = [CChar](repeating: 0, count: 1024)
@@ -97,8 +99,36 @@ public struct PluginLoader: Sendable {
             throw refuse("init failed: \(message.isEmpty ? "status \(status)" : message)")
         }
         keepOpen = true
-        return LoadedPlugin(spec: spec, file: file, sha256: sha256, unloadable: unloadable && Int(descriptor.runtime) == UVW_RUNTIME_C,
-                            descriptor: descriptor, handle: handle, hostTable: hostTable, state: state)
+        let backend = InProcessBackend(descriptor: descriptor, handle: handle, hostTable: hostTable, state: state,
+                                       unloadable: unloadable && Int(descriptor.summary.runtime) == UVW_RUNTIME_C)
+        return LoadedPlugin(spec: spec, file: file, sha256: sha256, description: descriptor.summary, backend: backend)
+    }
+
+    /// `isolation: process`: the plugin is opened only in plugin-runner children, never here, so
+    /// its constructors, crashes and leaks stay out of the worker.
+    private func loadIsolated(_ spec: PluginSpec, file: String, openPath: String, sha256: String,
+                              takenTaskTypes: [String: String]) throws(PluginLoadError) -> LoadedPlugin {
+        let pool: PluginProcessPool
+        let description: PluginDescription
+        do {
+            (pool, description) = try PluginProcessPool.start(runner, path: openPath, spec: spec, logger: logger)
+        } catch {
+            throw PluginLoadError(plugin: spec.name, file: file, reason: error.description)
+        }
+        if let clash = Self.clash(description, takenTaskTypes) {
+            pool.shutdown()
+            throw PluginLoadError(plugin: spec.name, file: file, reason: clash)
+        }
+        return LoadedPlugin(spec: spec, file: file, sha256: sha256, description: description, backend: pool)
+    }
+
+    private static func clash(_ description: PluginDescription, _ taken: [String: String]) -> String? {
+        for taskType in description.taskTypes {
+            if let owner = taken[taskType.name] {
+                return "duplicate task type '\(taskType.name)': already provided by plugin '\(owner)'"
+            }
+        }
+        return nil
     }
 
     /// True when the library brings a language runtime that cannot be unloaded (Swift today).

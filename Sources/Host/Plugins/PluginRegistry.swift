@@ -33,14 +33,18 @@ public final class PluginRegistry: Sendable {
     /// Where plugin files are staged by content hash before loading (nil: loaded in place).
     let stagingDir: String?
 
-    public init(logger: Logger, stagingDir: String? = nil) {
+    /// Starts the children of process-isolated plugins.
+    let runner: PluginRunnerCommand
+
+    public init(logger: Logger, stagingDir: String? = nil, runner: PluginRunnerCommand = .current) {
         self.logger = logger
         self.stagingDir = stagingDir
+        self.runner = runner
     }
 
     /// Loads every enabled plugin of the file. A refused plugin is logged and skipped; the others load.
     public func loadAll(_ file: PluginsFile) {
-        let loader = PluginLoader(pluginDirs: file.pluginDirs, logger: logger)
+        let loader = PluginLoader(pluginDirs: file.pluginDirs, logger: logger, runner: runner)
         for spec in file.plugins {
             guard spec.enabled else {
                 state.withLock { $0.disabled.append(spec) }
@@ -96,7 +100,7 @@ public final class PluginRegistry: Sendable {
     /// and the reason is kept for `/plugins`.
     public func reload(_ name: String, from file: PluginsFile) -> ReloadResult {
         guard let spec = file.plugins.first(where: { $0.name == name }) else { return .unknown }
-        let loader = PluginLoader(pluginDirs: file.pluginDirs, logger: logger)
+        let loader = PluginLoader(pluginDirs: file.pluginDirs, logger: logger, runner: runner)
         let current = state.withLock { $0.loaded.first { $0.spec.name == name } }
         if let current, let path = loader.resolveFile(for: spec), let bytes = FileManager.default.contents(atPath: path),
            SHA256.hex(Array(bytes)) == current.sha256, spec == current.spec {

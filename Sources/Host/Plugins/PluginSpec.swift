@@ -8,7 +8,12 @@ public struct PluginSpec: Sendable, Equatable {
     public var maxConcurrency: Int?
     /// Default timeout for its jobs; capped by `MAX_TASK_TIMEOUT`.
     public var timeoutSeconds: Double?
+    /// `in_process` (dlopen into the worker) or `process` (supervised plugin-runner children).
     public var isolation: String = "in_process"
+    /// Process isolation: most children at once (each runs one job at a time); nil = max_concurrency, else 4.
+    public var processes: Int?
+    /// Process isolation: limits each child sets on itself.
+    public var rlimits: ResourceLimits?
     /// Reload the plugin when its file changes.
     public var watch = false
     /// The `config` object, `${ENV}` already substituted.
@@ -23,6 +28,11 @@ public struct PluginSpec: Sendable, Equatable {
         self.timeoutSeconds = timeoutSeconds
         self.config = config
     }
+
+    public var isProcessIsolated: Bool { isolation == "process" }
+
+    /// How many plugin-runner children a process-isolated plugin may have.
+    var processCapacity: Int { processes ?? maxConcurrency ?? 4 }
 
     /// File names tried in each plugin dir when no `path` is given: `lib<name>.so`, then the SwiftPM
     /// product convention `lib<Name>Plugin.so` (`data` → `libDataPlugin.so`).

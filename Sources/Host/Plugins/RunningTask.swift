@@ -20,6 +20,20 @@ public struct PluginOutcome: Sendable, Equatable {
             }
         }
 
+        /// The ABI's status code for this outcome.
+        var abiCode: Int32 {
+            switch self {
+            case .ok: 0
+            case .invalidParams: 100
+            case .cancelled: 101
+            case .timeout: 102
+            case .retryable: 103
+            case .permanent: 104
+            case .internal: 105
+            case .unsupported: 106
+            }
+        }
+
         /// Whether another attempt may succeed (the header's retry policy).
         public var isRetryable: Bool { self == .retryable || self == .timeout || self == .internal }
     }
@@ -40,7 +54,7 @@ public protocol TaskSink: Sendable {
     func emit(event: String, payloadJSON: String)
     func invoke(method: String, requestJSON: String) -> (status: Int32, responseJSON: String)
     /// A log line the plugin wrote for this task (already in the worker's log).
-    func log(_ message: String)
+    func log(level: Logger.Level, _ message: String)
 }
 
 /// One task while a plugin runs it: the state behind a `uvw_task*` handle.
@@ -71,6 +85,13 @@ public final class RunningTask: Sendable {
     }
 
     public var isCancelled: Bool { cancelled.load(ordering: .relaxed) || (deadline.map { Date() >= $0 } ?? false) }
+
+    /// A log line the plugin wrote for this task: into the worker's log with the task's metadata,
+    /// and to the sink (the job's own log).
+    func pluginLog(level: Logger.Level, _ text: String) {
+        logger.log(level: level, "plugin.log", metadata: ["plugin.message": .string(text)])
+        sink.log(level: level, text)
+    }
 
     /// Marks the task cancelled: `is_cancelled` answers true from now on.
     public func requestCancel() { cancelled.store(true, ordering: .relaxed) }

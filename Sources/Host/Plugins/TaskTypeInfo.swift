@@ -8,4 +8,25 @@ public struct TaskTypeInfo: Sendable {
     public let schema: JSONSchema?
     public let maxConcurrency: Int?
     public let flags: UInt64
+    /// The declared self-test (ABI 1.2): parameters, and the result they must give (nil: any).
+    public var exampleParamsJSON: String? = nil
+    public var exampleResultJSON: String? = nil
+}
+
+extension TaskTypeInfo {
+    /// Builds the host's copy, parsing the schema; a schema that does not parse is refused.
+    init(name: String, index: UInt32, description: String?, schemaText: String?, maxConcurrency: Int?, flags: UInt64,
+         exampleParamsJSON: String?, exampleResultJSON: String?) throws(DescriptorError) {
+        var schema: JSONSchema?
+        if let schemaText {
+            do {
+                schema = try JSONSchema(parsing: schemaText)
+            } catch {
+                throw DescriptorError("task type '\(name)' has an invalid JSON Schema: \(error)")
+            }
+        }
+        self.init(name: name, index: index, description: description, schemaText: schemaText, schema: schema,
+                  maxConcurrency: maxConcurrency, flags: flags, exampleParamsJSON: exampleParamsJSON,
+                  exampleResultJSON: exampleResultJSON)
+    }
 }

@@ -11,6 +11,7 @@ final class ActiveJob: Sendable {
     let task: RunningTask
     let handle: TaskHandle
     private let interruption = Mutex(Interruption.none)
+    private let abandoned = Mutex<String?>(nil)
 
     init(job: LeasedJob, route: PluginRegistry.Route, task: RunningTask, handle: TaskHandle) {
         self.job = job
@@ -18,6 +19,11 @@ final class ActiveJob: Sendable {
         self.task = task
         self.handle = handle
     }
+
+    /// Why the job was given up on after its grace period, and what was done about it.
+    var abandonment: String? { abandoned.withLock { $0 } }
+
+    func markAbandoned(_ reason: String) { abandoned.withLock { $0 = reason } }
 
     /// Why the job was interrupted; the first reason wins.
     var reason: Interruption { interruption.withLock { $0 } }

@@ -46,7 +46,7 @@ final class JobSink: TaskSink {
         }
     }
 
-    func log(_ message: String) {
+    func log(level: Logger.Level, _ message: String) {
         let (queue, job) = (self.queue, self.job)
         Task { await queue.log(job, line: message) }
     }

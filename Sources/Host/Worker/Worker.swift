@@ -318,14 +318,7 @@ public final class Worker: Service, Sendable {
         let typeIndex = route.taskType.index
         executor.submit {
             let status = plugin.execute(typeIndex: typeIndex, task: handle.pointer, params: params)
-            if status != Int32(UVW_PENDING), TaskHandleTable.shared.lookup(handle.pointer) != nil {
-                // Returned without calling complete(): the return status decides.
-                TaskHandleTable.shared.remove(handle.pointer)
-                let outcome: PluginOutcome = status == Int32(UVW_OK)
-                    ? .failure(.internal, "plugin returned UVW_OK without calling complete()")
-                    : .failure(PluginOutcome.Status(abi: status), "plugin failed with status \(status) without a message")
-                task.finish(outcome)
-            }
+            settleReturn(handle.pointer, status: status)
         }
         let watchdog = Task { await self.enforceDeadline(active, timeout: timeout) }
         let outcome = await task.outcome()
@@ -356,8 +349,12 @@ public final class Worker: Service, Sendable {
             try? await Task.sleep(for: .seconds(grace))
             if !active.task.isFinished {
                 TaskHandleTable.shared.remove(handle.pointer)
-                if active.task.finish(.failure(.cancelled, "plugin did not stop")) {
-                    logger.warning("plugin.unresponsive", metadata: ["task.id": "\(active.job.id)", "plugin": "\(plugin.name)"])
+                // The handle is gone first, so a process killed now cannot report this job as crashed.
+                let action = plugin.abandon(task: handle.pointer)
+                let reason = "the plugin did not stop" + (action.map { "; \($0)" } ?? "")
+                if active.task.finish(.failure(.cancelled, reason)) {
+                    active.markAbandoned(reason)
+                    logger.warning("plugin.unresponsive", metadata: ["task.id": "\(active.job.id)", "plugin": "\(plugin.name)", "action": "\(action ?? "none")"])
                 }
             }
         }
@@ -391,7 +388,8 @@ public final class Worker: Service, Sendable {
         }
         // The plugin may notice the deadline (is_cancelled, deadline_ms) before the watchdog does.
         let timedOut = active.reason == .timedOut || (active.reason == .none && active.task.deadline.map { Date() >= $0 } ?? false)
-        let error = timedOut ? "timed out after \(Self.seconds(timeout))" : (outcome.error ?? "failed")
+        let error = timedOut ? "timed out after \(Self.seconds(timeout))" + (active.abandonment.map { " (\($0))" } ?? "")
+            : (outcome.error ?? "failed")
         if (timedOut || outcome.status.isRetryable) && job.attempt < job.maxAttempts && !isStopping {
             let delay = job.backoff.delay(afterAttempt: job.attempt)
             let runAt = Date().addingTimeInterval(Double(delay) / 1000)

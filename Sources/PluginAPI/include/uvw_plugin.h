@@ -41,10 +41,11 @@ extern "C" {
 #endif
 
 #define UVW_ABI_MAJOR 1
-#define UVW_ABI_MINOR 1
+#define UVW_ABI_MINOR 2
 /* History of appended members:
  *   1.0  the first release.
  *   1.1  uvw_task_type_v1.description, uvw_plugin_v1.cancel.
+ *   1.2  uvw_task_type_v1.example_params_json and example_result_json (the self-test).
  * A struct shorter than its 1.0 layout is refused ("struct too small"). */
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -184,6 +185,13 @@ typedef struct uvw_task_type_v1 {
     /* --- 1.1 --- */
     /* NUL-terminated one-line description, or NULL. */
     const char *description;
+    /* --- 1.2 --- */
+    /* The declared self-test that `uvian-worker plugin check` runs: NUL-terminated JSON parameters
+     * (valid against the schema) for one execute(), or NULL for no self-test. */
+    const char *example_params_json;
+    /* NUL-terminated JSON the self-test's result must equal (object key order does not matter),
+     * or NULL to accept any successful result. */
+    const char *example_result_json;
 } uvw_task_type_v1;
 
 typedef struct uvw_plugin_v1 {

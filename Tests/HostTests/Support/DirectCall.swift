@@ -9,7 +9,7 @@ enum DirectCall {
     struct NullSink: TaskSink {
         func progress(_ fraction: Double, noteJSON: String?) {}
         func emit(event: String, payloadJSON: String) {}
-        func log(_ message: String) {}
+        func log(level: Logger.Level, _ message: String) {}
         func invoke(method: String, requestJSON: String) -> (status: Int32, responseJSON: String) { (106, "") }
     }
 
