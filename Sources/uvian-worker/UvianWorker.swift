@@ -170,12 +170,12 @@ struct Plugin: AsyncParsableCommand {
 }
 
 /// The child of a plugin in process isolation. Started by the worker with its pipes on fds 3 and 4.
-struct PluginRunnerProcess: ParsableCommand {
+struct PluginRunnerProcess: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plugin-runner", abstract: "Run one plugin for a worker (isolation: process); started by the worker.",
         shouldDisplay: false)
 
-    func run() throws {
-        throw ExitCode(PluginRunner.run())
+    func run() async throws {
+        throw ExitCode(await PluginRunner.run())
     }
 }

@@ -16,16 +16,22 @@ import Testing
         guard rename(temporary, path) == 0 else { throw CocoaError(.fileWriteUnknown) }
     }
 
-    @Test func swapUnderLoadLosesNothingAndRunsNothingTwice() async throws {
+    /// Both isolation modes: in-process generations, and generations of plugin-runner children.
+    @Test(arguments: ["in_process", "process"])
+    func swapUnderLoadLosesNothingAndRunsNothingTwice(isolation: String) async throws {
         let v1 = try Self.build(["FIX_VERSION=1"], "versioned-v1")
         let v2 = try Self.build(["FIX_VERSION=2"], "versioned-v2")
         let broken = try Self.build(["FIX_VERSION=3", "FIX_BROKEN_INIT"], "versioned-v3-broken")
+        let wrongMajor = try Self.build(["FIX_VERSION=4", "FIX_WRONG_MAJOR"], "versioned-v4-major")
         let dir = TestPaths.temporaryDirectory("swap")
         let pluginPath = dir + "/libversioned.so"
         try Self.install(v1, at: pluginPath)
-        let file = PluginsFile(plugins: [PluginSpec(name: "versioned", path: pluginPath)])
+        var spec = PluginSpec(name: "versioned", path: pluginPath)
+        spec.isolation = isolation
+        if isolation == "process" { spec.processes = 8 }
+        let file = PluginsFile(plugins: [spec])
 
-        let registry = PluginRegistry(logger: TestWorker.quietLogger, stagingDir: dir + "/staged")
+        let registry = PluginRegistry(logger: TestWorker.quietLogger, stagingDir: dir + "/staged", runner: TestPaths.runner)
         registry.loadAll(file)
         var config = WorkerConfig()
         config.maxConcurrentTasks = 8
@@ -75,6 +81,18 @@ import Testing
         #expect(entry["last_reload_error"]?.stringValue == "init failed: version 3 cannot start: missing model file")
         let after = try await worker.submit(taskType: "versioned", parameters: [:], options: JobOptions()).0
         #expect(await worker.waitForFinish(id: after.id, timeout: 10)?.result == ["version": 2])
+
+        // So does one built for another ABI major.
+        try Self.install(wrongMajor, at: pluginPath)
+        guard case .failed(let majorError) = registry.reload("versioned", from: file) else {
+            Issue.record("the wrong-major version was not refused")
+            return
+        }
+        #expect(majorError.reason.hasPrefix("ABI major version 2 is not supported"), "\(majorError.reason)")
+        #expect(PluginListing.entries(registry).first?["last_reload_error"]?.stringValue == majorError.reason)
+        #expect(registry.route("versioned")?.plugin.version == "2.0.0")
+        let again = try await worker.submit(taskType: "versioned", parameters: [:], options: JobOptions()).0
+        #expect(await worker.waitForFinish(id: again.id, timeout: 10)?.result == ["version": 2])
 
         // Reloading an unchanged file changes nothing.
         try Self.install(v2, at: pluginPath)

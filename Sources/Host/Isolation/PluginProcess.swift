@@ -276,8 +276,13 @@ final class PluginProcess: @unchecked Sendable {
 
     private func handleComplete(_ frame: RunnerFrame, _ hooks: Hooks) {
         var input = frame.reader
-        guard let callId = try? input.u64(), let status = try? input.i32(), let result = try? input.optionalString(),
-              let error = try? input.string() else { return }
+        let callId: UInt64, status: Int32, result: String?, error: String
+        do {
+            (callId, status, result, error) = (try input.u64(), try input.i32(), try input.optionalString(), try input.string())
+        } catch {
+            logger.error("plugin.process.protocol_error", metadata: ["error": "short complete frame"])
+            return
+        }
         let handle: TaskHandle? = state.withLock { state in
             guard let call = state.call, call.id == callId else { return nil }
             state.call = nil

@@ -14,8 +14,17 @@ public enum PluginRunner {
     static let inputFD: Int32 = 3
     static let outputFD: Int32 = 4
 
-    /// Runs until the worker sends `shutdown` or goes away; returns the exit code.
-    public static func run() -> Int32 {
+    /// Runs until the worker sends `shutdown` or goes away, and returns the exit code. The loop
+    /// blocks in `read`, so it gets a thread of its own rather than one of the cooperative pool.
+    public static func run() async -> Int32 {
+        await withCheckedContinuation { continuation in
+            let thread = Thread { continuation.resume(returning: serve()) }
+            thread.name = "plugin-runner"
+            thread.start()
+        }
+    }
+
+    private static func serve() -> Int32 {
         signal(SIGPIPE, SIG_IGN)
         guard fcntl(inputFD, F_GETFD) >= 0, fcntl(outputFD, F_GETFD) >= 0 else {
             FileHandle.standardError.write(Data("plugin-runner is started by uvian-worker for plugins with isolation: process; it is not run by hand\n".utf8))
@@ -97,14 +106,8 @@ final class RunnerSession: Sendable {
                                logger: Logger(label: "task", factory: { _ in SwiftLogNoOpLogHandler() }), sink: sink)
         let handle = TaskHandle(pointer: TaskHandleTable.shared.register(task))
         calls.withLock { $0[callId] = (task, handle) }
-        limits.armCPU()
-        let plugin = self.plugin
-        executor.submit {
-            let status = plugin.execute(typeIndex: typeIndex, task: handle.pointer, params: params)
-            settleReturn(handle.pointer, status: status)
-        }
-        Task {
-            let outcome = await task.outcome()
+        // The complete frame goes out from the thread that completes the task.
+        task.onOutcome { [self] outcome in
             calls.withLock { $0[callId] = nil }
             channel.send(RunnerFrame(.complete) { out in
                 out.u64(callId)
@@ -112,6 +115,12 @@ final class RunnerSession: Sendable {
                 out.optionalString(outcome.resultJSON)
                 out.string(outcome.error ?? "")
             })
+        }
+        limits.armCPU()
+        let plugin = self.plugin
+        executor.submit {
+            let status = plugin.execute(typeIndex: typeIndex, task: handle.pointer, params: params)
+            settleReturn(handle.pointer, status: status)
         }
     }
 

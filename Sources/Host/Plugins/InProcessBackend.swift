@@ -9,7 +9,7 @@ final class InProcessBackend: PluginBackend, @unchecked Sendable {
     private let hostTable: HostTable
     private let state: UnsafeMutableRawPointer?
     private let executeFn: @convention(c) (UnsafeMutableRawPointer?, UInt32, OpaquePointer?, uvw_bytes) -> Int32
-    private let cancelFn: (@convention(c) (UnsafeMutableRawPointer?, OpaquePointer?) -> Void)?
+    let cancelFn: (@convention(c) (UnsafeMutableRawPointer?, OpaquePointer?) -> Void)?
     private let shutdownFn: (@convention(c) (UnsafeMutableRawPointer?) -> Void)?
 
     init(descriptor: CopiedDescriptor, handle: UnsafeMutableRawPointer, hostTable: HostTable, state: UnsafeMutableRawPointer?, unloadable: Bool) {

@@ -71,9 +71,22 @@ public final class RunningTask: Sendable {
     private let state = Mutex<State>(.running(nil))
 
     private enum State {
-        case running(CheckedContinuation<PluginOutcome, Never>?)
+        case running(Waiter?)
         case finished(PluginOutcome)
         case delivered
+    }
+
+    /// Who gets the outcome: an awaiting caller, or a callback run on the completing thread.
+    private enum Waiter {
+        case continuation(CheckedContinuation<PluginOutcome, Never>)
+        case callback(@Sendable (PluginOutcome) -> Void)
+
+        func deliver(_ outcome: PluginOutcome) {
+            switch self {
+            case .continuation(let continuation): continuation.resume(returning: outcome)
+            case .callback(let body): body(outcome)
+            }
+        }
     }
 
     public init(id: String, taskType: String, deadline: Date?, logger: Logger, sink: any TaskSink) {
@@ -99,12 +112,12 @@ public final class RunningTask: Sendable {
     /// Records the outcome once. Returns false when the task had already finished.
     @discardableResult
     public func finish(_ outcome: PluginOutcome) -> Bool {
-        let continuation: CheckedContinuation<PluginOutcome, Never>?? = state.withLock { state in
+        let waiter: Waiter?? = state.withLock { state in
             switch state {
-            case .running(let continuation):
-                if let continuation {
+            case .running(let waiter):
+                if let waiter {
                     state = .delivered
-                    return .some(continuation)
+                    return .some(waiter)
                 }
                 state = .finished(outcome)
                 return .some(nil)
@@ -112,8 +125,8 @@ public final class RunningTask: Sendable {
                 return nil
             }
         }
-        guard let continuation else { return false }
-        continuation?.resume(returning: outcome)
+        guard let waiter else { return false }
+        waiter?.deliver(outcome)
         return true
     }
 
@@ -124,19 +137,30 @@ public final class RunningTask: Sendable {
     /// Waits for the outcome.
     public func outcome() async -> PluginOutcome {
         await withCheckedContinuation { continuation in
-            let ready: PluginOutcome? = state.withLock { state in
-                switch state {
-                case .running:
-                    state = .running(continuation)
-                    return nil
-                case .finished(let outcome):
-                    state = .delivered
-                    return outcome
-                case .delivered:
-                    preconditionFailure("outcome() awaited twice")
-                }
-            }
-            if let ready { continuation.resume(returning: ready) }
+            wait(.continuation(continuation))
         }
+    }
+
+    /// Calls `body` with the outcome, on the thread that completes the task (or at once if it
+    /// has). For callers that must not depend on Swift's cooperative pool, like a plugin-runner
+    /// child whose thread limit a plugin may have exhausted.
+    func onOutcome(_ body: @escaping @Sendable (PluginOutcome) -> Void) {
+        wait(.callback(body))
+    }
+
+    private func wait(_ waiter: Waiter) {
+        let ready: PluginOutcome? = state.withLock { state in
+            switch state {
+            case .running:
+                state = .running(waiter)
+                return nil
+            case .finished(let outcome):
+                state = .delivered
+                return outcome
+            case .delivered:
+                preconditionFailure("the outcome of a task was awaited twice")
+            }
+        }
+        if let ready { waiter.deliver(ready) }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+@testable import Host
 
 /// Where the tests find the repository, the build products and the fixtures.
 enum TestPaths {
@@ -21,6 +22,8 @@ enum TestPaths {
     }()
 
     static var workerBinary: String { buildDir + "/uvian-worker" }
+    /// Children of process-isolated plugins: the built `uvian-worker`, not the test binary.
+    static var runner: PluginRunnerCommand { PluginRunnerCommand(executable: workerBinary) }
     static var dataPlugin: String { buildDir + "/libDataPlugin.so" }
     static var fixturesDir: String { repoRoot + "/Tests/HostTests/Fixtures" }
     static var headerDir: String { repoRoot + "/Sources/PluginAPI/include" }

@@ -35,7 +35,7 @@ final class TestWorker: Sendable {
         }
         configure(&config)
         dataDir = TestPaths.temporaryDirectory("worker")
-        let registry = PluginRegistry(logger: Self.quietLogger)
+        let registry = PluginRegistry(logger: Self.quietLogger, runner: TestPaths.runner)
         registry.loadAll(PluginsFile(plugins: try specs ?? Self.defaultSpecs()))
         self.registry = registry
         let worker = try await WorkerRuntime(config: config, logger: Self.quietLogger).makeWorker(registry: registry, dataDir: dataDir)

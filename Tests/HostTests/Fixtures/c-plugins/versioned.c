@@ -5,7 +5,8 @@
  *
  * Plugin "versioned" version "<N>.0.0", task type `versioned`: waits about 20 ms (so jobs overlap a
  * swap) and completes with {"version": N}. With -DFIX_BROKEN_INIT its init fails, as a broken
- * new release would. It counts live states so a test can see that shutdown ran.
+ * new release would; -DFIX_WRONG_MAJOR declares ABI major 2. Its self-test ({} gives
+ * {"version": N}) fails on purpose with -DFIX_BAD_SELF_TEST, for `plugin check`.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "uvw_plugin.h"
@@ -61,11 +62,21 @@ static const uvw_task_type_v1 v_types[] = {{
     .max_concurrency = 0,
     .flags = 0,
     .description = "returns the plugin's version",
+    .example_params_json = "{}",
+#ifdef FIX_BAD_SELF_TEST
+    .example_result_json = "{\"version\":0}",
+#else
+    .example_result_json = "{\"version\":" STR(FIX_VERSION) "}",
+#endif
 }};
 
 static const uvw_plugin_v1 v_plugin = {
     .struct_size = sizeof(uvw_plugin_v1),
+#ifdef FIX_WRONG_MAJOR
+    .abi_major = UVW_ABI_MAJOR + 1,
+#else
     .abi_major = UVW_ABI_MAJOR,
+#endif
     .abi_minor_required = 0,
     .name = "versioned",
     .version = STR(FIX_VERSION) ".0.0",
