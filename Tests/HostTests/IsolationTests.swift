@@ -9,7 +9,7 @@ import Testing
     }
 
     /// A worker process serving `crashy` in process isolation with one child at a time.
-    static func startWorker(extraYAML: String = "") async throws -> WorkerProcess {
+    static func startWorker(rlimits: String = "{memory_mb: 700, open_files: 256}") async throws -> WorkerProcess {
         let worker = try WorkerProcess(environment: ["CANCEL_GRACE_SECONDS": "0.3"])
         try """
             plugin_dirs: [\(TestPaths.buildDir)]
@@ -18,8 +18,7 @@ import Testing
                 path: \(try crashy())
                 isolation: process
                 processes: 1
-                rlimits: {memory_mb: 700, open_files: 256}
-            \(extraYAML)
+                rlimits: \(rlimits)
             """.write(toFile: worker.dataDir + "/plugins.yaml", atomically: true, encoding: .utf8)
         try await worker.start()
         return worker
@@ -109,6 +108,20 @@ import Testing
         #expect(big["status"] == "failed")
         #expect(big["error"] == "malloc failed")
         #expect(try await Self.run(worker, #"{"action": "ok"}"#)["status"] == "completed")
+    }
+
+    @Test func aCPULimitEndsARunawayJob() async throws {
+        let worker = try await Self.startWorker(rlimits: "{cpu_s: 1}")
+        defer { Task { await worker.stop() } }
+        let spun = try await Self.run(worker, #"{"action": "spin"}"#, options: #"{"attempts": 1, "timeout_s": 30}"#)
+        #expect(spun["status"] == "failed")
+        #expect(spun["error"]?.stringValue?.hasSuffix("(CPU time limit exceeded)") == true, "\(spun)")
+        // The limit is per job: the next job in the new child gets its own second.
+        #expect(try await Self.run(worker, #"{"action": "ok"}"#)["status"] == "completed")
+        let entry = try #require(try await worker.request("GET", "/plugins").json?["plugins"]?[0])
+        #expect(entry["processes"]?["died"] == 1)
+        #expect(entry["processes"]?["capacity"] == 1)
+        #expect(entry["processes"]?["last_exit"]?.stringValue?.contains("signal 24") == true)
     }
 
     @Test func rlimitsNeedProcessIsolation() throws {

@@ -19,6 +19,8 @@ final class PluginProcessPool: PluginBackend, @unchecked Sendable {
     /// Children being started (they count against the capacity).
     private var starting = 0
     private var stopped = false
+    /// Children that died while the generation was serving (crashes, kills, exits).
+    private var deaths = 0
     /// How each child ended, oldest first (what `plugin check` reports after its shutdown).
     private var endings: [String] = []
 
@@ -140,6 +142,9 @@ final class PluginProcessPool: PluginBackend, @unchecked Sendable {
             logger.debug("plugin.process.stopped", metadata: ["plugin.process.pid": "\(process.pid)", "reason": "\(reason)"])
             return
         }
+        condition.lock()
+        deaths += 1
+        condition.unlock()
         logger.warning("plugin.process.exited", metadata: ["plugin.process.pid": "\(process.pid)", "reason": "\(reason)"])
         // Keep one child warm so the next job does not pay for a start.
         guard replace else { return }
@@ -200,6 +205,18 @@ final class PluginProcessPool: PluginBackend, @unchecked Sendable {
         let remaining = live
         condition.unlock()
         for process in remaining { process.kill(reason: "killed: it did not exit after shutdown") }
+    }
+
+    var processSummary: JSONValue? {
+        condition.lock()
+        defer { condition.unlock() }
+        return .object([
+            "capacity": .number(Double(capacity)),
+            "pids": .array(live.map { .number(Double($0.pid)) }),
+            "busy": .number(Double(live.count - idle.count)),
+            "died": .number(Double(deaths)),
+            "last_exit": endings.last.map { .string($0) } ?? .null,
+        ])
     }
 
     /// The children are gone once `shutdown` returned: the plugin's code is unloaded with them.

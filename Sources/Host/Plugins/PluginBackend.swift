@@ -15,4 +15,10 @@ protocol PluginBackend: Sendable {
     func shutdown()
     /// After `shutdown`: frees the code where that is safe. Returns whether it did.
     func unload() -> Bool
+    /// For `/plugins`: the children of a process-isolated plugin; nil in-process.
+    var processSummary: JSONValue? { get }
+}
+
+extension PluginBackend {
+    var processSummary: JSONValue? { nil }
 }

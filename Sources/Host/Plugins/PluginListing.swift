@@ -19,6 +19,7 @@ public enum PluginListing {
                 "runtime": .string(plugin.runtimeName),
                 "abi": .string("\(plugin.abiMajor).\(plugin.abiMinorRequired)"),
                 "isolation": .string(plugin.spec.isolation),
+                "processes": plugin.backend.processSummary ?? .null,
                 "max_concurrency": plugin.spec.maxConcurrency.map { .number(Double($0)) } ?? .null,
                 "timeout_s": plugin.spec.timeoutSeconds.map { .number($0) } ?? .null,
                 "task_types": .array(plugin.taskTypes.map { type in

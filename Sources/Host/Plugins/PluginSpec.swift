@@ -34,6 +34,13 @@ public struct PluginSpec: Sendable, Equatable {
     /// How many plugin-runner children a process-isolated plugin may have.
     var processCapacity: Int { processes ?? maxConcurrency ?? 4 }
 
+    /// Most jobs of this plugin at once: `max_concurrency`, and in process isolation no more than
+    /// its children (each runs one job), so no job waits for a child while holding a slot.
+    var concurrencyLimit: Int? {
+        guard isProcessIsolated else { return maxConcurrency }
+        return min(maxConcurrency ?? Int.max, processCapacity)
+    }
+
     /// File names tried in each plugin dir when no `path` is given: `lib<name>.so`, then the SwiftPM
     /// product convention `lib<Name>Plugin.so` (`data` → `libDataPlugin.so`).
     var candidateFileNames: [String] {

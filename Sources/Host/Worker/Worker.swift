@@ -33,8 +33,9 @@ public final class Worker: Service, Sendable {
     }
 
     /// `max_concurrency` of each plugin (by name) and task type (by name), where set.
-    private let pluginLimits: [String: AsyncLimiter]
-    private let taskTypeLimits: [String: AsyncLimiter]
+    /// `max_concurrency` limiters by plugin or task type and limit, made on first use so a plugin
+    /// added or reloaded with another limit gets its own (jobs already running keep the old one).
+    private let limiterTable = Mutex<[String: AsyncLimiter]>([:])
 
     public init(config: WorkerConfig, registry: PluginRegistry, queue: any JobQueue, store: any TaskStore, events: EventBus, logger: Logger) {
         self.config = config
@@ -45,16 +46,6 @@ public final class Worker: Service, Sendable {
         self.logger = logger
         // One thread per concurrent job, and spares for plugins that hang past their timeout.
         executor = BlockingExecutor(threads: config.maxConcurrentTasks, maxThreads: config.maxConcurrentTasks * 4 + 4, name: "plugin")
-        var pluginLimits: [String: AsyncLimiter] = [:]
-        var taskTypeLimits: [String: AsyncLimiter] = [:]
-        for plugin in registry.loaded {
-            if let limit = plugin.spec.maxConcurrency { pluginLimits[plugin.name] = AsyncLimiter(limit: limit) }
-            for type in plugin.taskTypes {
-                if let limit = type.maxConcurrency { taskTypeLimits[type.name] = AsyncLimiter(limit: limit) }
-            }
-        }
-        self.pluginLimits = pluginLimits
-        self.taskTypeLimits = taskTypeLimits
     }
 
     // MARK: - Submitting and cancelling
@@ -257,7 +248,19 @@ public final class Worker: Service, Sendable {
     /// The limits a job of this route takes, task type first (a fixed order, so two jobs can never
     /// each hold what the other waits for).
     private func limiters(for route: PluginRegistry.Route) -> [AsyncLimiter] {
-        [taskTypeLimits[route.taskType.name], pluginLimits[route.plugin.name]].compactMap { $0 }
+        let wanted = [
+            route.taskType.maxConcurrency.map { ("type:\(route.taskType.name):\($0)", $0) },
+            route.plugin.spec.concurrencyLimit.map { ("plugin:\(route.plugin.spec.name):\($0)", $0) },
+        ].compactMap { $0 }
+        guard !wanted.isEmpty else { return [] }
+        return limiterTable.withLock { table in
+            wanted.map { key, limit in
+                if let limiter = table[key] { return limiter }
+                let limiter = AsyncLimiter(limit: limit)
+                table[key] = limiter
+                return limiter
+            }
+        }
     }
 
     /// Gives a slot back; `wake` lets the fetch loop use it at once (not wanted when the fetch

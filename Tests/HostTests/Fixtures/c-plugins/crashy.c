@@ -8,6 +8,7 @@
  *   segv    writes through a NULL pointer (SIGSEGV)
  *   abort   calls abort() (SIGABRT)
  *   hang    sleeps forever without looking at is_cancelled()
+ *   spin    burns CPU forever without looking at is_cancelled()
  *   exit    calls exit(3) as a badly behaved library might
  *   alloc   mallocs and touches <mb> MiB: {"allocated_mb": mb}, or UVW_ERR_PERMANENT "malloc failed"
  *   chatty  logs a line, reports progress 0.5, emits "crashy.note" {"n": 1}, calls the host method
@@ -82,6 +83,10 @@ static uvw_status c_execute(void *state, uint32_t type_index, uvw_task *t, uvw_b
     if (has(params, "\"exit\"")) exit(3);
     if (has(params, "\"hang\"")) {
         for (;;) pause();
+    }
+    if (has(params, "\"spin\"")) {
+        volatile unsigned long counter = 0;
+        for (;;) counter++;
     }
     if (has(params, "\"alloc\"")) {
         long mb = number_after(params, "\"mb\":");
