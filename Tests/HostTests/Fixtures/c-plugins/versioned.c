@@ -3,8 +3,8 @@
  *
  *   cc -shared -fPIC -I Sources/PluginAPI/include -DFIX_VERSION=2 versioned.c -o libversioned.so
  *
- * Plugin "versioned" version "<N>.0.0", task type `versioned`: waits about 20 ms (so jobs overlap a
- * swap) and completes with {"version": N}. With -DFIX_BROKEN_INIT its init fails, as a broken
+ * Plugin "versioned" version "<N>.0.0", task type `versioned`: waits 20 ms, or params.ms (so jobs
+ * overlap a swap), and completes with {"version": N}. With -DFIX_BROKEN_INIT its init fails, as a broken
  * new release would; -DFIX_WRONG_MAJOR declares ABI major 2. Its self-test ({} gives
  * {"version": N}) fails on purpose with -DFIX_BAD_SELF_TEST, for `plugin check`.
  */
@@ -43,9 +43,15 @@ static uvw_status v_init(const uvw_host_v1 *host, uvw_bytes config, void **state
 static void v_shutdown(void *state) { free(state); }
 
 static uvw_status v_execute(void *state, uint32_t type_index, uvw_task *t, uvw_bytes params) {
-    (void)type_index; (void)params;
+    (void)type_index;
     state_t *s = state;
-    struct timespec pause = { 0, 20 * 1000 * 1000 };
+    /* {"ms": N} sets the wait (default 20 ms); the params come from the tests only. */
+    long ms = 20;
+    char text[128] = { 0 };
+    memcpy(text, params.ptr, params.len < sizeof text - 1 ? params.len : sizeof text - 1);
+    const char *at = strstr(text, "\"ms\":");
+    if (at) ms = strtol(at + 5, NULL, 10);
+    struct timespec pause = { ms / 1000, (ms % 1000) * 1000 * 1000 };
     nanosleep(&pause, NULL);
     char result[64];
     int len = snprintf(result, sizeof result, "{\"version\":%d}", FIX_VERSION);
