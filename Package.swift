@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "PluginKit", targets: ["PluginKit"]),
         // Each plugin is its own dynamic library, found by the host through plugins.yaml.
         .library(name: "DataPlugin", type: .dynamic, targets: ["DataPlugin"]),
+        .library(name: "ChatPlugin", type: .dynamic, targets: ["ChatPlugin"]),
         .library(name: "SwiftFixturePlugin", type: .dynamic, targets: ["SwiftFixturePlugin"]),
     ],
     dependencies: [
@@ -29,6 +30,8 @@ let package = Package(
         .target(name: "PluginAPI", path: "Sources/PluginAPI"),
         // pipe2 and posix_spawn's closefrom, which need _GNU_SOURCE (for starting plugin-runner children).
         .target(name: "CProcessSpawn", path: "Sources/CProcessSpawn"),
+        // libcurl (Debian's libcurl4-openssl-dev) with typed wrappers for its variadic calls, for plugins.
+        .target(name: "CCurl", path: "Sources/CCurl", linkerSettings: [.linkedLibrary("curl")]),
         // No pkgConfig: hiredis.pc adds -D_FILE_OFFSET_BITS=64, which SwiftPM refuses; the header is on the default path.
         .systemLibrary(name: "CHiredis", path: "Sources/CHiredis", providers: [.apt(["libhiredis-dev"])]),
         .systemLibrary(name: "CLibpq", path: "Sources/CLibpq", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
@@ -68,6 +71,12 @@ let package = Package(
             name: "DataPlugin",
             dependencies: ["PluginKit"],
             path: "Plugins/data",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ChatPlugin",
+            dependencies: ["PluginKit", "CCurl"],
+            path: "Plugins/chat",
             swiftSettings: swiftSettings
         ),
         .target(
