@@ -6,7 +6,7 @@
 set -euo pipefail
 
 # cargo (it pulls in rustc) builds the Rust example plugin, Plugins/examples/hello-rust.
-packages=(libsqlite3-dev libhiredis-dev libpq-dev pkg-config gcc libc6-dev make curl ca-certificates cargo)
+packages=(libsqlite3-dev libhiredis-dev libpq-dev libcurl4-openssl-dev pkg-config gcc libc6-dev make curl ca-certificates cargo)
 if [ "${1:-}" = "--test" ]; then
     packages+=(redis-server postgresql python3 python3-pip)
 fi
@@ -33,9 +33,9 @@ fi
 
 if [ "${1:-}" = "--test" ]; then
     # The interop suite judges the worker with BullMQ's own Python classes.
-    if ! python3 -c 'import bullmq, redis, pytest' 2>/dev/null; then
-        echo "install-deps: installing bullmq, redis and pytest from PyPI"
-        python3 -m pip install --quiet bullmq==3.4.4 redis pytest 2>/dev/null \
-            || python3 -m pip install --quiet --break-system-packages bullmq==3.4.4 redis pytest
+    if ! python3 -c 'import bullmq, redis, pytest, websocket' 2>/dev/null; then
+        echo "install-deps: installing bullmq, redis, pytest and websocket-client from PyPI"
+        python3 -m pip install --quiet bullmq==3.4.4 redis pytest websocket-client 2>/dev/null \
+            || python3 -m pip install --quiet --break-system-packages bullmq==3.4.4 redis pytest websocket-client
     fi
 fi

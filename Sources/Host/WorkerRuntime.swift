@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
 import ServiceLifecycle
 
@@ -67,9 +68,13 @@ public struct WorkerRuntime: Sendable {
         router.middlewares.add(ErrorMiddleware())
         if let apiKey = config.apiKey { router.middlewares.add(AuthMiddleware(apiKey: apiKey)) }
         APIRoutes(worker: worker).register(on: router)
+        let socketRouter = Router(context: BasicWebSocketRequestContext.self)
+        if let apiKey = config.apiKey { socketRouter.middlewares.add(AuthMiddleware(apiKey: apiKey)) }
+        EventSocketRoutes(events: worker.events).register(on: socketRouter)
         let logger = self.logger
         let app = Application(
             router: router,
+            server: .http1WebSocketUpgrade(webSocketRouter: socketRouter),
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "uvian-worker"),
             services: publishers(for: worker) + [
                 StoreCleanup(store: worker.store, config: config, logger: logger),

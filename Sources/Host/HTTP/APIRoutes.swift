@@ -241,10 +241,9 @@ struct APIRoutes: Sendable {
     /// Server-Sent Events of task events, optionally for one task or task type.
     func eventStream(_ request: Request) throws -> Response {
         let query = request.uri.queryParameters
-        let taskId = query.get("task_id")
-        let taskType = query.get("task_type")
+        let (taskId, taskType, conversationId) = (query.get("task_id"), query.get("task_type"), query.get("conversation_id"))
         let stream = worker.events.subscribe { event in
-            (taskId == nil || event.taskId == taskId) && (taskType == nil || event.taskType == taskType)
+            event.matches(taskId: taskId, taskType: taskType, conversationId: conversationId)
         }
         let body = ResponseBody { writer in
             try await writer.write(ByteBuffer(string: ": connected\n\n"))

@@ -86,3 +86,12 @@ public struct LeaseRenewal: Sendable {
 public enum QueueCancellation: Sendable {
     case removed, flagged, notFound
 }
+
+extension LeasedJob {
+    /// The job's `conversation_id` parameter, which its events carry. Parsed only when the text
+    /// mentions it, so other jobs pay nothing.
+    var conversationId: String? {
+        guard parametersJSON.contains("conversation_id") else { return nil }
+        return (try? JSONValue.parse(parametersJSON))?["conversation_id"]?.stringValue
+    }
+}

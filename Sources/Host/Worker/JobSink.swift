@@ -15,6 +15,8 @@ final class JobSink: TaskSink {
 
     var taskId: String { job.id }
     var taskType: String { job.taskType }
+    /// Parsed once per job, not per event.
+    let conversationId: String?
 
     init(job: LeasedJob, store: any TaskStore, queue: any JobQueue, events: EventBus, logger: Logger) {
         self.job = job
@@ -22,12 +24,13 @@ final class JobSink: TaskSink {
         self.queue = queue
         self.events = events
         self.logger = logger
+        self.conversationId = job.conversationId
     }
 
     func progress(_ fraction: Double, noteJSON: String?) {
         var data: [String: JSONValue] = ["progress": .number(fraction)]
         if let noteJSON { data["note"] = (try? JSONValue.parse(noteJSON)) ?? .string(noteJSON) }
-        events.publish(TaskEvent(type: "task.progress", taskId: taskId, taskType: taskType, data: .object(data)))
+        events.publish(TaskEvent(type: "task.progress", taskId: taskId, taskType: taskType, data: .object(data), conversationId: conversationId))
         let now = ContinuousClock.now
         let due = lastStoredProgress.withLock { last -> Bool in
             guard fraction >= 1 || last.map({ now - $0 >= .milliseconds(200) }) ?? true else { return false }
@@ -53,7 +56,7 @@ final class JobSink: TaskSink {
 
     func emit(event: String, payloadJSON: String) {
         let payload = (try? JSONValue.parse(payloadJSON)) ?? .string(payloadJSON)
-        events.publish(TaskEvent(type: event, taskId: taskId, taskType: taskType, data: payload))
+        events.publish(TaskEvent(type: event, taskId: taskId, taskType: taskType, data: payload, conversationId: conversationId))
     }
 
     /// Runs on the plugin's thread (never the cooperative pool), so waiting for the async store

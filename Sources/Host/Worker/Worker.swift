@@ -77,7 +77,8 @@ public final class Worker: Service, Sendable {
                 try? await store.markFinished(id: created.id, status: .failed, result: nil, error: "could not be queued: \(error)", at: Date())
                 throw error
             }
-            publish("task.pending", id: created.id, taskType: taskType, data: ["run_at": created.runAt.map { .string(ISO8601.format($0)) } ?? .null])
+            publish("task.pending", id: created.id, taskType: taskType, data: ["run_at": created.runAt.map { .string(ISO8601.format($0)) } ?? .null],
+                    conversationId: parameters["conversation_id"]?.stringValue)
             doorbell.ring()
             return (created, true)
         }
@@ -313,7 +314,8 @@ public final class Worker: Service, Sendable {
         } catch {
             logger.error("store.write.failed", metadata: ["error": "\(error)"])
         }
-        publish("task.processing", id: job.id, taskType: job.taskType, data: ["attempt": .number(Double(job.attempt)), "worker_id": .string(config.workerId)])
+        publish("task.processing", id: job.id, taskType: job.taskType, data: ["attempt": .number(Double(job.attempt)), "worker_id": .string(config.workerId)],
+                conversationId: job.conversationId)
         logger.debug("task.started")
 
         let params = Array(job.parametersJSON.utf8)
@@ -370,7 +372,8 @@ public final class Worker: Service, Sendable {
         case .released:
             await persistStore(logger) { try await self.store.markPending(id: job.id, error: nil, attempts: job.attempt - 1, runAt: nil) }
             await persist(logger, givingUp: ()) { try await self.queue.release(job, workerId: self.config.workerId) }
-            publish("task.pending", id: job.id, taskType: job.taskType, data: ["reason": "returned to the queue at shutdown"])
+            publish("task.pending", id: job.id, taskType: job.taskType, data: ["reason": "returned to the queue at shutdown"],
+                    conversationId: job.conversationId)
             logger.info("task.released")
             return
         case .cancelled where outcome.status != .ok:
@@ -405,7 +408,7 @@ public final class Worker: Service, Sendable {
             guard owned else { return lostOwnership(job, logger) }
             publish("task.retrying", id: job.id, taskType: job.taskType, data: [
                 "attempt": .number(Double(job.attempt)), "error": .string(error), "next_attempt_at": .string(ISO8601.format(runAt)),
-            ])
+            ], conversationId: job.conversationId)
             logger.info("task.retrying", metadata: ["error": "\(error)", "task.delay_ms": "\(delay)"])
             doorbell.ring()
             return
@@ -433,7 +436,7 @@ public final class Worker: Service, Sendable {
         var data: [String: JSONValue] = ["attempts": .number(Double(job.attempt))]
         if let result { data["result"] = result }
         if let error { data["error"] = .string(error) }
-        publish("task.\(status.rawValue)", id: job.id, taskType: job.taskType, data: data)
+        publish("task.\(status.rawValue)", id: job.id, taskType: job.taskType, data: data, conversationId: job.conversationId)
         if status == .completed {
             logger.debug("task.completed")
         } else {
@@ -501,8 +504,8 @@ public final class Worker: Service, Sendable {
         }
     }
 
-    private func publish(_ type: String, id: String, taskType: String, data: [String: JSONValue] = [:]) {
-        events.publish(TaskEvent(type: type, taskId: id, taskType: taskType, data: .object(data)))
+    private func publish(_ type: String, id: String, taskType: String, data: [String: JSONValue] = [:], conversationId: String? = nil) {
+        events.publish(TaskEvent(type: type, taskId: id, taskType: taskType, data: .object(data), conversationId: conversationId))
     }
 
     private static func seconds(_ value: Double) -> String {
