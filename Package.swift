@@ -69,6 +69,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Measurements for bench/run that must run in a Swift process (plugin calls, store writes, the
+        // bare Hummingbird route the HTTP API is compared with).
+        .executableTarget(
+            name: "uvw-bench",
+            dependencies: [
+                "Host",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "DataPlugin",
             dependencies: ["PluginKit"],

@@ -69,6 +69,8 @@ final class SwiftFixturePlugin: Plugin {
                 let message = reply["message"] as? [String: Any]
                 return ["message_id": message?["message_id"] as? String ?? "", "content": message?["content"] as? String ?? ""]
             },
+            // Does nothing: what a PluginKit call costs (the plugin-call benchmark).
+            .sync("swift_noop", schema: nil) { (_: SwiftFixturePlugin, _: [String: Int], _: TaskContext) -> Bool in true },
             // Throws the requested kind of error.
             .sync("swift_fail", schema: nil) { (_: SwiftFixturePlugin, params: Failure, _: TaskContext) -> [String: String] in
                 switch params.kind {

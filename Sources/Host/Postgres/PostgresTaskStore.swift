@@ -92,6 +92,45 @@ public final class PostgresTaskStore: TaskStore {
         }
     }
 
+    /// One outcome for `markFinished(_:)`.
+    public struct FinishedOutcome: Sendable {
+        public var id: String
+        public var status: TaskStatus
+        public var result: JSONValue?
+        public var error: String?
+        public var at: Date
+
+        public init(id: String, status: TaskStatus, result: JSONValue?, error: String?, at: Date) {
+            (self.id, self.status, self.result, self.error, self.at) = (id, status, result, error, at)
+        }
+    }
+
+    /// Records many outcomes with one statement per 200 (a round trip per batch, not per task).
+    /// The worker writes outcomes one by one today; `uvw-bench store-writes` measures the difference.
+    public func markFinished(_ outcomes: [FinishedOutcome]) async throws {
+        for start in stride(from: 0, to: outcomes.count, by: 200) {
+            let batch = Array(outcomes[start..<min(start + 200, outcomes.count)])
+            let rows = batch.indices.map { index in
+                let base = index * 5
+                return "($\(base + 1), $\(base + 2), $\(base + 3), $\(base + 4), $\(base + 5))"
+            }
+            let parameters: [String?] = batch.flatMap { outcome in
+                [outcome.id, outcome.status.rawValue, outcome.result?.serialized(), outcome.error, Self.seconds(outcome.at)]
+            }
+            try await pool.withConnection { connection in
+                try connection.query(
+                    """
+                    UPDATE tasks AS t SET status = v.status, result = v.result::jsonb, error = v.error,
+                        finished_at = to_timestamp(v.at::float8), updated_at = to_timestamp(v.at::float8), run_at = NULL,
+                        progress = CASE WHEN v.status = 'completed' THEN 1 ELSE t.progress END
+                    FROM (VALUES \(rows.joined(separator: ", "))) AS v(id, status, result, error, at)
+                    WHERE t.id = v.id
+                    """,
+                    parameters)
+            }
+        }
+    }
+
     public func markPending(id: String, error: String?, attempts: Int, runAt: Date?) async throws {
         try await pool.withConnection { connection in
             try connection.query(
