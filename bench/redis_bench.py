@@ -18,7 +18,8 @@ How the numbers are taken (the same way for every worker):
   blocked client) the worker's CPU (/proc/<pid>/stat utime+stime) and Redis' INFO cpu and
   commandstats are read, the queue is released (`HDEL meta paused`, `ZADD marker 0 0`, as BullMQ's
   resume does) and `ZCARD completed`/`ZCARD failed` are polled every 5 ms until all N are done;
-  then the counters are read again.
+  then, once Redis has seen nothing but the harness for 0.2 s (a worker may still be publishing
+  events it queued: `settle_s`), the counters are read again.
 * Jobs/s comes from the job hashes (first `processedOn` to last `finishedOn`, ms, written by the
   worker), with the wall clock (release → last completion seen) beside it.
 * Redis commands per job count every call in INFO commandstats, including the commands a Lua
@@ -134,8 +135,9 @@ def build_noop_plugin(build_dir: Optional[Path] = None) -> tuple[Path, Path]:
            "-I", str(PLUGIN_INCLUDE), str(NOOP_SOURCE), "-o", str(so)]
     subprocess.run(cmd, check=True, capture_output=True, text=True)
     yaml = out / "plugins-noop.yaml"
+    # No timeout_s: jobs get the worker's default (MAX_TASK_TIMEOUT), as in a plain deployment.
     yaml.write_text("# bench: just the no-op plugin\nplugins:\n  - name: noop\n"
-                    f"    path: {so.resolve()}\n    timeout_s: 60\n    config: {{}}\n")
+                    f"    path: {so.resolve()}\n    config: {{}}\n")
     if build_dir is None:
         _NOOP = (so, yaml)
     return so, yaml
@@ -231,7 +233,6 @@ class Proc:
         self.log_path = log_path
         self.lines: list[tuple[float, str]] = []
         self._lock = threading.Lock()
-        self._log = open(log_path, "w", encoding="utf-8", errors="replace")
         self.t_exec = time.perf_counter()
         self.proc = subprocess.Popen(argv, env=env, cwd=str(cwd), stdin=subprocess.DEVNULL,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -240,14 +241,15 @@ class Proc:
         self._reader.start()
 
     def _read(self) -> None:
+        """Owns the log file: every line goes there too, until the pipe closes."""
         assert self.proc.stdout is not None
-        for raw in iter(self.proc.stdout.readline, b""):
-            t = time.perf_counter()
-            line = raw.decode("utf-8", errors="replace").rstrip("\n")
-            with self._lock:
-                self.lines.append((t, line))
-            self._log.write(line + "\n")
-        self._log.flush()
+        with open(self.log_path, "w", encoding="utf-8", errors="replace") as log_file:
+            for raw in iter(self.proc.stdout.readline, b""):
+                t = time.perf_counter()
+                line = raw.decode("utf-8", errors="replace").rstrip("\n")
+                with self._lock:
+                    self.lines.append((t, line))
+                log_file.write(line + "\n")
 
     @property
     def alive(self) -> bool:
@@ -308,8 +310,6 @@ class Proc:
                 self.proc.kill()
                 self.proc.wait(5)
         self._reader.join(2)
-        with contextlib.suppress(Exception):
-            self._log.close()
 
 
 def worker_env(**settings: Any) -> dict[str, str]:
@@ -363,7 +363,7 @@ class RedisMeter:
         self.before = self._read(self.r)
         self.own["info"] += 1  # that INFO shows up in the next reading
 
-    def stop(self, n: int, top: int = 12) -> dict:
+    def stop(self, n: int, top: int = 25) -> dict:
         assert self.before is not None
         after = self._read(self.r)
         delta: Counter = Counter()
@@ -378,6 +378,8 @@ class RedisMeter:
         return {
             "redis_cpu_s": round(cpu, 6),
             "redis_cpu_us_per_job": r3(cpu / n * 1e6, 2) if n else None,
+            # jobs/s if Redis' one thread were the only limit (its CPU per job at 100 %)
+            "jobs_per_s_redis_cpu_bound": round(n / cpu, 1) if cpu > 0 else None,
             "redis_commands_per_job": r3(total / n, 3) if n else None,
             "redis_script_calls_per_job": r3(scripts / n, 3) if n else None,
             "redis_evalsha_usec_per_job": r3(usec.get("evalsha", 0) / n, 2) if n else None,
@@ -455,6 +457,26 @@ def poll_until_done(env: Env, proc: Proc, meter: RedisMeter, n: int, timeout: fl
         time.sleep(POLL_S)
 
 
+def settle(env: Env, meter: RedisMeter, quiet_s: float = 0.2, limit_s: float = 10.0) -> float:
+    """After the last job: waits until Redis sees no command but the harness' own INFO for
+    `quiet_s` (a worker may still publish events it queued), at most `limit_s`. Returns the
+    seconds waited (quiet time included)."""
+    t0 = time.perf_counter()
+
+    def total() -> int:
+        meter.own["info"] += 1
+        return sum(int(v["calls"]) for k, v in env.r.info("commandstats").items() if k.startswith("cmdstat_"))
+
+    last = total()
+    while time.perf_counter() - t0 < limit_s:
+        time.sleep(quiet_s)
+        now = total()
+        if now - last <= 1:  # only our own INFO
+            break
+        last = now
+    return time.perf_counter() - t0
+
+
 def job_timestamps(env: Env, ids: list[str]) -> tuple[list[int], list[int], int]:
     """processedOn and finishedOn of every job (pipelined HMGET); the count of jobs missing one."""
     processed, finished, missing = [], [], 0
@@ -489,6 +511,7 @@ def _drain(label: str, n: int, concurrency: int, start: Callable[[Env], Proc], e
             wait_blocked(env, proc)
             startup_s = time.perf_counter() - proc.t_exec
             time.sleep(0.2)  # let the idle worker settle (Python: its other fetchers)
+            connections = int(env.r.info("clients")["connected_clients"]) - 1  # minus the harness' own
             log(f"{label}: worker idle after {startup_s:.2f}s; draining")
             meter = RedisMeter(env.r)
             cpu0 = proc.cpu_s()
@@ -497,6 +520,7 @@ def _drain(label: str, n: int, concurrency: int, start: Callable[[Env], Proc], e
             release(env, meter)
             completed, failed = poll_until_done(env, proc, meter, n, drain_timeout(n, concurrency))
             wall = time.perf_counter() - t0
+            settle_s = settle(env, meter)
             cpu1 = proc.cpu_s()
             redis_stats = meter.stop(n)
             rss_kb = proc.status_kb("VmRSS")
@@ -527,6 +551,8 @@ def _drain(label: str, n: int, concurrency: int, start: Callable[[Env], Proc], e
         "wall_s": round(wall, 3),
         "startup_s": round(startup_s, 3),
         "wall_s_from_exec": round(startup_s + wall, 3),
+        "settle_s": round(settle_s, 3),
+        "worker_redis_connections": connections,
         "worker_cpu_s": round(cpu1 - cpu0, 3),
         "worker_cpu_us_per_job": round((cpu1 - cpu0) / n * 1e6, 1),
         "worker_cpu_resolution_us_per_job": round(1e6 / CLK_TCK / n, 2),
@@ -841,8 +867,8 @@ async def _latency_loop(env: Env, proc: Proc, samples: int, warmup: int, worker_
         reader.join(3)
 
     def ms(values: list[float]) -> dict:
-        return {"p50_ms": r3(pct(values, 50)), "p99_ms": r3(pct(values, 99)),
-                "mean_ms": r3(sum(values) / len(values)), "max_ms": r3(max(values)), "min_ms": r3(min(values))}
+        return {"p50": r3(pct(values, 50)), "p99": r3(pct(values, 99)), "mean": r3(sum(values) / len(values)),
+                "min": r3(min(values)), "max": r3(max(values))}
 
     active = [(x["active"] - x["added"]) * 1000 for x in rows]
     completed = [(x["completed"] - x["added"]) * 1000 for x in rows]
@@ -851,22 +877,18 @@ async def _latency_loop(env: Env, proc: Proc, samples: int, warmup: int, worker_
         "concurrency": 1,
         "worker_bin": str(worker_bin),
         "build": build_kind(worker_bin),
-        "add_to_active_p50_ms": r3(pct(active, 50)),
-        "add_to_active_p99_ms": r3(pct(active, 99)),
-        "add_to_completed_p50_ms": r3(pct(completed, 50)),
-        "add_to_completed_p99_ms": r3(pct(completed, 99)),
-        "add_to_active": ms(active),
-        "add_to_completed": ms(completed),
+        "add_to_active_ms": ms(active),
+        "add_to_completed_ms": ms(completed),
         "from_add_call": {
-            "add_to_active": ms([(x["active"] - x["call"]) * 1000 for x in rows]),
-            "add_to_completed": ms([(x["completed"] - x["call"]) * 1000 for x in rows]),
-            "queue_add_call": ms([(x["ret"] - x["call"]) * 1000 for x in rows]),
+            "add_to_active_ms": ms([(x["active"] - x["call"]) * 1000 for x in rows]),
+            "add_to_completed_ms": ms([(x["completed"] - x["call"]) * 1000 for x in rows]),
+            "queue_add_call_ms": ms([(x["ret"] - x["call"]) * 1000 for x in rows]),
         },
         "method": "XREAD BLOCK on bull:bench:events in a thread; t(active|completed entry) - t(added entry), "
                   "client-side perf_counter",
     }
-    log(f"latency: add→active p50 {result['add_to_active_p50_ms']} ms p99 {result['add_to_active_p99_ms']} ms; "
-        f"add→completed p50 {result['add_to_completed_p50_ms']} ms p99 {result['add_to_completed_p99_ms']} ms")
+    a, c = result["add_to_active_ms"], result["add_to_completed_ms"]
+    log(f"latency: add→active p50 {a['p50']} ms p99 {a['p99']} ms; add→completed p50 {c['p50']} ms p99 {c['p99']} ms")
     return result
 
 
@@ -904,7 +926,9 @@ def footprint(worker_bin: Any, repo_plugins_yaml_path: Any = REPO / "plugins.yam
     after it; median of `repeats` starts, once with the embedded SQLite queue (no REDIS_URL) and
     once on Redis. load: the no-op plugin on Redis at `concurrency`, n jobs drained; VmRSS idle
     before the drain, at 10 %, 50 % and 100 % of the jobs finished, the peak seen while polling,
-    VmHWM, and 2 s after the drain.
+    VmHWM, and 2 s after Redis went quiet (RssAnon/RssFile beside each VmRSS, in memory_kb);
+    publish_per_job counts the EVENTS_CHANNEL messages that reached Redis (2 per job when none
+    were dropped).
     """
     yaml_repo = Path(repo_plugins_yaml_path).resolve()
     _, yaml_noop = build_noop_plugin()
@@ -947,6 +971,9 @@ def footprint(worker_bin: Any, repo_plugins_yaml_path: Any = REPO / "plugins.yam
             release(env, meter)
             completed, failed = poll_until_done(env, proc, meter, n, drain_timeout(n, concurrency), on_poll)
             wall = time.perf_counter() - t0
+            settled_s = settle(env, meter)
+            redis_stats = meter.stop(n)
+            publish = next((c["calls_per_job"] for c in redis_stats["redis_top_commands"] if c["command"] == "publish"), 0)
             time.sleep(2)
             mem_after = proc.memory_kb()
             hwm = proc.status_kb("VmHWM")
@@ -967,7 +994,18 @@ def footprint(worker_bin: Any, repo_plugins_yaml_path: Any = REPO / "plugins.yam
         "memory_kb": {"idle_before": mem_idle, "at_10pct": marks[10], "at_50pct": marks[50], "at_100pct": marks[100],
                       "2s_after": mem_after},
         "data_dir_bytes": data_bytes,
+        "settle_s": round(settled_s, 3),
+        "redis_commands_per_job": redis_stats["redis_commands_per_job"],
+        # EVENTS_CHANNEL: 2 per job (task.processing, task.completed) unless the worker dropped some
+        "publish_per_job": publish,
     }
+    # Headline figures (MB; the idle ones from the start on Redis, the SQLite-queue start beside it)
+    idle = out["idle_all_plugins_redis"]
+    out["ready_ms"] = idle["ready_ms_median"]
+    out["idle_rss_mb"] = round(idle["rss_kb_idle_median"] / 1024, 1) if idle["rss_kb_idle_median"] else None
+    out["load_rss_mb"] = round(peak[0] / 1024, 1)
+    out["final_rss_mb"] = round(mem_after["VmRSS"] / 1024, 1) if mem_after["VmRSS"] else None
+    out["rss_growth_mb"] = round(growth / 1024, 1) if growth is not None else None
     log(f"footprint load: RSS idle {mem_idle['VmRSS']} kB, 10% {rss[10]}, 50% {rss[50]}, 100% {rss[100]}, "
         f"2 s after {mem_after['VmRSS']}, HWM {hwm}")
     return out
@@ -977,8 +1015,8 @@ def footprint(worker_bin: Any, repo_plugins_yaml_path: Any = REPO / "plugins.yam
 # Everything
 # ---------------------------------------------------------------------------------------------
 
-QUICK = {"n": 2000, "latency_samples": 200, "footprint_n": 20000}
-FULL = {"n": 20000, "latency_samples": 1000, "footprint_n": 100000}
+QUICK = {"n": 2000, "latency_samples": 200, "footprint_n": 20000, "footprint_repeats": 1}
+FULL = {"n": 20000, "latency_samples": 1000, "footprint_n": 100000, "footprint_repeats": 3}
 
 
 def _guard(name: str, fn: Callable[[], dict]) -> dict:
@@ -1005,7 +1043,8 @@ def run_all(worker_bin: Any, quick: bool = False, only: Optional[set[str]] = Non
         ("ceiling_own_scripts", lambda: ceiling_own_scripts(n)),
         ("ceiling_bullmq_scripts", lambda: ceiling_bullmq_scripts(n)),
         ("latency", lambda: latency(worker_bin, sizes["latency_samples"])),
-        ("footprint", lambda: footprint(worker_bin, REPO / "plugins.yaml", sizes["footprint_n"])),
+        ("footprint", lambda: footprint(worker_bin, REPO / "plugins.yaml", sizes["footprint_n"],
+                                        repeats=sizes["footprint_repeats"])),
     ]
     out: dict[str, Any] = {"quick": quick, "sizes": sizes, "worker_bin": str(worker_bin),
                            "build": build_kind(worker_bin)}
@@ -1032,7 +1071,7 @@ def ratios(results: dict) -> dict:
         "drain_vs_python_bullmq_c1": div(rate("drain_uvian_c1"), rate("drain_python_bullmq_c1")),
         "drain_vs_bullmq_scripts_ceiling": div(rate("drain_uvian_c50"), rate("ceiling_bullmq_scripts")),
         "drain_vs_own_scripts_ceiling": div(rate("drain_uvian_c50"), rate("ceiling_own_scripts")),
-        "own_vs_bullmq_scripts_ceiling": div(rate("ceiling_own_scripts"), rate("ceiling_bullmq_scripts")),
+        "own_scripts_vs_bullmq_scripts_ceiling": div(rate("ceiling_own_scripts"), rate("ceiling_bullmq_scripts")),
     }
 
 

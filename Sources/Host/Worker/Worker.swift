@@ -138,12 +138,14 @@ public final class Worker: Service, Sendable {
         await withGracefulShutdownHandler {
             let renewer = Task { await self.renewLeases() }
             let maintainer = Task { await self.maintainQueue() }
+            let deadlines = Task { await self.enforceDeadlines() }
             await withDiscardingTaskGroup { group in
                 await self.fetchUntilStopped(group: &group)
                 await self.drain()
             }
             renewer.cancel()
             maintainer.cancel()
+            deadlines.cancel()
             await renewer.value
             await maintainer.value
         } onGracefulShutdown: {
@@ -325,20 +327,22 @@ public final class Worker: Service, Sendable {
             let status = plugin.execute(typeIndex: typeIndex, task: handle.pointer, params: params)
             settleReturn(handle.pointer, status: status)
         }
-        let watchdog = Task { await self.enforceDeadline(active, timeout: timeout) }
         let outcome = await task.outcome()
-        watchdog.cancel()
         await record(outcome, of: active, timeout: timeout, logger: logger)
     }
 
-    /// Interrupts the job when its deadline passes.
-    private func enforceDeadline(_ active: ActiveJob, timeout: Double) async {
-        do {
-            try await Task.sleep(for: .seconds(timeout))
-        } catch {
-            return
+    /// Interrupts the jobs whose deadline passed, every 50 ms. One loop for all jobs: a task per
+    /// job sleeping until its deadline keeps its timer (and memory) alive until the timeout even
+    /// when the job ended long before, which grew the heap with every job.
+    private func enforceDeadlines() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(50))
+            let now = Date()
+            let expired = state.withLock { state in
+                state.active.values.filter { active in active.reason == .none && active.task.deadline.map { now >= $0 } ?? false }
+            }
+            for active in expired { interrupt(active, .timedOut) }
         }
-        interrupt(active, .timedOut)
     }
 
     /// Asks the plugin to stop; if it has not finished within the grace period, the job is ended
