@@ -91,7 +91,21 @@ extension LeasedJob {
     /// The job's `conversation_id` parameter, which its events carry. Parsed only when the text
     /// mentions it, so other jobs pay nothing.
     var conversationId: String? {
-        guard parametersJSON.contains("conversation_id") else { return nil }
+        guard Self.mentionsConversation(parametersJSON) else { return nil }
         return (try? JSONValue.parse(parametersJSON))?["conversation_id"]?.stringValue
+    }
+
+    /// A byte search: `String.contains` goes through Foundation's locale-aware search on Linux,
+    /// which showed up in profiles of the job path.
+    private static func mentionsConversation(_ text: String) -> Bool {
+        let needle = Array("conversation_id".utf8)
+        var text = text
+        return text.withUTF8 { bytes in
+            guard bytes.count >= needle.count else { return false }
+            for start in 0...(bytes.count - needle.count) where bytes[start] == needle[0] {
+                if needle.indices.allSatisfy({ bytes[start + $0] == needle[$0] }) { return true }
+            }
+            return false
+        }
     }
 }
