@@ -34,7 +34,10 @@ public enum PluginRunner {
         LoggingSystem.bootstrap { _ in RunnerLogHandler(channel: channel) }
         let logger = Logger(label: "plugin-runner")
 
-        guard let start = try? channel.receive(), start.kind == .start else { return 65 }
+        guard let start = try? channel.receive(), start.kind == .start else {
+            FileHandle.standardError.write(Data("plugin-runner: no start frame on fd 3; it is started by uvian-worker for plugins with isolation: process\n".utf8))
+            return 65
+        }
         var input = start.reader
         guard let path = try? input.string(), let name = try? input.string(), let configText = try? input.string(),
               let memory = try? input.i64(), let cpu = try? input.i64(), let files = try? input.i64() else { return 65 }

@@ -119,7 +119,13 @@ public final class Worker: Service, Sendable {
             group.addTask {
                 for await _ in stream { return }
             }
-            group.addTask { try? await Task.sleep(for: .seconds(timeout)) }
+            // Short sleeps: a cancelled long one would keep its timer until the timeout passed.
+            group.addTask {
+                let deadline = ContinuousClock.now + .seconds(timeout)
+                while !Task.isCancelled, ContinuousClock.now < deadline {
+                    try? await Task.sleep(for: min(.milliseconds(100), deadline - ContinuousClock.now))
+                }
+            }
             await group.next()
             group.cancelAll()
         }
