@@ -43,13 +43,34 @@ import Testing
         #expect(existing.parameters == ["n": 1])
     }
 
+    /// A job another producer queued has no record until it starts: starting it creates one,
+    /// and starting a known task keeps what was stored at creation.
+    @Test(arguments: backends)
+    func startingAnUnknownTaskCreatesItsRecord(_ backend: StoreBackend) async throws {
+        let store = try await backend.makeStore()
+        let foreign = task(parameters: ["from": "bullmq"])
+        try await store.markProcessing(foreign, attempt: 1, workerId: "w9", at: Date())
+        let read = try #require(try await store.get(id: foreign.id))
+        #expect(read.status == .processing && read.attempts == 1 && read.workerId == "w9")
+        #expect(read.parameters == ["from": "bullmq"] && read.taskType == foreign.taskType)
+
+        let known = task(parameters: ["n": 1], key: "start-\(UUID().uuidString)")
+        _ = try await store.create(known)
+        var changed = known
+        changed.parameters = ["n": 2]
+        try await store.markProcessing(changed, attempt: 2, workerId: "w1", at: Date())
+        let kept = try #require(try await store.get(id: known.id))
+        #expect(kept.status == .processing && kept.attempts == 2 && kept.parameters == ["n": 1])
+        #expect(kept.options.idempotencyKey == known.options.idempotencyKey)
+    }
+
     @Test(arguments: backends)
     func walksTheLifecycle(_ backend: StoreBackend) async throws {
         let store = try await backend.makeStore()
         let record = task()
         _ = try await store.create(record)
         let started = Date()
-        try await store.markProcessing(id: record.id, attempt: 1, workerId: "w1", at: started)
+        try await store.markProcessing(record, attempt: 1, workerId: "w1", at: started)
         try await store.updateProgress(id: record.id, progress: 0.5)
         var read = try #require(try await store.get(id: record.id))
         #expect(read.status == .processing && read.attempts == 1 && read.workerId == "w1" && read.progress == 0.5)
@@ -58,7 +79,7 @@ import Testing
         read = try #require(try await store.get(id: record.id))
         #expect(read.status == .pending && read.error == "boom" && read.workerId == nil)
         #expect(abs((read.runAt ?? .distantPast).timeIntervalSince(runAt)) < 0.001)
-        try await store.markProcessing(id: record.id, attempt: 2, workerId: "w2", at: Date())
+        try await store.markProcessing(record, attempt: 2, workerId: "w2", at: Date())
         try await store.markFinished(id: record.id, status: .completed, result: ["sum": 3, "list": [1, "two"]], error: nil, at: Date())
         read = try #require(try await store.get(id: record.id))
         #expect(read.status == .completed && read.attempts == 2 && read.progress == 1)
@@ -176,7 +197,7 @@ import Testing
             options.idempotencyKey = text
             let record = TaskRecord(id: "id-" + text, queue: text, taskType: text, parameters: ["p": .string(text), text: 1], options: options)
             _ = try await store.create(record)
-            try await store.markProcessing(id: record.id, attempt: 1, workerId: text, at: Date())
+            try await store.markProcessing(record, attempt: 1, workerId: text, at: Date())
             try await store.markFinished(id: record.id, status: .failed, result: [text: .string(text)], error: text, at: Date())
             let read = try #require(try await store.get(id: record.id))
             #expect(read.queue == text && read.taskType == text && read.error == text && read.workerId == text)

@@ -61,14 +61,19 @@ public final class PostgresTaskStore: TaskStore {
         }
     }
 
-    public func markProcessing(id: String, attempt: Int, workerId: String, at date: Date) async throws {
+    public func markProcessing(_ record: TaskRecord, attempt: Int, workerId: String, at date: Date) async throws {
         try await pool.withConnection { connection in
             try connection.query(
                 """
-                UPDATE tasks SET status = 'processing', attempts = $1, worker_id = $2, started_at = to_timestamp($3::float8),
-                    updated_at = to_timestamp($3::float8), run_at = NULL, progress = 0 WHERE id = $4
+                INSERT INTO tasks (id, queue, task_type, status, parameters, options, progress, attempts, worker_id, created_at,
+                    started_at, updated_at, run_at, idempotency_key)
+                VALUES ($1, $2, $3, 'processing', $4::jsonb, $5::jsonb, 0, $6, $7, to_timestamp($8::float8),
+                    to_timestamp($9::float8), to_timestamp($9::float8), NULL, NULL)
+                ON CONFLICT (id) DO UPDATE SET status = 'processing', attempts = EXCLUDED.attempts, worker_id = EXCLUDED.worker_id,
+                    started_at = EXCLUDED.started_at, updated_at = EXCLUDED.updated_at, run_at = NULL, progress = 0
                 """,
-                [String(attempt), workerId, Self.seconds(date), id])
+                [record.id, record.queue, record.taskType, record.parameters.serialized(), record.options.json.serialized(),
+                 String(attempt), workerId, Self.seconds(record.createdAt), Self.seconds(date)])
         }
     }
 

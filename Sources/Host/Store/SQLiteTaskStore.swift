@@ -117,14 +117,22 @@ public final class SQLiteTaskStore: TaskStore {
         }
     }
 
-    public func markProcessing(id: String, attempt: Int, workerId: String, at date: Date) async throws {
+    public func markProcessing(_ record: TaskRecord, attempt: Int, workerId: String, at date: Date) async throws {
         try await database.withConnection { connection in
             try connection.query(
                 """
-                UPDATE tasks SET status = 'processing', attempts = ?, worker_id = ?, started_at = ?, updated_at = ?,
-                    run_at = NULL, progress = 0 WHERE id = ?
+                INSERT INTO tasks (id, queue, task_type, status, parameters, options, progress, attempts, worker_id, created_at,
+                    started_at, updated_at, run_at, idempotency_key)
+                VALUES (?, ?, ?, 'processing', ?, ?, 0, ?, ?, ?, ?, ?, NULL, NULL)
+                ON CONFLICT(id) DO UPDATE SET status = 'processing', attempts = excluded.attempts, worker_id = excluded.worker_id,
+                    started_at = excluded.started_at, updated_at = excluded.updated_at, run_at = NULL, progress = 0
                 """,
-                [.int(Int64(attempt)), .text(workerId), .double(date.timeIntervalSince1970), .double(date.timeIntervalSince1970), .text(id)])
+                [
+                    .text(record.id), .text(record.queue), .text(record.taskType), .text(record.parameters.serialized()),
+                    .text(record.options.json.serialized()), .int(Int64(attempt)), .text(workerId),
+                    .double(record.createdAt.timeIntervalSince1970), .double(date.timeIntervalSince1970),
+                    .double(date.timeIntervalSince1970),
+                ])
         }
     }
 

@@ -8,7 +8,9 @@ public protocol TaskStore: Sendable {
     func create(_ record: TaskRecord) async throws -> TaskCreation
     func get(id: String) async throws -> TaskRecord?
     func list(_ query: TaskQuery) async throws -> TaskPage
-    func markProcessing(id: String, attempt: Int, workerId: String, at date: Date) async throws
+    /// Marks the task processing. With no record of it yet (a job another producer queued), the
+    /// record is created from `record` in the same statement: one write per job start.
+    func markProcessing(_ record: TaskRecord, attempt: Int, workerId: String, at date: Date) async throws
     func updateProgress(id: String, progress: Double) async throws
     /// Completed, failed or cancelled, with the result or error.
     func markFinished(id: String, status: TaskStatus, result: JSONValue?, error: String?, at date: Date) async throws

@@ -282,14 +282,15 @@ public final class Worker: Service, Sendable {
     /// Runs one leased job to its end and records the outcome.
     private func process(_ job: LeasedJob) async {
         let logger = self.logger.with(["task.id": "\(job.id)", "task.type": "\(job.taskType)", "task.attempt": "\(job.attempt)"])
-        await ensureRecord(of: job, logger: logger)
         if let reason = job.deferredFailure {
+            await ensureRecord(of: job, logger: logger)
             await finish(job, status: .failed, error: reason, logger: logger)
             return
         }
         // The route as of now, counted on its generation: a job that starts after a hot swap runs
         // on the new generation, and the old one is not shut down under a running job.
         guard let route = registry.acquire(job.taskType) else {
+            await ensureRecord(of: job, logger: logger)
             await finish(job, status: .failed, error: "no loaded plugin serves task type '\(job.taskType)'", logger: logger)
             return
         }
@@ -300,10 +301,12 @@ public final class Worker: Service, Sendable {
         do {
             parameters = try JSONValue.parse(job.parametersJSON)
         } catch {
+            await ensureRecord(of: job, logger: logger)
             await finish(job, status: .failed, error: "parameters are not valid JSON: \(error)", logger: logger)
             return
         }
         if let violations = route.taskType.schema?.validate(parameters), !violations.isEmpty {
+            await ensureRecord(of: job, logger: logger)
             await finish(job, status: .failed, error: "invalid parameters: " + violations.map(\.description).joined(separator: "; "), logger: logger)
             return
         }
@@ -318,7 +321,8 @@ public final class Worker: Service, Sendable {
         defer { state.withLock { $0.active[job.id] = nil } }
 
         do {
-            try await store.markProcessing(id: job.id, attempt: job.attempt, workerId: config.workerId, at: startedAt)
+            // Creates the record too when another producer queued the job: one write, no read.
+            try await store.markProcessing(record(of: job, parameters: parameters), attempt: job.attempt, workerId: config.workerId, at: startedAt)
         } catch {
             logger.error("store.write.failed", metadata: ["error": "\(error)"])
         }
@@ -465,16 +469,20 @@ public final class Worker: Service, Sendable {
         do {
             if try await store.get(id: job.id) != nil { return }
             let parameters = (try? JSONValue.parse(job.parametersJSON)) ?? .string(job.parametersJSON)
-            var options = JobOptions()
-            options.attempts = job.maxAttempts
-            options.backoff = job.backoff
-            options.timeoutSeconds = job.timeoutSeconds
-            let record = TaskRecord(id: job.id, queue: config.queueName, taskType: job.taskType, parameters: parameters,
-                                    options: options, createdAt: job.createdAt ?? Date())
-            _ = try await store.create(record)
+            _ = try await store.create(record(of: job, parameters: parameters))
         } catch {
             logger.error("store.write.failed", metadata: ["error": "\(error)"])
         }
+    }
+
+    /// The record of a job this store may not know yet (queued by another producer).
+    private func record(of job: LeasedJob, parameters: JSONValue) -> TaskRecord {
+        var options = JobOptions()
+        options.attempts = job.maxAttempts
+        options.backoff = job.backoff
+        options.timeoutSeconds = job.timeoutSeconds
+        return TaskRecord(id: job.id, queue: config.queueName, taskType: job.taskType, parameters: parameters,
+                          options: options, createdAt: job.createdAt ?? Date())
     }
 
     /// Why the store is failing, if it is: `/health` reports `degraded` with it.
