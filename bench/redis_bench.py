@@ -39,7 +39,6 @@ import platform
 import queue as queue_mod
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -55,6 +54,7 @@ import redis
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "Tests" / "interop"))
 import lua_harness  # noqa: E402  (the project's scripts, called exactly as the Swift worker calls them)
+from redis_server import RedisServer  # noqa: E402
 
 QUEUE = "bench"
 PREFIX = "bull"
@@ -146,58 +146,6 @@ def build_noop_plugin(build_dir: Optional[Path] = None) -> tuple[Path, Path]:
 # ---------------------------------------------------------------------------------------------
 # Processes
 # ---------------------------------------------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class RedisServer:
-    """A private redis-server on a free port, no persistence (as Tests/interop does it)."""
-
-    def __init__(self, directory: Path):
-        self.dir = directory
-        self.dir.mkdir(parents=True, exist_ok=True)
-        self.port = free_port()
-        self.proc: Optional[subprocess.Popen] = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}"
-
-    def start(self, timeout: float = 10) -> None:
-        args = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.dir),
-                "--save", "", "--appendonly", "no", "--logfile", str(self.dir / "redis.log"),
-                "--daemonize", "no"]
-        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + timeout
-        client = redis.Redis(port=self.port, socket_connect_timeout=0.2)
-        try:
-            while True:
-                try:
-                    if client.ping():
-                        return
-                except redis.exceptions.RedisError:
-                    pass
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    log_path = self.dir / "redis.log"
-                    text = log_path.read_text(errors="replace") if log_path.exists() else ""
-                    raise RuntimeError(f"redis-server on port {self.port} did not start:\n{text[-2000:]}")
-                time.sleep(0.02)
-        finally:
-            client.close()
-
-    def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(5)
-
 
 class Env:
     """One benchmark's world: a temp dir and a redis-server (+ a decoded client)."""

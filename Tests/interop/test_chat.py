@@ -13,7 +13,6 @@ import os
 import re
 import shutil
 import socket
-import subprocess
 import tempfile
 import threading
 import time
@@ -24,53 +23,12 @@ from typing import Any, Optional
 import pytest
 import websocket
 
+from test_runpod_standin import API_KEY, Standin  # API_KEY must never show up in any log
 from test_worker_interop import REPO, WORKER_BIN, WORKER_ENV, WorkerProc, wait_until
 
 CHAT_PLUGIN = REPO / ".build" / "debug" / "libChatPlugin.so"
-STANDIN = REPO / "scripts" / "runpod_standin.py"
-API_KEY = "rp-key-" + uuid.uuid4().hex  # must never show up in any log
 ENDPOINT = "chat-endpoint"
 CAPTURED_LOGS: list[Path] = []
-
-
-class StandIn:
-    """The RunPod stand-in as a subprocess, scripted through its control routes."""
-
-    def __init__(self, logdir: Path):
-        self.log_path = logdir / "standin.log"
-        CAPTURED_LOGS.append(self.log_path)
-        log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(["python3", str(STANDIN), "--port", "0", "--api-key", API_KEY],
-                                     stdout=subprocess.PIPE, stderr=log, text=True)
-        log.close()
-        line = self.proc.stdout.readline()
-        assert line.startswith("LISTENING "), line
-        self.port = int(line.split()[1])
-
-    def control(self, method: str, path: str, body: Any = None) -> Any:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-        conn.request(method, "/__standin/" + path, body=json.dumps(body) if body is not None else None,
-                     headers={"Content-Type": "application/json"})
-        reply = conn.getresponse()
-        data = reply.read()
-        conn.close()
-        assert reply.status == 200, data
-        return json.loads(data or b"null")
-
-    def configure(self, **knobs: Any) -> None:
-        self.control("POST", "config", knobs)
-
-    def requests(self) -> list[dict]:
-        got = self.control("GET", "requests")
-        return got["requests"] if isinstance(got, dict) else got
-
-    def events(self) -> list[dict]:
-        got = self.control("GET", "events")
-        return got["events"] if isinstance(got, dict) else got
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(10)
 
 
 @pytest.fixture(scope="module")
@@ -84,14 +42,16 @@ def tmp_root():
 def standin(tmp_root):
     if not WORKER_BIN.exists() or not CHAT_PLUGIN.exists():
         pytest.skip("the debug build is missing (.build/debug/uvian-worker, libChatPlugin.so)")
-    server = StandIn(tmp_root)
+    server = Standin(tmp_root).start()
+    CAPTURED_LOGS.append(server.stderr_path)
     yield server
     server.stop()
 
 
 @pytest.fixture(autouse=True)
 def reset_standin(standin):
-    standin.control("POST", "reset")
+    code, _, body = standin.call("POST", "/__standin/reset", auth=None)
+    assert code == 200, body
 
 
 def repository_plugins_yaml(path: Path, history: Optional[dict] = None) -> None:
@@ -227,7 +187,7 @@ def tokens(events: list[dict]) -> list[str]:
 # ---------------------------------------------------------------------------------------------
 
 def test_chat_streams_tokens_over_sse_and_websocket_and_stores_the_reply(start_worker, standin, backend):
-    standin.configure(token_delay_ms=20)
+    standin.config(token_delay_ms=20)
     worker = start_worker(store=backend)
     conversation = new_conversation(worker)
     other = new_conversation(worker)
@@ -288,7 +248,7 @@ def test_non_streamed_reply_and_a_second_turn_sends_the_history(start_worker, st
 
 @pytest.mark.parametrize("shape", [1, 2, 3])
 def test_job_mode_waits_for_a_queued_then_running_job(start_worker, standin, shape):
-    standin.configure(queue_delay_ms=1500, run_ms=1200, output_shape=shape)
+    standin.config(queue_delay_ms=1500, run_ms=1200, output_shape=shape)
     worker = start_worker(mode="job")
     conversation = new_conversation(worker)
     task = run_chat(worker, {"conversation_id": conversation, "message": "queued question"})
@@ -303,7 +263,7 @@ def test_job_mode_waits_for_a_queued_then_running_job(start_worker, standin, sha
 
 
 def test_rate_limited_twice_then_answered(start_worker, standin):
-    standin.configure(fail_next_status={"status": 429, "count": 2, "retry_after": 1})
+    standin.config(fail_next_status={"status": 429, "count": 2, "retry_after": 1})
     worker = start_worker()
     conversation = new_conversation(worker)
     started = time.monotonic()
@@ -319,7 +279,7 @@ def test_rate_limited_twice_then_answered(start_worker, standin):
 
 
 def test_a_wrong_key_fails_at_once_with_a_clear_reason(start_worker, standin):
-    standin.configure(api_key="another-key")
+    standin.config(api_key="another-key")
     worker = start_worker()
     conversation = new_conversation(worker)
     task = run_chat(worker, {"conversation_id": conversation, "message": "hello"}, options={"attempts": 3})
@@ -339,7 +299,7 @@ def test_an_unknown_conversation_is_invalid_params(start_worker):
 
 
 def test_cancelling_a_job_mode_task_cancels_the_runpod_job(start_worker, standin):
-    standin.configure(queue_delay_ms=8000, run_ms=1000)
+    standin.config(queue_delay_ms=8000, run_ms=1000)
     worker = start_worker(mode="job")
     conversation = new_conversation(worker)
     code, task = worker.http("POST", "/execute", {"task_type": "chat", "parameters": {"conversation_id": conversation,
@@ -355,7 +315,7 @@ def test_cancelling_a_job_mode_task_cancels_the_runpod_job(start_worker, standin
 
 
 def test_cancelling_a_streamed_reply_stops_the_stream(start_worker, standin):
-    standin.configure(token_delay_ms=400, reply="one two three four five six seven eight nine ten eleven twelve")
+    standin.config(token_delay_ms=400, reply="one two three four five six seven eight nine ten eleven twelve")
     worker = start_worker()
     conversation = new_conversation(worker)
     sse = SSEReader(worker, f"conversation_id={conversation}")

@@ -10,18 +10,18 @@ import asyncio
 import json
 import os
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 import redis
 
 sys.path.insert(0, os.path.dirname(__file__))
 from lua_harness import RefWorker, Scripts, now_ms, read_events  # noqa: E402
+from redis_server import RedisServer  # noqa: E402
 
 from bullmq import Job, Queue  # noqa: E402
 
@@ -29,38 +29,19 @@ from bullmq import Job, Queue  # noqa: E402
 # ---------------------------------------------------------------------------------------------
 # fixtures
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server():
     if not shutil.which("redis-server"):
         pytest.skip("redis-server not installed")
     tmp = tempfile.mkdtemp(prefix="uvw-lua-")
-    port = _free_port()
-    proc = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--daemonize", "no", "--dir", tmp],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    r = redis.Redis(host="127.0.0.1", port=port, decode_responses=True)
-    for _ in range(200):
-        try:
-            r.ping()
-            break
-        except redis.exceptions.ConnectionError:
-            time.sleep(0.02)
-    else:
-        proc.kill()
-        raise RuntimeError("redis-server did not start")
+    redis_server = RedisServer(Path(tmp))
+    redis_server.start()
+    r = redis.Redis(host="127.0.0.1", port=redis_server.port, decode_responses=True)
     try:
-        yield port, r
+        yield redis_server.port, r
     finally:
         r.close()
-        proc.kill()
-        proc.wait()
+        redis_server.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -21,7 +21,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -35,6 +34,8 @@ from typing import Any, Callable, Optional
 import pytest
 import redis
 from bullmq import Job, Queue, QueueEvents
+
+from redis_server import RedisServer
 
 REPO = Path(__file__).resolve().parents[2]
 WORKER_BIN = REPO / ".build" / "debug" / "uvian-worker"
@@ -55,61 +56,6 @@ WORKER_ENV = {
 # ---------------------------------------------------------------------------------------------
 # Processes: redis-server and uvian-worker
 # ---------------------------------------------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class RedisServer:
-    """A private redis-server on a free port. `durable` = AOF with fsync always, so the data
-    survives a restart on the same port and directory."""
-
-    def __init__(self, directory: Path, durable: bool = False, extra_args: Optional[list[str]] = None,
-                 password: Optional[str] = None):
-        self.dir = directory
-        self.dir.mkdir(parents=True, exist_ok=True)
-        self.port = free_port()
-        self.durable = durable
-        self.extra_args = extra_args or []
-        self.password = password
-        self.proc: Optional[subprocess.Popen] = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}"
-
-    def start(self, timeout: float = 10) -> None:
-        args = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.dir),
-                "--save", "", "--logfile", str(self.dir / "redis.log"), "--daemonize", "no"]
-        args += ["--appendonly", "yes", "--appendfsync", "always"] if self.durable else ["--appendonly", "no"]
-        args += self.extra_args
-        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + timeout
-        client = redis.Redis(port=self.port, socket_connect_timeout=0.2, password=self.password)
-        while True:
-            try:
-                if client.ping():
-                    break
-            except redis.exceptions.RedisError:
-                pass
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                log = (self.dir / "redis.log").read_text(errors="replace") if (self.dir / "redis.log").exists() else ""
-                raise RuntimeError(f"redis-server on port {self.port} did not start:\n{log[-2000:]}")
-            time.sleep(0.02)
-        client.close()
-
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 10) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.send_signal(sig)
-        try:
-            self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(5)
-
 
 def write_plugins_yaml(path: Path) -> None:
     path.write_text(

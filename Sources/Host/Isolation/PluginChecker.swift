@@ -39,7 +39,7 @@ public enum PluginChecker {
             if let description {
                 object["name"] = .string(description.name)
                 object["version"] = .string(description.version)
-                object["runtime"] = .string(runtimeName(description.runtime))
+                object["runtime"] = .string(description.runtimeName)
                 object["abi"] = .string("\(description.abiMajor).\(description.abiMinorRequired)")
             }
             object["task_types"] = .array(types.map { type in
@@ -53,7 +53,7 @@ public enum PluginChecker {
             var lines = ["file: \(file)"]
             if let sha256 { lines.append("sha256: \(sha256)") }
             if let description {
-                lines.append("plugin: \(description.name) \(description.version), runtime \(runtimeName(description.runtime)), "
+                lines.append("plugin: \(description.name) \(description.version), runtime \(description.runtimeName), "
                     + "ABI \(description.abiMajor).\(description.abiMinorRequired) required (host speaks \(UVW_ABI_MAJOR).\(UVW_ABI_MINOR))")
                 lines.append("task types:")
                 for type in types {
@@ -157,17 +157,6 @@ public enum PluginChecker {
         let millis = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
         report.detail = String(format: "%.1f ms", millis) + sink.summary
         return report
-    }
-
-    static func runtimeName(_ runtime: UInt32) -> String {
-        switch Int(runtime) {
-        case UVW_RUNTIME_C: "c"
-        case UVW_RUNTIME_SWIFT: "swift"
-        case UVW_RUNTIME_RUST: "rust"
-        case UVW_RUNTIME_CXX: "c++"
-        case UVW_RUNTIME_GO: "go"
-        default: "other"
-        }
     }
 
     /// Runs blocking work on a thread of its own, off the cooperative pool.

@@ -64,7 +64,7 @@ final class PluginProcessPool: PluginBackend, @unchecked Sendable {
         guard let task = TaskHandleTable.shared.lookup(handle) else { return Int32(UVW_PENDING) }
         let process: PluginProcess
         do {
-            guard let acquired = try acquire(for: handle, until: task.deadline) else { return Int32(UVW_PENDING) }
+            guard let acquired = try acquire(for: handle) else { return Int32(UVW_PENDING) }
             process = acquired
         } catch {
             completeTask(handle, status: Int32(UVW_ERR_INTERNAL), resultJSON: nil, error: "cannot start the plugin process: \(error)")
@@ -80,7 +80,7 @@ final class PluginProcessPool: PluginBackend, @unchecked Sendable {
     }
 
     /// An idle child, a new one while below capacity, or nil when the task ended while waiting.
-    private func acquire(for handle: OpaquePointer, until deadline: Date?) throws(PluginProcess.StartFailure) -> PluginProcess? {
+    private func acquire(for handle: OpaquePointer) throws(PluginProcess.StartFailure) -> PluginProcess? {
         condition.lock()
         while idle.isEmpty && live.count + starting >= capacity && !stopped {
             _ = condition.wait(until: Date().addingTimeInterval(0.1))
@@ -99,21 +99,23 @@ final class PluginProcessPool: PluginBackend, @unchecked Sendable {
         }
         starting += 1
         condition.unlock()
-        do {
-            let (process, _) = try PluginProcess.spawn(command, path: path, spec: spec, logger: logger)
+        let process = try startCountedChild()
+        logger.debug("plugin.process.started", metadata: ["plugin.process.pid": "\(process.pid)"])
+        return process
+    }
+
+    /// Starts and adopts a child the caller already counted in `starting` (under the lock), and
+    /// uncounts it however the start went.
+    private func startCountedChild() throws(PluginProcess.StartFailure) -> PluginProcess {
+        defer {
             condition.lock()
             starting -= 1
+            condition.broadcast()
             condition.unlock()
-            adopt(process)
-            logger.debug("plugin.process.started", metadata: ["plugin.process.pid": "\(process.pid)"])
-            return process
-        } catch {
-            condition.lock()
-            starting -= 1
-            condition.signal()
-            condition.unlock()
-            throw error
         }
+        let (process, _) = try PluginProcess.spawn(command, path: path, spec: spec, logger: logger)
+        adopt(process)
+        return process
     }
 
     private func release(_ process: PluginProcess) {
@@ -136,40 +138,26 @@ final class PluginProcessPool: PluginBackend, @unchecked Sendable {
         let stopping = stopped
         let replace = !stopped && live.count + starting == 0
         if replace { starting += 1 }
+        if !stopping { deaths += 1 }
         condition.broadcast()
         condition.unlock()
         if stopping {
             logger.debug("plugin.process.stopped", metadata: ["plugin.process.pid": "\(process.pid)", "reason": "\(reason)"])
             return
         }
-        condition.lock()
-        deaths += 1
-        condition.unlock()
         logger.warning("plugin.process.exited", metadata: ["plugin.process.pid": "\(process.pid)", "reason": "\(reason)"])
         // Keep one child warm so the next job does not pay for a start.
         guard replace else { return }
         Thread.detachNewThread { [self] in
+            let fresh: PluginProcess
             do {
-                let (fresh, _) = try PluginProcess.spawn(command, path: path, spec: spec, logger: logger)
-                adopt(fresh)
-                condition.lock()
-                starting -= 1
-                if stopped {
-                    condition.unlock()
-                    fresh.requestShutdown()
-                    return
-                }
-                idle.append(fresh)
-                condition.signal()
-                condition.unlock()
-                logger.info("plugin.process.respawned", metadata: ["plugin.process.pid": "\(fresh.pid)"])
+                fresh = try startCountedChild()
             } catch {
-                condition.lock()
-                starting -= 1
-                condition.broadcast()
-                condition.unlock()
                 logger.error("plugin.process.respawn_failed", metadata: ["error": "\(error)"])
+                return
             }
+            release(fresh)
+            logger.info("plugin.process.respawned", metadata: ["plugin.process.pid": "\(fresh.pid)"])
         }
     }
 

@@ -58,9 +58,7 @@ public enum PluginRunner {
             channel.send(RunnerFrame(.refused) { $0.string("config is not valid JSON: \(error)") })
             return 1
         }
-        channel.send(.ready(PluginDescription(
-            name: plugin.name, version: plugin.version, description: plugin.description, runtime: plugin.runtime,
-            abiMajor: plugin.abiMajor, abiMinorRequired: plugin.abiMinorRequired, taskTypes: plugin.taskTypes)))
+        channel.send(.ready(plugin.summary))
 
         let session = RunnerSession(plugin: plugin, channel: channel, limits: limits)
         while true {

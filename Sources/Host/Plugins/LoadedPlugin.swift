@@ -16,31 +16,27 @@ public final class LoadedPlugin: @unchecked Sendable {
     public internal(set) var generation = 1
     /// Jobs running on this generation, and whether a newer one replaced it.
     private let usage = Mutex((inFlight: 0, retired: false))
-    public let name: String
-    public let version: String
-    public let description: String
-    public let runtime: UInt32
-    public let abiMajor: UInt16
-    public let abiMinorRequired: UInt16
-    public let taskTypes: [TaskTypeInfo]
+    /// What the plugin said about itself when it loaded.
+    public let summary: PluginDescription
     let backend: any PluginBackend
 
-    init(spec: PluginSpec, file: String, sha256: String, description: PluginDescription, backend: any PluginBackend) {
+    init(spec: PluginSpec, file: String, sha256: String, summary: PluginDescription, backend: any PluginBackend) {
         self.spec = spec
         self.file = file
         self.sha256 = sha256
         self.unloadable = backend.unloadable
-        self.name = description.name
-        self.version = description.version
-        self.description = description.description
-        self.runtime = description.runtime
-        self.abiMajor = description.abiMajor
-        self.abiMinorRequired = description.abiMinorRequired
-        self.taskTypes = description.taskTypes
+        self.summary = summary
         self.backend = backend
     }
 
-    public var runtimeName: String { PluginChecker.runtimeName(runtime) }
+    public var name: String { summary.name }
+    public var version: String { summary.version }
+    public var description: String { summary.description }
+    public var runtime: UInt32 { summary.runtime }
+    public var runtimeName: String { summary.runtimeName }
+    public var abiMajor: UInt16 { summary.abiMajor }
+    public var abiMinorRequired: UInt16 { summary.abiMinorRequired }
+    public var taskTypes: [TaskTypeInfo] { summary.taskTypes }
 
     public var inFlight: Int { usage.withLock { $0.inFlight } }
 

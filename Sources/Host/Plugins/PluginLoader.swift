@@ -101,7 +101,7 @@ public struct PluginLoader: Sendable {
         keepOpen = true
         let backend = InProcessBackend(descriptor: descriptor, handle: handle, hostTable: hostTable, state: state,
                                        unloadable: unloadable && Int(descriptor.summary.runtime) == UVW_RUNTIME_C)
-        return LoadedPlugin(spec: spec, file: file, sha256: sha256, description: descriptor.summary, backend: backend)
+        return LoadedPlugin(spec: spec, file: file, sha256: sha256, summary: descriptor.summary, backend: backend)
     }
 
     /// `isolation: process`: the plugin is opened only in plugin-runner children, never here, so
@@ -119,7 +119,7 @@ public struct PluginLoader: Sendable {
             pool.shutdown()
             throw PluginLoadError(plugin: spec.name, file: file, reason: clash)
         }
-        return LoadedPlugin(spec: spec, file: file, sha256: sha256, description: description, backend: pool)
+        return LoadedPlugin(spec: spec, file: file, sha256: sha256, summary: description, backend: pool)
     }
 
     private static func clash(_ description: PluginDescription, _ taken: [String: String]) -> String? {
