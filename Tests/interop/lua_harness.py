@@ -149,16 +149,25 @@ class RefWorker:
 
     # -- fetch ---------------------------------------------------------------------------
     def fetch(self, now: Optional[int] = None, token: Optional[str] = None) -> Fetch:
+        return self.fetch_many(1, now, token)[1]
+
+    def fetch_many(self, count: int, now: Optional[int] = None, token: Optional[str] = None) -> tuple[list[Job], Fetch]:
+        """moveToActive with ARGV[7] count: up to `count` jobs in one call (all sharing `token`).
+        Returns the jobs and, when none was taken, what the script said instead."""
         token = token or f"{self.worker_id}:{next(self._tokens)}"
         keys = [self.k(s) for s in ("wait", "active", "prioritized", "events", "stalled", "limiter",
                                     "delayed", "meta", "pc", "marker")]
         lim_max, lim_dur = (str(self.limiter[0]), str(self.limiter[1])) if self.limiter else ("", "")
         res = self.scripts.call("moveToActive", keys, [self.P, now or now_ms(), token,
-                                                      self.lock_duration, lim_max, lim_dur])
+                                                      self.lock_duration, lim_max, lim_dur, str(count)])
         if res[0] is None:
-            return Fetch(None, int(res[2]), int(res[3]))
-        flat = [_s(x) for x in res[1]]
-        return Fetch(Job(_s(res[0]), dict(zip(flat[::2], flat[1::2])), token))
+            return [], Fetch(None, int(res[2]), int(res[3]))
+        pairs = [(res[0], res[1])] + [(res[i], res[i + 1]) for i in range(4, len(res), 2)]
+        jobs = []
+        for job_id, raw in pairs:
+            flat = [_s(x) for x in raw]
+            jobs.append(Job(_s(job_id), dict(zip(flat[::2], flat[1::2])), token))
+        return jobs, Fetch(jobs[0])
 
     # -- finish --------------------------------------------------------------------------
     def _finish(self, job: Job, target: str, value: str, keep: Any, now: Optional[int],

@@ -692,6 +692,74 @@ def test_worker_limiter(env):
     run(body)
 
 
+def test_batch_fetch_takes_up_to_count_jobs(env):
+    """One moveToActive call with count N leases up to N jobs (the worker's free slots): each
+    locked, active, with its own `active` event, in the order single fetches would give."""
+    async def body():
+        q = env.queue()
+        try:
+            plain = [(await q.add("p", {"n": i})).id for i in range(3)]
+            urgent = (await q.add("u", {}, {"priority": 1})).id
+            w = env.worker()
+            jobs, _ = w.fetch_many(10)
+            assert [j.id for j in jobs] == plain + [urgent]
+            for j in jobs:
+                assert env.r.get(env.k(f"{j.id}:lock")) == j.token
+                assert await q.getJobState(j.id) == "active"
+                assert j.fields["ats"] == "1"
+                assert env.names(j.id) == ["added", "waiting", "active"]
+            assert env.r.llen(env.k("active")) == 4
+            assert [j.data for j in jobs] == [{"n": 0}, {"n": 1}, {"n": 2}, {}]
+            assert env.r.zscore(env.k("marker"), "0") == 0
+            # nothing left: the same reply as a single fetch
+            none, f = w.fetch_many(10)
+            assert none == [] and f.rate_limit_ttl == 0 and f.next_due == 0
+            for j in jobs:
+                assert w.complete(j, {"id": j.id}) == 0
+            c = await counts(q)
+            assert c["completed"] == 4 and c["active"] == 0
+            # fewer waiting than asked for, and count 1 is a single fetch
+            more = [(await q.add("p", {})).id for _ in range(2)]
+            one, _ = w.fetch_many(1)
+            assert [j.id for j in one] == more[:1]
+        finally:
+            await q.close()
+    run(body)
+
+
+def test_batch_fetch_stops_at_the_rate_limit_and_global_concurrency(env):
+    async def body():
+        q = env.queue()
+        try:
+            await q.setGlobalRateLimit(2, 1000)
+            ids = [(await q.add("r", {})).id for _ in range(5)]
+            w = env.worker()
+            jobs, _ = w.fetch_many(5)
+            assert [j.id for j in jobs] == ids[:2]
+            assert env.r.get(env.k("limiter")) == "2"
+            none, f = w.fetch_many(5)
+            assert none == [] and 0 < f.rate_limit_ttl <= 1000
+            assert await q.getJobState(ids[2]) == "waiting"
+        finally:
+            await q.close()
+        env.name = "Q" + uuid.uuid4().hex[:8]  # a second queue
+        env.P = f"bull:{env.name}:"
+        q2 = env.queue()
+        try:
+            await q2.setGlobalConcurrency(2)
+            ids = [(await q2.add("c", {})).id for _ in range(4)]
+            w = env.worker()
+            env.r.delete(env.k("marker"))  # the adds' marker
+            jobs, _ = w.fetch_many(4)
+            assert [j.id for j in jobs] == ids[:2]
+            assert env.r.zscore(env.k("marker"), "0") is None  # at the cap: no wake-up for others
+            none, f = w.fetch_many(4)
+            assert none == [] and f.rate_limit_ttl == 0
+        finally:
+            await q2.close()
+    run(body)
+
+
 # ---------------------------------------------------------------------------------------------
 # deduplication, events cap
 

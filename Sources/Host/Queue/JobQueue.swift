@@ -38,9 +38,11 @@ public protocol JobQueue: Sendable {
     /// A short name for `/health`: "sqlite" or "redis".
     var kind: String { get }
     func enqueue(_ job: NewJob) async throws
-    /// Leases the next runnable job, or returns nil. Queues that can filter skip task types in
-    /// `excluding` (those at their concurrency limit); others may return them anyway.
-    func fetchNext(workerId: String, excluding: Set<String>, lease: Duration) async throws -> LeasedJob?
+    /// Leases up to `limit` runnable jobs (none: nothing is runnable). Queues that can filter skip
+    /// task types in `excluding` (those at their concurrency limit); others may return them
+    /// anyway. A queue may return fewer than `limit` although more are runnable (Redis leases one
+    /// per round trip); the embedded queue leases them all in one transaction.
+    func fetch(workerId: String, excluding: Set<String>, lease: Duration, limit: Int) async throws -> [LeasedJob]
     /// Waits until work may be ready (a marker, a delayed job coming due) or `limit` passes.
     func waitForJobs(limit: Duration) async
     /// Extends the leases of running jobs; reports lost ones and those whose cancellation was

@@ -44,7 +44,7 @@ public final class SQLiteJobQueue: JobQueue {
 
     public func enqueue(_ job: NewJob) async throws {
         let runAt = Self.now() + Double(job.options.delayMs) / 1000
-        try await database.withConnection { connection in
+        try await database.transaction { connection in
             try connection.query(
                 """
                 INSERT INTO queue_jobs (id, task_type, parameters, priority, run_at, max_attempts, backoff_type, backoff_delay_ms, backoff_jitter, timeout_s)
@@ -59,7 +59,7 @@ public final class SQLiteJobQueue: JobQueue {
         }
     }
 
-    public func fetchNext(workerId: String, excluding: Set<String>, lease: Duration) async throws -> LeasedJob? {
+    public func fetch(workerId: String, excluding: Set<String>, lease: Duration, limit: Int) async throws -> [LeasedJob] {
         let leaseSeconds = Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18
         return try await database.transaction { connection in
             let now = Self.now()
@@ -72,22 +72,25 @@ public final class SQLiteJobQueue: JobQueue {
                 sql += " AND task_type NOT IN (" + Array(repeating: "?", count: excluding.count).joined(separator: ",") + ")"
                 bindings += excluding.sorted().map { .text($0) }
             }
-            sql += " ORDER BY priority, run_at, seq LIMIT 1"
-            guard let row = try connection.query(sql, bindings).first, let seq = row["seq"]?.int else { return nil }
-            let attempt = Int(row["attempts_made"]?.int ?? 0) + 1
-            try connection.query(
-                "UPDATE queue_jobs SET lease_owner = ?, lease_until = ?, attempts_made = ? WHERE seq = ?",
-                [.text(workerId), .double(now + leaseSeconds), .int(Int64(attempt)), .int(seq)])
-            return LeasedJob(
-                id: row["id"]?.text ?? "",
-                taskType: row["task_type"]?.text ?? "",
-                parametersJSON: row["parameters"]?.text ?? "{}",
-                attempt: attempt,
-                maxAttempts: Int(row["max_attempts"]?.int ?? 1),
-                backoff: Backoff(
-                    kind: Backoff.Kind(rawValue: row["backoff_type"]?.text ?? "") ?? .fixed,
-                    delayMs: Int(row["backoff_delay_ms"]?.int ?? 0), jitter: row["backoff_jitter"]?.double ?? 0),
-                timeoutSeconds: row["timeout_s"]?.double)
+            sql += " ORDER BY priority, run_at, seq LIMIT ?"
+            bindings.append(.int(Int64(max(limit, 1))))
+            return try connection.query(sql, bindings).compactMap { row -> LeasedJob? in
+                guard let seq = row["seq"]?.int else { return nil }
+                let attempt = Int(row["attempts_made"]?.int ?? 0) + 1
+                try connection.query(
+                    "UPDATE queue_jobs SET lease_owner = ?, lease_until = ?, attempts_made = ? WHERE seq = ?",
+                    [.text(workerId), .double(now + leaseSeconds), .int(Int64(attempt)), .int(seq)])
+                return LeasedJob(
+                    id: row["id"]?.text ?? "",
+                    taskType: row["task_type"]?.text ?? "",
+                    parametersJSON: row["parameters"]?.text ?? "{}",
+                    attempt: attempt,
+                    maxAttempts: Int(row["max_attempts"]?.int ?? 1),
+                    backoff: Backoff(
+                        kind: Backoff.Kind(rawValue: row["backoff_type"]?.text ?? "") ?? .fixed,
+                        delayMs: Int(row["backoff_delay_ms"]?.int ?? 0), jitter: row["backoff_jitter"]?.double ?? 0),
+                    timeoutSeconds: row["timeout_s"]?.double)
+            }
         }
     }
 
@@ -152,7 +155,7 @@ public final class SQLiteJobQueue: JobQueue {
 
     /// The outcome lives in the store; the queue only forgets the job.
     private func remove(_ job: LeasedJob, workerId: String) async throws -> Bool {
-        try await database.withConnection { connection in
+        try await database.transaction { connection in
             try connection.query("DELETE FROM queue_jobs WHERE id = ? AND lease_owner = ?", [.text(job.id), .text(workerId)])
             return connection.changes > 0
         }
@@ -160,7 +163,7 @@ public final class SQLiteJobQueue: JobQueue {
 
     public func retry(_ job: LeasedJob, workerId: String, reason: String, delayMs: Int) async throws -> Bool {
         let runAt = Self.now() + Double(delayMs) / 1000
-        return try await database.withConnection { connection in
+        return try await database.transaction { connection in
             try connection.query(
                 "UPDATE queue_jobs SET lease_owner = NULL, lease_until = NULL, run_at = ? WHERE id = ? AND lease_owner = ?",
                 [.double(runAt), .text(job.id), .text(workerId)])
@@ -169,7 +172,7 @@ public final class SQLiteJobQueue: JobQueue {
     }
 
     public func release(_ job: LeasedJob, workerId: String) async throws {
-        try await database.withConnection { connection in
+        try await database.transaction { connection in
             try connection.query(
                 """
                 UPDATE queue_jobs SET lease_owner = NULL, lease_until = NULL, attempts_made = MAX(attempts_made - 1, 0)

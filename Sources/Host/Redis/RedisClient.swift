@@ -2,8 +2,12 @@ import Foundation
 import Logging
 import Synchronization
 
-/// A Redis connection used from async code: commands run one at a time on a dedicated thread
-/// (hiredis blocks), and a lost connection is re-made on the next command, with backoff.
+/// A Redis connection used from async code: commands run on a dedicated thread (hiredis blocks),
+/// and a lost connection is re-made on the next command, with backoff.
+///
+/// Commands that callers send while the thread is busy are pipelined: written together, then
+/// their replies read in order, so fifty jobs finishing at once cost one write and one read
+/// instead of fifty round trips. Each caller still gets its own reply.
 ///
 /// Two of these serve a worker: one for scripts and commands, one only for the blocking
 /// `BZPOPMIN`, so a blocked socket never delays a lock renewal.
@@ -13,22 +17,35 @@ public final class RedisClient: Sendable {
     let readTimeout: Double
     let logger: Logger
     private let executor: BlockingExecutor
-    // Touched only on the executor's single thread.
-    nonisolated(unsafe) private var connection: RedisConnection?
-    nonisolated(unsafe) private var failures = 0
-    nonisolated(unsafe) private var nextAttempt = Date.distantPast
-    nonisolated(unsafe) private var scriptSHAs: [String: String] = [:]
-    private let clientID = Mutex<Int64?>(nil)
+    private let pipeline: BatchQueue<Request>
+    private let state: ConnectionState
 
     /// The server's id of the current connection (CLIENT ID), for CLIENT UNBLOCK.
-    public var connectionID: Int64? { clientID.withLock { $0 } }
+    public var connectionID: Int64? { state.clientID.withLock { $0 } }
+
+    /// A command waiting for the thread.
+    struct Request: Sendable {
+        enum Body: Sendable {
+            case command([String])
+            /// EVALSHA of a script, loaded first when Redis does not know it.
+            case script(RedisScript, keys: [String], arguments: [String])
+        }
+        let body: Body
+        /// A reply timeout for this command alone (the blocking BZPOPMIN waits longer).
+        let readTimeout: Double?
+        let finish: @Sendable (Result<RedisReply, RedisError>) -> Void
+    }
 
     public init(endpoint: RedisEndpoint, name: String, readTimeout: Double = 5, logger: Logger) {
         self.endpoint = endpoint
         self.name = name
         self.readTimeout = readTimeout
         self.logger = logger
-        executor = BlockingExecutor(threads: 1, name: "redis-\(name)")
+        let executor = BlockingExecutor(threads: 1, name: "redis-\(name)")
+        self.executor = executor
+        let state = ConnectionState(endpoint: endpoint, name: name, readTimeout: readTimeout, logger: logger)
+        self.state = state
+        pipeline = BatchQueue(executor: executor) { requests in state.run(requests) }
     }
 
     deinit {
@@ -38,39 +55,108 @@ public final class RedisClient: Sendable {
     /// Runs one command. Throws `RedisError` for a lost connection (re-made on the next call)
     /// and for an error reply.
     public func send(_ arguments: [String], readTimeout: Double? = nil) async throws -> RedisReply {
-        try await executor.run { [self] in
-            let reply = try withConnection { connection in
-                if let readTimeout { connection.setReadTimeout(readTimeout) }
-                defer { if readTimeout != nil { connection.setReadTimeout(self.readTimeout) } }
-                return try connection.command(arguments)
-            }
-            if case .error(let message) = reply { throw RedisError.server(message) }
-            return reply
-        }
+        try await perform(.command(arguments), readTimeout: readTimeout)
     }
 
     /// Runs a script by its SHA, loading it first when Redis does not know it (a new server, a
     /// restart, SCRIPT FLUSH).
     func evaluate(_ script: RedisScript, keys: [String], arguments: [String]) async throws -> RedisReply {
-        try await executor.run { [self] in
-            try withConnection { connection in
-                func load() throws -> String {
-                    let reply = try connection.command(["SCRIPT", "LOAD", script.source])
-                    guard case .string(let sha) = reply else {
-                        throw RedisError.server("cannot load script \(script.name): \(reply)")
-                    }
-                    scriptSHAs[script.name] = sha
-                    return sha
-                }
-                let sha = try scriptSHAs[script.name] ?? load()
-                var reply = try connection.command(["EVALSHA", sha, String(keys.count)] + keys + arguments)
-                if case .error(let message) = reply, message.hasPrefix("NOSCRIPT") {
-                    reply = try connection.command(["EVALSHA", try load(), String(keys.count)] + keys + arguments)
-                }
-                if case .error(let message) = reply { throw RedisError.server("\(script.name): \(message)") }
-                return reply
-            }
+        try await perform(.script(script, keys: keys, arguments: arguments), readTimeout: nil)
+    }
+
+    private func perform(_ body: Request.Body, readTimeout: Double?) async throws -> RedisReply {
+        let reply = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<RedisReply, any Error>) in
+            pipeline.add(Request(body: body, readTimeout: readTimeout) { continuation.resume(with: $0.mapError { $0 }) })
         }
+        if case .error(let message) = reply {
+            if case .script(let script, _, _) = body { throw RedisError.server("\(script.name): \(message)") }
+            throw RedisError.server(message)
+        }
+        return reply
+    }
+}
+
+/// The connection and what is known about it. Everything but `clientID` is touched only on the
+/// client's thread.
+private final class ConnectionState: @unchecked Sendable {
+    let endpoint: RedisEndpoint
+    let name: String
+    let readTimeout: Double
+    let logger: Logger
+    let clientID = Mutex<Int64?>(nil)
+    private var connection: RedisConnection?
+    private var failures = 0
+    private var nextAttempt = Date.distantPast
+    private var scriptSHAs: [String: String] = [:]
+
+    init(endpoint: RedisEndpoint, name: String, readTimeout: Double, logger: Logger) {
+        self.endpoint = endpoint
+        self.name = name
+        self.readTimeout = readTimeout
+        self.logger = logger
+    }
+
+    /// Sends a batch of requests: those with a timeout of their own one by one, the rest as one
+    /// pipeline. Every request is finished exactly once.
+    func run(_ requests: [RedisClient.Request]) {
+        var pipelined: [RedisClient.Request] = []
+        for request in requests {
+            if request.readTimeout == nil { pipelined.append(request) } else { runAlone(request) }
+        }
+        guard !pipelined.isEmpty else { return }
+        var replies: [RedisReply] = []
+        do {
+            try withConnection { connection in
+                // Scripts Redis has not seen from this client are loaded before the pipeline.
+                for request in pipelined {
+                    if case .script(let script, _, _) = request.body, scriptSHAs[script.name] == nil { _ = try load(script, connection) }
+                }
+                for request in pipelined { try connection.append(arguments(of: request)) }
+                for _ in pipelined { replies.append(try connection.nextReply()) }
+                // A script flushed from Redis (a restart, SCRIPT FLUSH): load it again and resend.
+                for (index, request) in pipelined.enumerated() {
+                    guard case .error(let message) = replies[index], message.hasPrefix("NOSCRIPT"),
+                          case .script(let script, _, _) = request.body else { continue }
+                    _ = try load(script, connection)
+                    replies[index] = try connection.command(arguments(of: request))
+                }
+            }
+        } catch {
+            let failure = error as? RedisError ?? .connection("\(error)")
+            for request in pipelined.dropFirst(replies.count) { request.finish(.failure(failure)) }
+            pipelined.removeLast(pipelined.count - replies.count)
+        }
+        for (request, reply) in zip(pipelined, replies) { request.finish(.success(reply)) }
+    }
+
+    private func runAlone(_ request: RedisClient.Request) {
+        do {
+            let reply = try withConnection { connection in
+                if let timeout = request.readTimeout { connection.setReadTimeout(timeout) }
+                defer { connection.setReadTimeout(readTimeout) }
+                return try connection.command(arguments(of: request))
+            }
+            request.finish(.success(reply))
+        } catch {
+            request.finish(.failure(error as? RedisError ?? .connection("\(error)")))
+        }
+    }
+
+    private func arguments(of request: RedisClient.Request) -> [String] {
+        switch request.body {
+        case .command(let arguments): return arguments
+        case .script(let script, let keys, let arguments):
+            return ["EVALSHA", scriptSHAs[script.name] ?? "", String(keys.count)] + keys + arguments
+        }
+    }
+
+    private func load(_ script: RedisScript, _ connection: RedisConnection) throws -> String {
+        let reply = try connection.command(["SCRIPT", "LOAD", script.source])
+        guard case .string(let sha) = reply else {
+            throw RedisError.server("cannot load script \(script.name): \(reply)")
+        }
+        scriptSHAs[script.name] = sha
+        return sha
     }
 
     /// Connects if needed, then runs `body`; on a connection error drops the connection so the

@@ -47,6 +47,13 @@ final class RedisConnection {
     /// Sends one command (binary-safe argv) and returns its reply. An I/O error leaves the
     /// connection unusable: the caller drops it and connects again.
     func command(_ arguments: [String]) throws(RedisError) -> RedisReply {
+        try append(arguments)
+        return try nextReply()
+    }
+
+    /// Queues a command in the output buffer without waiting; `nextReply` flushes the buffer and
+    /// reads the replies in order. Commands appended together go out as one pipeline.
+    func append(_ arguments: [String]) throws(RedisError) {
         guard let context else { throw .connection("connection closed") }
         // All arguments in one buffer; argv points into it and argvlen gives each length, so any
         // bytes (empty strings, NULs) pass through unchanged.
@@ -59,23 +66,32 @@ final class RedisConnection {
             lengths.append(bytes.count - offsets.last!)
         }
         bytes.append(0)
-        let reply: UnsafeMutableRawPointer? = bytes.withUnsafeBufferPointer { buffer in
+        let status: Int32 = bytes.withUnsafeBufferPointer { buffer in
             let base = UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self)
             let argv: [UnsafePointer<CChar>?] = offsets.map { base + $0 }
             return argv.withUnsafeBufferPointer { argvBuffer in
                 lengths.withUnsafeBufferPointer { lengthBuffer in
-                    redisCommandArgv(context, Int32(arguments.count), UnsafeMutablePointer(mutating: argvBuffer.baseAddress), lengthBuffer.baseAddress)
+                    redisAppendCommandArgv(context, Int32(arguments.count), UnsafeMutablePointer(mutating: argvBuffer.baseAddress), lengthBuffer.baseAddress)
                 }
             }
         }
-        guard let reply else {
-            let message = Self.errorString(context)
-            redisFree(context)
-            self.context = nil
-            throw .connection("Redis connection lost: \(message.isEmpty ? "no reply" : message)")
-        }
+        guard status == REDIS_OK else { throw lost(context) }
+    }
+
+    /// The reply to the oldest command appended and not yet answered.
+    func nextReply() throws(RedisError) -> RedisReply {
+        guard let context else { throw .connection("connection closed") }
+        var reply: UnsafeMutableRawPointer?
+        guard redisGetReply(context, &reply) == REDIS_OK, let reply else { throw lost(context) }
         defer { freeReplyObject(reply) }
         return Self.convert(reply.assumingMemoryBound(to: redisReply.self))
+    }
+
+    private func lost(_ context: UnsafeMutablePointer<redisContext>) -> RedisError {
+        let message = Self.errorString(context)
+        redisFree(context)
+        self.context = nil
+        return .connection("Redis connection lost: \(message.isEmpty ? "no reply" : message)")
     }
 
     private static func convert(_ reply: UnsafeMutablePointer<redisReply>) -> RedisReply {

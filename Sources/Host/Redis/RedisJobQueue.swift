@@ -128,7 +128,8 @@ public final class RedisJobQueue: JobQueue {
 
     // MARK: - Fetching
 
-    public func fetchNext(workerId: String, excluding: Set<String>, lease: Duration) async throws -> LeasedJob? {
+    /// One moveToActive call leases up to `limit` jobs (one per free slot of the worker).
+    public func fetch(workerId: String, excluding: Set<String>, lease: Duration, limit: Int) async throws -> [LeasedJob] {
         let token = "\(workerId):\(UUID().uuidString.prefix(8))"
         let reply = try await commands.evaluate(
             scripts.moveToActive,
@@ -137,6 +138,7 @@ public final class RedisJobQueue: JobQueue {
             arguments: [
                 keys.base, String(Self.nowMs()), token, String(Self.milliseconds(lease)),
                 settings.limiterMax.map(String.init) ?? "", settings.limiterDurationMs.map(String.init) ?? "",
+                String(max(limit, 1)),
             ])
         guard let items = reply.array, items.count >= 4 else { throw RedisError.server("moveToActive: unexpected reply \(reply)") }
         guard let id = items[0].string, !id.isEmpty else {
@@ -146,9 +148,17 @@ public final class RedisJobQueue: JobQueue {
                 hint.limitedUntil = ttl > 0 ? Date().addingTimeInterval(Double(ttl) / 1000) : nil
                 hint.nextDue = due > 0 ? Date(timeIntervalSince1970: Double(due) / 1000) : nil
             }
-            return nil
+            return []
         }
-        return Self.leasedJob(id: id, hash: items[1].fields, token: token)
+        // The jobs of one call share its lock token: each lock is its own key, so the token only
+        // has to be this worker's.
+        var jobs = [Self.leasedJob(id: id, hash: items[1].fields, token: token)]
+        var index = 4
+        while index + 1 < items.count, let next = items[index].string {
+            jobs.append(Self.leasedJob(id: next, hash: items[index + 1].fields, token: token))
+            index += 2
+        }
+        return jobs
     }
 
     /// Reads the job hash as BullMQ wrote it: name, data, opts (attempts, backoff), atm, timestamp, defa.

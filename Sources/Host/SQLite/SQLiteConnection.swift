@@ -110,6 +110,39 @@ final class SQLiteConnection: @unchecked Sendable {
         }
     }
 
+    /// Runs several writes in one immediate transaction, each inside a savepoint of its own, and
+    /// returns each write's error (nil: committed). A write that throws is rolled back alone; if
+    /// the transaction itself fails (BEGIN or COMMIT), every write gets that error.
+    func transaction(group writes: [(SQLiteConnection) throws -> Void]) -> [(any Error)?] {
+        if writes.count == 1 {
+            do {
+                try transaction { try writes[0](self) }
+                return [nil]
+            } catch {
+                return [error]
+            }
+        }
+        var errors = [(any Error)?](repeating: nil, count: writes.count)
+        do {
+            try query("BEGIN IMMEDIATE")
+            for (index, write) in writes.enumerated() {
+                try query("SAVEPOINT write")
+                do {
+                    try write(self)
+                } catch {
+                    errors[index] = error
+                    try query("ROLLBACK TO write")
+                }
+                try query("RELEASE write")
+            }
+            try query("COMMIT")
+            return errors
+        } catch {
+            try? execute("ROLLBACK")
+            return errors.map { _ in error }
+        }
+    }
+
     private func prepared(_ sql: String) throws -> OpaquePointer {
         if let statement = statements[sql] { return statement }
         var statement: OpaquePointer?

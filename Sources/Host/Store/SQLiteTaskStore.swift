@@ -118,7 +118,7 @@ public final class SQLiteTaskStore: TaskStore {
     }
 
     public func markProcessing(_ record: TaskRecord, attempt: Int, workerId: String, at date: Date) async throws {
-        try await database.withConnection { connection in
+        try await database.transaction { connection in
             try connection.query(
                 """
                 INSERT INTO tasks (id, queue, task_type, status, parameters, options, progress, attempts, worker_id, created_at,
@@ -137,14 +137,14 @@ public final class SQLiteTaskStore: TaskStore {
     }
 
     public func updateProgress(id: String, progress: Double) async throws {
-        try await database.withConnection { connection in
+        try await database.transaction { connection in
             try connection.query("UPDATE tasks SET progress = ?, updated_at = ? WHERE id = ? AND status = 'processing'",
                                  [.double(progress), .double(Date().timeIntervalSince1970), .text(id)])
         }
     }
 
     public func markFinished(id: String, status: TaskStatus, result: JSONValue?, error: String?, at date: Date) async throws {
-        try await database.withConnection { connection in
+        try await database.transaction { connection in
             try connection.query(
                 """
                 UPDATE tasks SET status = ?, result = ?, error = ?, finished_at = ?, updated_at = ?, run_at = NULL,
@@ -159,7 +159,7 @@ public final class SQLiteTaskStore: TaskStore {
     }
 
     public func markPending(id: String, error: String?, attempts: Int, runAt: Date?) async throws {
-        try await database.withConnection { connection in
+        try await database.transaction { connection in
             try connection.query(
                 "UPDATE tasks SET status = 'pending', error = ?, attempts = ?, run_at = ?, updated_at = ?, worker_id = NULL WHERE id = ?",
                 [error.map { .text($0) } ?? .null, .int(Int64(attempts)), runAt.map { .double($0.timeIntervalSince1970) } ?? .null,
@@ -178,7 +178,7 @@ public final class SQLiteTaskStore: TaskStore {
     }
 
     public func deleteFinishedTasks(before date: Date, limit: Int) async throws -> Int {
-        try await database.withConnection { connection in
+        try await database.transaction { connection in
             try connection.query(
                 """
                 DELETE FROM tasks WHERE id IN (
@@ -192,7 +192,7 @@ public final class SQLiteTaskStore: TaskStore {
     // MARK: - Conversations and messages
 
     public func createConversation(_ conversation: Conversation) async throws -> Conversation {
-        try await database.withConnection { connection in
+        try await database.transaction { connection in
             try connection.query(
                 "INSERT INTO conversations (id, title, metadata, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
                 [.text(conversation.id), conversation.title.map { .text($0) } ?? .null, .text(conversation.metadata.serialized()),

@@ -189,38 +189,44 @@ public final class Worker: Service, Sendable {
         var failures = 0
         await queue.maintain()
         while !isStopping {
-            guard reserveSlot() else {
+            let reserved = reserveSlots()
+            guard reserved > 0 else {
                 await doorbell.wait(timeout: .milliseconds(config.pollIntervalMs))
                 continue
             }
-            let job: LeasedJob?
+            let jobs: [LeasedJob]
             do {
-                job = try await queue.fetchNext(workerId: config.workerId, excluding: fullTaskTypes(), lease: .seconds(config.leaseSeconds))
+                jobs = try await queue.fetch(workerId: config.workerId, excluding: fullTaskTypes(), lease: .seconds(config.leaseSeconds), limit: reserved)
                 failures = 0
             } catch {
-                releaseSlot(wake: false)
+                releaseSlots(reserved, wake: false)
                 failures += 1
                 logger.error("queue.fetch.failed", metadata: ["error": "\(error)"])
                 try? await Task.sleep(for: .milliseconds(min(100 * (1 << min(failures, 6)), 5000)))
                 continue
             }
-            guard let job else {
-                releaseSlot(wake: false)
+            releaseSlots(reserved - jobs.count, wake: false)
+            guard !jobs.isEmpty else {
                 await waitForWork()
                 continue
             }
-            state.withLock { $0.leased[job.id] = job }
-            let route = registry.route(job.taskType)
-            // Take the limits now when free, so the next fetch sees them taken.
-            let limits = route.map(limiters(for:)) ?? []
-            let held = limits.map { $0.tryAcquire() }
-            group.addTask {
-                for (limiter, taken) in zip(limits, held) where !taken { await limiter.acquire() }
-                await self.process(job)
-                for limiter in limits { limiter.release() }
-                self.state.withLock { _ = $0.leased.removeValue(forKey: job.id) }
-                self.releaseSlot()
-            }
+            for job in jobs { start(job, in: &group) }
+        }
+    }
+
+    /// Runs a leased job in the group, holding its slot (taken by the fetch) until it ends.
+    private func start(_ job: LeasedJob, in group: inout DiscardingTaskGroup) {
+        state.withLock { $0.leased[job.id] = job }
+        let route = registry.route(job.taskType)
+        // Take the limits now when free, so the next fetch sees them taken.
+        let limits = route.map(limiters(for:)) ?? []
+        let held = limits.map { $0.tryAcquire() }
+        group.addTask {
+            for (limiter, taken) in zip(limits, held) where !taken { await limiter.acquire() }
+            await self.process(job)
+            for limiter in limits { limiter.release() }
+            self.state.withLock { _ = $0.leased.removeValue(forKey: job.id) }
+            self.releaseSlots(1)
         }
     }
 
@@ -235,12 +241,12 @@ public final class Worker: Service, Sendable {
         }
     }
 
-    /// Takes a global slot; false when the worker is full.
-    private func reserveSlot() -> Bool {
+    /// Takes every free global slot (the fetch leases up to that many jobs); 0 when the worker is full.
+    private func reserveSlots() -> Int {
         state.withLock { state in
-            guard state.slots < config.maxConcurrentTasks else { return false }
-            state.slots += 1
-            return true
+            let free = max(config.maxConcurrentTasks - state.slots, 0)
+            state.slots += free
+            return free
         }
     }
 
@@ -272,10 +278,11 @@ public final class Worker: Service, Sendable {
         }
     }
 
-    /// Gives a slot back; `wake` lets the fetch loop use it at once (not wanted when the fetch
+    /// Gives slots back; `wake` lets the fetch loop use them at once (not wanted when the fetch
     /// loop itself found nothing to do and is about to sleep).
-    private func releaseSlot(wake: Bool = true) {
-        state.withLock { $0.slots -= 1 }
+    private func releaseSlots(_ count: Int, wake: Bool = true) {
+        guard count > 0 else { return }
+        state.withLock { $0.slots -= count }
         if wake { doorbell.ring() }
     }
 

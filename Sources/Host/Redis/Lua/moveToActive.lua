@@ -18,9 +18,11 @@
   ARGV[4] lockDurationMs
   ARGV[5] limiterMax         '' = no worker limiter (meta max/duration still apply)
   ARGV[6] limiterDurationMs
+  ARGV[7] count              jobs to take at most (a worker with that many free slots); '' = 1
 
-  Returns (4-element array):
-    job:           { jobId, {HGETALL flat field/value array}, 0, 0 }
+  Returns:
+    jobs:          { jobId, {HGETALL flat field/value array}, 0, 0 [, jobId2, hash2, …] }
+                   (count > 1: every further job taken follows as an id, hash pair)
     rate limited:  { nil, nil, ttlMs, 0 }          ttl = PTTL limiter
     nothing:       { nil, nil, 0, nextDueMs }      nextDue = earliest delayed due (0 if none;
                                                    always 0 while paused / at global concurrency)
@@ -32,7 +34,10 @@
   (legacy "0:" ids dropped), else ZPOPMIN prioritized + LPUSH active (DEL pc when empty);
   (5) INCR limiter (+PEXPIRE on 1) unless job has `defa`; SET P..id..':lock' token PX;
   event `active jobId <id> prev waiting`; HSET processedOn now; HINCRBY ats 1;
-  marker "0" unless paused/maxed.
+  marker "0" unless paused/maxed. Steps (2)–(5) repeat for each further job up to count,
+  stopping at the first that finds the queue limited, paused, maxed or empty; the marker is
+  written once at the end. One call for many jobs: the meta read, the events cap and the delayed
+  promotion are paid once, not once per job.
 ]]
 local waitKey, activeKey, prioritizedKey, eventsKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local limiterKey, delayedKey, metaKey, pcKey, markerKey = KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
@@ -78,39 +83,39 @@ end
 if maxJobs and not (limiterDuration and limiterDuration > 0) then
   maxJobs = nil -- a limiter without a window cannot expire: ignore it
 end
-if maxJobs then
+-- The limiter's TTL when it is exhausted, else 0.
+local function rateLimitedFor()
+  if not maxJobs then return 0 end
   local count = tonumber(rcall("GET", limiterKey)) or 0
   if count >= maxJobs then
     local ttl = rcall("PTTL", limiterKey)
-    if ttl > 0 then
-      return { false, false, ttl, 0 }
-    end
+    if ttl > 0 then return ttl end
     rcall("DEL", limiterKey) -- expired or without TTL: stale counter
   end
-end
-
--- 3. paused or at global concurrency
-if pausedOrMaxed() then
-  return { false, false, 0, 0 }
+  return 0
 end
 
 -- 4. take a job: plain waiting jobs first, then prioritized
-local jobId = rcall("RPOPLPUSH", waitKey, activeKey)
-while jobId and string.sub(jobId, 1, 2) == "0:" do
-  rcall("LREM", activeKey, 1, jobId)
-  jobId = rcall("RPOPLPUSH", waitKey, activeKey)
-end
-if not jobId then
-  local popped = rcall("ZPOPMIN", prioritizedKey)
-  if #popped > 0 then
-    jobId = popped[1]
-    rcall("LPUSH", activeKey, jobId)
-  else
-    rcall("DEL", pcKey)
+local function takeJob()
+  local jobId = rcall("RPOPLPUSH", waitKey, activeKey)
+  while jobId and string.sub(jobId, 1, 2) == "0:" do
+    rcall("LREM", activeKey, 1, jobId)
+    jobId = rcall("RPOPLPUSH", waitKey, activeKey)
   end
+  if not jobId then
+    local popped = rcall("ZPOPMIN", prioritizedKey)
+    if #popped > 0 then
+      jobId = popped[1]
+      rcall("LPUSH", activeKey, jobId)
+    else
+      rcall("DEL", pcKey)
+    end
+  end
+  return jobId
 end
 
-if jobId then
+-- 5. lock it and tell
+local function activate(jobId)
   local jobKey = P .. jobId
   if maxJobs and rcall("HEXISTS", jobKey, "defa") == 0 then
     local count = rcall("INCR", limiterKey)
@@ -124,11 +129,36 @@ if jobId then
   rcall("XADD", eventsKey, "MAXLEN", "~", cap, "*", "event", "active", "jobId", jobId, "prev", "waiting")
   rcall("HSET", jobKey, "processedOn", istr(now))
   rcall("HINCRBY", jobKey, "ats", 1)
+  return rcall("HGETALL", jobKey)
+end
+
+local wanted = math.max(math.floor(tonumber(ARGV[7]) or 1), 1)
+local taken = {}
+for _ = 1, wanted do
+  local ttl = rateLimitedFor()
+  if ttl > 0 then
+    if #taken == 0 then return { false, false, ttl, 0 } end
+    break
+  end
+  -- 3. paused or at global concurrency
+  if pausedOrMaxed() then
+    if #taken == 0 then return { false, false, 0, 0 } end
+    break
+  end
+  local jobId = takeJob()
+  if not jobId then break end
+  taken[#taken + 1] = jobId
+  taken[#taken + 1] = activate(jobId)
+end
+
+if #taken > 0 then
   if not pausedOrMaxed() then
     rcall("ZADD", markerKey, 0, "0")
   end
-  return { jobId, rcall("HGETALL", jobKey), 0, 0 }
+  local reply = { taken[1], taken[2], 0, 0 }
+  for i = 3, #taken do reply[#reply + 1] = taken[i] end
+  return reply
 end
 
--- 5. nothing to do: report the next delayed due time
+-- nothing to do: report the next delayed due time
 return { false, false, 0, nextDelayedDue(delayedKey) or 0 }

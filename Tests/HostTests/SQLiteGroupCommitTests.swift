@@ -1,0 +1,82 @@
+import Foundation
+import Testing
+@testable import Host
+
+/// Writes that arrive together are committed together (one transaction, a savepoint each): a
+/// write that fails must lose only its own changes, and every caller gets its own answer.
+@Suite struct SQLiteGroupCommitTests {
+    struct Refused: Error, Equatable { let n: Int }
+
+    func database() throws -> SQLiteDatabase {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("uvw-group-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return try SQLiteDatabase(path: dir.appendingPathComponent("db.sqlite").path)
+    }
+
+    @Test func aFailingWriteInAGroupLosesOnlyItsOwnChanges() async throws {
+        let db = try database()
+        try await db.withConnection { try $0.execute("CREATE TABLE t (n INTEGER PRIMARY KEY, part INTEGER NOT NULL)") }
+        // 300 writers at once: each inserts two rows; every seventh then throws, and every
+        // eleventh collides with a row another writer owns (a constraint error from SQLite).
+        let outcomes = await withTaskGroup(of: (Int, Result<Int, any Error>).self) { group in
+            for n in 0..<300 {
+                group.addTask {
+                    do {
+                        let value = try await db.transaction { connection in
+                            try connection.query("INSERT INTO t (n, part) VALUES (?, 1)", [.int(Int64(n * 2))])
+                            try connection.query("INSERT INTO t (n, part) VALUES (?, 2)", [.int(Int64(n % 11 == 5 ? 0 : n * 2 + 1))])
+                            if n % 7 == 3 { throw Refused(n: n) }
+                            return n
+                        }
+                        return (n, .success(value))
+                    } catch {
+                        return (n, .failure(error))
+                    }
+                }
+            }
+            var all: [Int: Result<Int, any Error>] = [:]
+            for await (n, result) in group { all[n] = result }
+            return all
+        }
+        let rows = try await db.withConnection { connection in
+            Set(try connection.query("SELECT n FROM t").compactMap { $0["n"]?.int.map(Int.init) })
+        }
+        for n in 0..<300 {
+            let shouldFail = n % 7 == 3 || n % 11 == 5
+            switch outcomes[n] {
+            case .success(let value)?:
+                #expect(!shouldFail && value == n, "writer \(n) succeeded")
+                #expect(rows.contains(n * 2) && rows.contains(n * 2 + 1), "writer \(n)'s rows are missing")
+            case .failure(let error)?:
+                #expect(shouldFail, "writer \(n) failed: \(error)")
+                if n % 11 != 5 { #expect(error as? Refused == Refused(n: n)) }
+                #expect(!rows.contains(n * 2), "writer \(n) failed but its first row was kept")
+            case nil:
+                Issue.record("writer \(n) never answered")
+            }
+        }
+        // Row 0 belongs to writer 0, which succeeded; the colliding writers kept none of theirs.
+        let succeeded = (0..<300).filter { n in !(n % 7 == 3 || n % 11 == 5) }
+        #expect(rows.count == succeeded.count * 2)
+    }
+
+    @Test func aWriteIsVisibleToTheNextReadOfItsCaller() async throws {
+        let db = try database()
+        let store = try await SQLiteTaskStore(database: db)
+        await withTaskGroup(of: Void.self) { group in
+            for n in 0..<100 {
+                group.addTask {
+                    let record = TaskRecord(id: "t-\(n)", queue: "q", taskType: "echo", parameters: ["n": .number(Double(n))], options: JobOptions())
+                    _ = try? await store.create(record)
+                    try? await store.markProcessing(record, attempt: 1, workerId: "w", at: Date())
+                    try? await store.markFinished(id: record.id, status: .completed, result: ["n": .number(Double(n))], error: nil, at: Date())
+                    let read = try? await store.get(id: record.id)
+                    let expected: JSONValue = ["n": .number(Double(n))]
+                    #expect(read?.status == .completed)
+                    #expect(read?.result == expected)
+                }
+            }
+        }
+        #expect(try await store.counts()[.completed] == 100)
+    }
+}
