@@ -954,6 +954,35 @@ def test_two_workers_share_a_queue_each_job_once(redis_server, r, spawn, qname):
     asyncio.run(body())
 
 
+def test_batched_fetch_and_pipelined_finishes_survive_script_flush(redis_server, r, spawn, qname):
+    """At concurrency 20 the worker leases several jobs per moveToActive and pipelines its
+    finishes; SCRIPT FLUSH in the middle (what a Redis failover to a fresh replica looks like)
+    makes every pipelined EVALSHA answer NOSCRIPT at once: each is reloaded and resent, and
+    every job still completes exactly once."""
+    spawn(redis_server.url, qname, MAX_CONCURRENT_TASKS=20)
+
+    async def body():
+        async with bull_queue(redis_server.url, qname) as q:
+            jobs = await q.addBulk([{"name": "echo", "data": {"i": i}} for i in range(3000)])
+            ids = {j.id for j in jobs}
+            wait_until(lambda: r.zcard(key(qname, "completed")) >= 100, 20, "100 jobs completed")
+            r.script_flush()
+            assert r.zcard(key(qname, "completed")) < 3000, "the flush came after the last job"
+            wait_finished(r, qname, 3000, 60)
+            counts = await q.getJobCounts()
+            assert counts["completed"] == 3000 and counts.get("failed", 0) == 0, counts
+            stream = events(r, qname)
+            active = Counter(e["jobId"] for e in stream if e["event"] == "active")
+            completed = Counter(e["jobId"] for e in stream if e["event"] == "completed")
+            assert set(active) == ids and set(active.values()) == {1}
+            assert set(completed) == ids and set(completed.values()) == {1}
+            for job_id in ids:
+                data = json.loads(r.hget(key(qname, job_id), "data"))
+                assert json.loads(r.hget(key(qname, job_id), "returnvalue")) == {"echo": data}, job_id
+
+    asyncio.run(body())
+
+
 # ---------------------------------------------------------------------------------------------
 # 12. Pub/sub
 # ---------------------------------------------------------------------------------------------
