@@ -51,6 +51,15 @@ import Testing
             let slow = try await worker.request("POST", "/execute?wait=0.2", body: #"{"task_type":"sleep","parameters":{"ms":3000}}"#)
             #expect(slow.status == 202)
             #expect(["pending", "processing"].contains(slow.json?["status"]?.stringValue))
+
+            // The same idempotency key while waiting: the first task, finished, not a second one.
+            let keyed = #"{"task_type":"echo","parameters":{"k":1},"options":{"idempotency_key":"wait-key"}}"#
+            let first = try await worker.request("POST", "/execute?wait=10", body: keyed)
+            let again = try await worker.request("POST", "/execute?wait=10", body: keyed)
+            #expect(first.status == 200 && again.status == 200)
+            #expect(first.json?["task_id"]?.stringValue != nil && again.json?["task_id"] == first.json?["task_id"])
+            #expect(again.json?["status"]?.stringValue == "completed")
+            #expect(again.json?["result"] == first.json?["result"])
         }
     }
 

@@ -1019,6 +1019,45 @@ def test_task_events_published_on_redis_channel(redis_server, r, spawn, qname):
     assert done["data"].get("result") == {"count": 2, "operation": "sum", "sum": 5}, done
 
 
+def test_every_event_reaches_the_channel_under_load(redis_server, r, spawn, qname):
+    """4,000 jobs at concurrency 32: every job's task.processing and task.completed arrive on
+    the channel, each once, and a job's processing comes before its completed."""
+    spawn(redis_server.url, qname, MAX_CONCURRENT_TASKS=32)
+    pubsub = r.pubsub()
+    pubsub.subscribe("uvw:events")
+    wait_until(lambda: (pubsub.get_message(timeout=0.05) or {}).get("type") == "subscribe", 5, "the subscription")
+
+    async def body():
+        async with bull_queue(redis_server.url, qname) as q:
+            return {j.id for j in await q.addBulk([{"name": "echo", "data": {"i": i}} for i in range(4000)])}
+
+    ids = asyncio.run(body())
+    seen: list[tuple[str, str]] = []
+
+    def receive():
+        while True:
+            message = pubsub.get_message(timeout=0.05)
+            if not message:
+                break
+            if message["type"] == "message":
+                event = json.loads(message["data"])
+                seen.append((event["event"], event["task_id"]))
+        return sum(1 for kind, _ in seen if kind == "task.completed") >= 4000
+
+    try:
+        wait_until(receive, 60, "4,000 task.completed events on uvw:events", interval=0)
+        time.sleep(0.3)
+        receive()
+    finally:
+        pubsub.close()
+    processing = Counter(task for kind, task in seen if kind == "task.processing")
+    completed = Counter(task for kind, task in seen if kind == "task.completed")
+    assert set(processing) == ids and set(processing.values()) == {1}
+    assert set(completed) == ids and set(completed.values()) == {1}
+    order = {(kind, task): index for index, (kind, task) in enumerate(seen)}
+    assert all(order[("task.processing", t)] < order[("task.completed", t)] for t in ids)
+
+
 # ---------------------------------------------------------------------------------------------
 # 13. Producer side: POST /execute, GET /task/{id}
 # ---------------------------------------------------------------------------------------------

@@ -1,14 +1,14 @@
 import Synchronization
 
-/// In-process fan-out of task events to subscribers (SSE clients, `?wait=`).
+/// In-process fan-out of task events to subscribers (SSE clients, `?wait=`, the Redis publisher).
 ///
-/// `publish` is synchronous and yields to every subscriber under one lock, so each subscriber sees
-/// events in publish order. Slow subscribers drop their oldest buffered events rather than grow
-/// without bound.
+/// `publish` is synchronous and hands the event to every subscriber under one lock, so each
+/// subscriber sees events in publish order. Stream subscribers drop their oldest buffered events
+/// when slow rather than grow without bound; observers are called inline and must not block.
 public final class EventBus: Sendable {
     private struct Subscriber {
         let filter: @Sendable (TaskEvent) -> Bool
-        let continuation: AsyncStream<TaskEvent>.Continuation
+        let deliver: @Sendable (TaskEvent) -> Void
     }
     private let subscribers = Mutex<[UInt64: Subscriber]>([:])
     private let nextId = Atomic<UInt64>(0)
@@ -18,19 +18,36 @@ public final class EventBus: Sendable {
     public func publish(_ event: TaskEvent) {
         subscribers.withLock { subscribers in
             for subscriber in subscribers.values where subscriber.filter(event) {
-                subscriber.continuation.yield(event)
+                subscriber.deliver(event)
             }
         }
     }
 
     /// A stream of the events matching `filter`, from now on. Ends when the consumer stops.
     public func subscribe(buffer: Int = 1024, filter: @escaping @Sendable (TaskEvent) -> Bool = { _ in true }) -> AsyncStream<TaskEvent> {
-        let id = nextId.add(1, ordering: .relaxed).newValue
         let (stream, continuation) = AsyncStream.makeStream(of: TaskEvent.self, bufferingPolicy: .bufferingNewest(buffer))
-        continuation.onTermination = { [weak self] _ in
-            _ = self?.subscribers.withLock { $0.removeValue(forKey: id) }
-        }
-        subscribers.withLock { $0[id] = Subscriber(filter: filter, continuation: continuation) }
+        let id = add(Subscriber(filter: filter, deliver: { continuation.yield($0) }))
+        continuation.onTermination = { [weak self] _ in self?.remove(id) }
         return stream
+    }
+
+    /// Calls `handler` with every event, inline in `publish` (in order, without a task hop per
+    /// event), until `stopObserving` with the returned id. The handler must not block.
+    public func observe(_ handler: @escaping @Sendable (TaskEvent) -> Void) -> UInt64 {
+        add(Subscriber(filter: { _ in true }, deliver: handler))
+    }
+
+    public func stopObserving(_ id: UInt64) {
+        remove(id)
+    }
+
+    private func add(_ subscriber: Subscriber) -> UInt64 {
+        let id = nextId.add(1, ordering: .relaxed).newValue
+        subscribers.withLock { $0[id] = subscriber }
+        return id
+    }
+
+    private func remove(_ id: UInt64) {
+        _ = subscribers.withLock { $0.removeValue(forKey: id) }
     }
 }

@@ -150,7 +150,11 @@ struct APIRoutes: Sendable {
         let record: TaskRecord
         let created: Bool
         do {
-            (record, created) = try await worker.submit(taskType: taskType, parameters: parameters, options: options)
+            if let wait, wait > 0 {
+                (record, created) = try await worker.submitAndWait(taskType: taskType, parameters: parameters, options: options, timeout: wait)
+            } else {
+                (record, created) = try await worker.submit(taskType: taskType, parameters: parameters, options: options)
+            }
         } catch Worker.SubmitError.unknownTaskType(let name, let available) {
             throw APIError(.notFound, code: "unknown_task_type", "no plugin provides task type '\(name)'",
                            details: .object(["task_type": .string(name), "available": .array(available.map { .string($0) })]))
@@ -163,8 +167,7 @@ struct APIRoutes: Sendable {
         }
 
         if let wait, wait > 0 {
-            let finished = await worker.waitForFinish(id: record.id, timeout: wait) ?? record
-            return JSONResponse.make(finished.json, status: finished.status.isFinished ? .ok : .accepted)
+            return JSONResponse.make(record.json, status: record.status.isFinished ? .ok : .accepted)
         }
         var answer: [String: JSONValue] = ["task_id": .string(record.id), "status": .string(record.status.rawValue)]
         if !created { answer["existing"] = true }

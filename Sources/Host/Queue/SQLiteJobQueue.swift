@@ -43,20 +43,22 @@ public final class SQLiteJobQueue: JobQueue {
     private static func now() -> Double { Date().timeIntervalSince1970 }
 
     public func enqueue(_ job: NewJob) async throws {
-        let runAt = Self.now() + Double(job.options.delayMs) / 1000
-        try await database.transaction { connection in
-            try connection.query(
-                """
-                INSERT INTO queue_jobs (id, task_type, parameters, priority, run_at, max_attempts, backoff_type, backoff_delay_ms, backoff_jitter, timeout_s)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-                [
-                    .text(job.id), .text(job.taskType), .text(job.parametersJSON), .int(Int64(job.options.priority)),
-                    .double(runAt), .int(Int64(job.options.attempts)), .text(job.options.backoff.kind.rawValue),
-                    .int(Int64(job.options.backoff.delayMs)), .double(job.options.backoff.jitter),
-                    job.options.timeoutSeconds.map { .double($0) } ?? .null,
-                ])
-        }
+        try await database.transaction { connection in try Self.insert(job, in: connection) }
+    }
+
+    static func insert(_ job: NewJob, in connection: SQLiteConnection) throws {
+        let runAt = now() + Double(job.options.delayMs) / 1000
+        try connection.query(
+            """
+            INSERT INTO queue_jobs (id, task_type, parameters, priority, run_at, max_attempts, backoff_type, backoff_delay_ms, backoff_jitter, timeout_s)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                .text(job.id), .text(job.taskType), .text(job.parametersJSON), .int(Int64(job.options.priority)),
+                .double(runAt), .int(Int64(job.options.attempts)), .text(job.options.backoff.kind.rawValue),
+                .int(Int64(job.options.backoff.delayMs)), .double(job.options.backoff.jitter),
+                job.options.timeoutSeconds.map { .double($0) } ?? .null,
+            ])
     }
 
     public func fetch(workerId: String, excluding: Set<String>, lease: Duration, limit: Int) async throws -> [LeasedJob] {
@@ -155,10 +157,13 @@ public final class SQLiteJobQueue: JobQueue {
 
     /// The outcome lives in the store; the queue only forgets the job.
     private func remove(_ job: LeasedJob, workerId: String) async throws -> Bool {
-        try await database.transaction { connection in
-            try connection.query("DELETE FROM queue_jobs WHERE id = ? AND lease_owner = ?", [.text(job.id), .text(workerId)])
-            return connection.changes > 0
-        }
+        try await database.transaction { connection in try Self.remove(id: job.id, workerId: workerId, in: connection) }
+    }
+
+    /// Deletes the job if `workerId` holds it; false if it does not (any more).
+    static func remove(id: String, workerId: String, in connection: SQLiteConnection) throws -> Bool {
+        try connection.query("DELETE FROM queue_jobs WHERE id = ? AND lease_owner = ?", [.text(id), .text(workerId)])
+        return connection.changes > 0
     }
 
     public func retry(_ job: LeasedJob, workerId: String, reason: String, delayMs: Int) async throws -> Bool {

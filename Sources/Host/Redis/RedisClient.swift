@@ -58,6 +58,18 @@ public final class RedisClient: Sendable {
         try await perform(.command(arguments), readTimeout: readTimeout)
     }
 
+    /// Sends one command without waiting for its reply: `done` gets nil when Redis answered
+    /// with anything but an error. Pipelined with the other commands like `send`.
+    public func send(_ arguments: [String], done: @escaping @Sendable ((any Error)?) -> Void) {
+        pipeline.add(Request(body: .command(arguments), readTimeout: nil) { result in
+            switch result {
+            case .success(.error(let message)): done(RedisError.server(message))
+            case .success: done(nil)
+            case .failure(let error): done(error)
+            }
+        })
+    }
+
     /// Runs a script by its SHA, loading it first when Redis does not know it (a new server, a
     /// restart, SCRIPT FLUSH).
     func evaluate(_ script: RedisScript, keys: [String], arguments: [String]) async throws -> RedisReply {

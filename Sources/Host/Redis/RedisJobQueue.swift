@@ -376,9 +376,10 @@ public final class RedisJobQueue: JobQueue {
         return (Int(wait + prioritized + delayed), Int(active))
     }
 
-    /// Publishes a task event on the pub/sub channel other services listen to.
-    public func publish(channel: String, message: String) async throws {
-        _ = try await commands.send(["PUBLISH", channel, message])
+    /// Publishes a task event on the pub/sub channel other services listen to, without waiting:
+    /// `done` gets the outcome (nil: published) on the connection's thread.
+    public func publish(channel: String, message: String, done: @escaping @Sendable ((any Error)?) -> Void) {
+        commands.send(["PUBLISH", channel, message], done: done)
     }
 
     static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }

@@ -69,25 +69,28 @@ public final class SQLiteTaskStore: TaskStore {
         """
 
     public func create(_ record: TaskRecord) async throws -> TaskCreation {
-        try await database.transaction { connection in
-            if let key = record.options.idempotencyKey,
-               let row = try connection.query("SELECT * FROM tasks WHERE idempotency_key = ?", [.text(key)]).first {
-                return .existing(try Self.record(from: row))
-            }
-            try connection.query(
-                """
-                INSERT INTO tasks (id, queue, task_type, status, parameters, options, progress, attempts, created_at, updated_at, run_at, idempotency_key)
-                VALUES (?, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?, ?)
-                """,
-                [
-                    .text(record.id), .text(record.queue), .text(record.taskType), .text(record.status.rawValue),
-                    .text(record.parameters.serialized()), .text(record.options.json.serialized()),
-                    .double(record.createdAt.timeIntervalSince1970), .double(record.updatedAt.timeIntervalSince1970),
-                    record.runAt.map { .double($0.timeIntervalSince1970) } ?? .null,
-                    record.options.idempotencyKey.map { .text($0) } ?? .null,
-                ])
-            return .created(record)
+        try await database.transaction { connection in try Self.create(record, in: connection) }
+    }
+
+    /// The record, unless a task with its idempotency key exists (then that one).
+    static func create(_ record: TaskRecord, in connection: SQLiteConnection) throws -> TaskCreation {
+        if let key = record.options.idempotencyKey,
+           let row = try connection.query("SELECT * FROM tasks WHERE idempotency_key = ?", [.text(key)]).first {
+            return .existing(try Self.record(from: row))
         }
+        try connection.query(
+            """
+            INSERT INTO tasks (id, queue, task_type, status, parameters, options, progress, attempts, created_at, updated_at, run_at, idempotency_key)
+            VALUES (?, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?, ?)
+            """,
+            [
+                .text(record.id), .text(record.queue), .text(record.taskType), .text(record.status.rawValue),
+                .text(record.parameters.serialized()), .text(record.options.json.serialized()),
+                .double(record.createdAt.timeIntervalSince1970), .double(record.updatedAt.timeIntervalSince1970),
+                record.runAt.map { .double($0.timeIntervalSince1970) } ?? .null,
+                record.options.idempotencyKey.map { .text($0) } ?? .null,
+            ])
+        return .created(record)
     }
 
     public func get(id: String) async throws -> TaskRecord? {
@@ -145,17 +148,21 @@ public final class SQLiteTaskStore: TaskStore {
 
     public func markFinished(id: String, status: TaskStatus, result: JSONValue?, error: String?, at date: Date) async throws {
         try await database.transaction { connection in
-            try connection.query(
-                """
-                UPDATE tasks SET status = ?, result = ?, error = ?, finished_at = ?, updated_at = ?, run_at = NULL,
-                    progress = CASE WHEN ? = 'completed' THEN 1 ELSE progress END
-                WHERE id = ?
-                """,
-                [
-                    .text(status.rawValue), result.map { .text($0.serialized()) } ?? .null, error.map { .text($0) } ?? .null,
-                    .double(date.timeIntervalSince1970), .double(date.timeIntervalSince1970), .text(status.rawValue), .text(id),
-                ])
+            try Self.markFinished(id: id, status: status, result: result, error: error, at: date, in: connection)
         }
+    }
+
+    static func markFinished(id: String, status: TaskStatus, result: JSONValue?, error: String?, at date: Date, in connection: SQLiteConnection) throws {
+        try connection.query(
+            """
+            UPDATE tasks SET status = ?, result = ?, error = ?, finished_at = ?, updated_at = ?, run_at = NULL,
+                progress = CASE WHEN ? = 'completed' THEN 1 ELSE progress END
+            WHERE id = ?
+            """,
+            [
+                .text(status.rawValue), result.map { .text($0.serialized()) } ?? .null, error.map { .text($0) } ?? .null,
+                .double(date.timeIntervalSince1970), .double(date.timeIntervalSince1970), .text(status.rawValue), .text(id),
+            ])
     }
 
     public func markPending(id: String, error: String?, attempts: Int, runAt: Date?) async throws {

@@ -18,6 +18,8 @@ public final class Worker: Service, Sendable {
     public let events: EventBus
     let logger: Logger
     let executor: BlockingExecutor
+    /// Store and queue writes made as one transaction, when both are the embedded SQLite file.
+    private let embedded: EmbeddedWrites?
     private let doorbell = Doorbell()
     private let state = Mutex(State())
 
@@ -44,6 +46,7 @@ public final class Worker: Service, Sendable {
         self.store = store
         self.events = events
         self.logger = logger
+        embedded = EmbeddedWrites(store: store, queue: queue)
         // One thread per concurrent job, and spares for plugins that hang past their timeout.
         executor = BlockingExecutor(threads: config.maxConcurrentTasks, maxThreads: config.maxConcurrentTasks * 4 + 4, name: "plugin")
     }
@@ -58,6 +61,25 @@ public final class Worker: Service, Sendable {
     /// Validates and queues a job. Returns the task and whether it is new (false: an existing task
     /// with the same idempotency key).
     public func submit(taskType: String, parameters: JSONValue, options: JobOptions) async throws -> (TaskRecord, created: Bool) {
+        try await submit(taskType: taskType, parameters: parameters, options: options, id: UUID().uuidString.lowercased())
+    }
+
+    /// Queues a job and waits up to `timeout` seconds for it to finish; returns the task as it is
+    /// then (finished or not) and whether it is new. Listens for the job's end before queueing it,
+    /// so no read is needed to catch a job that finishes at once.
+    public func submitAndWait(taskType: String, parameters: JSONValue, options: JobOptions, timeout: Double) async throws -> (TaskRecord, created: Bool) {
+        let id = UUID().uuidString.lowercased()
+        let finished = events.subscribe(buffer: 8) { $0.taskId == id && $0.isTerminal }
+        let (record, created) = try await submit(taskType: taskType, parameters: parameters, options: options, id: id)
+        guard created else {
+            // An existing task (same idempotency key): it has its own id and may be finished.
+            return (await waitForFinish(id: record.id, timeout: timeout) ?? record, false)
+        }
+        await waitFor(finished, timeout: timeout)
+        return ((try? await store.get(id: id)) ?? record, true)
+    }
+
+    private func submit(taskType: String, parameters: JSONValue, options: JobOptions, id: String) async throws -> (TaskRecord, created: Bool) {
         guard let route = registry.route(taskType) else {
             throw SubmitError.unknownTaskType(taskType, available: registry.taskTypeNames)
         }
@@ -65,18 +87,27 @@ public final class Worker: Service, Sendable {
             let violations = schema.validate(parameters)
             guard violations.isEmpty else { throw SubmitError.invalidParameters(violations) }
         }
-        let record = TaskRecord(id: UUID().uuidString.lowercased(), queue: config.queueName, taskType: taskType, parameters: parameters, options: options)
-        switch try await store.create(record) {
+        let record = TaskRecord(id: id, queue: config.queueName, taskType: taskType, parameters: parameters, options: options)
+        let job = NewJob(id: id, taskType: taskType, parametersJSON: parameters.serialized(), options: options)
+        let creation: TaskCreation
+        if let embedded {
+            creation = try await embedded.createAndEnqueue(record, job: job)
+        } else {
+            creation = try await store.create(record)
+            if case .created = creation {
+                do {
+                    try await queue.enqueue(job)
+                } catch {
+                    // Never leave a pending task that no queue holds.
+                    try? await store.markFinished(id: id, status: .failed, result: nil, error: "could not be queued: \(error)", at: Date())
+                    throw error
+                }
+            }
+        }
+        switch creation {
         case .existing(let existing):
             return (existing, false)
         case .created(let created):
-            do {
-                try await queue.enqueue(NewJob(id: created.id, taskType: taskType, parametersJSON: parameters.serialized(), options: options))
-            } catch {
-                // Never leave a pending task that no queue holds.
-                try? await store.markFinished(id: created.id, status: .failed, result: nil, error: "could not be queued: \(error)", at: Date())
-                throw error
-            }
             publish("task.pending", id: created.id, taskType: taskType, data: ["run_at": created.runAt.map { .string(ISO8601.format($0)) } ?? .null],
                     conversationId: parameters["conversation_id"]?.stringValue)
             doorbell.ring()
@@ -115,6 +146,13 @@ public final class Worker: Service, Sendable {
     public func waitForFinish(id: String, timeout: Double) async -> TaskRecord? {
         let stream = events.subscribe(buffer: 8) { $0.taskId == id && $0.isTerminal }
         if let record = try? await store.get(id: id), record.status.isFinished || timeout <= 0 { return record }
+        await waitFor(stream, timeout: timeout)
+        return try? await store.get(id: id)
+    }
+
+    /// Until the stream yields or `timeout` seconds pass.
+    private func waitFor(_ stream: AsyncStream<TaskEvent>, timeout: Double) async {
+        guard timeout > 0 else { return }
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await _ in stream { return }
@@ -129,7 +167,6 @@ public final class Worker: Service, Sendable {
             await group.next()
             group.cancelAll()
         }
-        return try? await store.get(id: id)
     }
 
     // MARK: - Running
@@ -440,18 +477,20 @@ public final class Worker: Service, Sendable {
     /// Records a final outcome in the queue and the store.
     private func finish(_ job: LeasedJob, status: TaskStatus, result: JSONValue? = nil, resultJSON: String? = nil,
                         error: String? = nil, logger: Logger) async {
-        // The outcome is recorded before the queue lets go of the job: if the store is down, the
-        // write is retried, and at shutdown the job stays leased so it runs again later.
-        guard await persistStore(logger, { try await self.store.markFinished(id: job.id, status: status, result: result, error: error, at: Date()) }) else {
-            return
-        }
-        let owned = await persist(logger, givingUp: false) {
-            let worker = self.config.workerId
-            switch status {
-            case .completed: return try await self.queue.complete(job, workerId: worker, resultJSON: resultJSON ?? "null")
-            case .cancelled: return try await self.queue.finishCancelled(job, workerId: worker, reason: error ?? "cancelled")
-            default: return try await self.queue.fail(job, workerId: worker, reason: error ?? "failed")
+        let owned: Bool
+        if let embedded {
+            // One transaction: the queue lets go of the job and the outcome is recorded together.
+            owned = await persist(logger, givingUp: false) {
+                try await self.trackingStore {
+                    try await embedded.finish(job, workerId: self.config.workerId, status: status, result: result, error: error, at: Date())
+                }
             }
+        } else {
+            // nil: the store write gave up at shutdown; the job stays leased and runs again later.
+            guard let separately = await finishSeparately(job, status: status, result: result, resultJSON: resultJSON, error: error, logger: logger) else {
+                return
+            }
+            owned = separately
         }
         guard owned else { return lostOwnership(job, logger) }
         var data: [String: JSONValue] = ["attempts": .number(Double(job.attempt))]
@@ -462,6 +501,26 @@ public final class Worker: Service, Sendable {
             logger.debug("task.completed")
         } else {
             logger.info("task.\(status.rawValue)", metadata: ["error": "\(error ?? "")"])
+        }
+    }
+
+    /// The store and the queue written one after the other; false if the worker lost the job,
+    /// nil if the store write gave up (shutdown).
+    private func finishSeparately(_ job: LeasedJob, status: TaskStatus, result: JSONValue?, resultJSON: String?, error: String?,
+                                  logger: Logger) async -> Bool? {
+        // The outcome is recorded before the queue lets go of the job: if the store is down, the
+        // write is retried, and at shutdown the job stays leased so it runs again later.
+        guard await persistStore(logger, { try await self.store.markFinished(id: job.id, status: status, result: result, error: error, at: Date()) }) else {
+            return nil
+        }
+        return await persist(logger, givingUp: false) {
+
+            let worker = self.config.workerId
+            switch status {
+            case .completed: return try await self.queue.complete(job, workerId: worker, resultJSON: resultJSON ?? "null")
+            case .cancelled: return try await self.queue.finishCancelled(job, workerId: worker, reason: error ?? "cancelled")
+            default: return try await self.queue.fail(job, workerId: worker, reason: error ?? "failed")
+            }
         }
     }
 
@@ -500,14 +559,20 @@ public final class Worker: Service, Sendable {
     @discardableResult
     private func persistStore(_ logger: Logger, _ write: @escaping @Sendable () async throws -> Void) async -> Bool {
         await persist(logger, givingUp: false) {
-            do {
-                try await write()
-                self.storeFailure.withLock { $0 = nil }
-                return true
-            } catch {
-                self.storeFailure.withLock { $0 = "store writes are failing: \(error)" }
-                throw error
-            }
+            try await self.trackingStore(write)
+            return true
+        }
+    }
+
+    /// Runs a store write and records whether the store is healthy.
+    private func trackingStore<T>(_ write: () async throws -> T) async throws -> T {
+        do {
+            let value = try await write()
+            storeFailure.withLock { $0 = nil }
+            return value
+        } catch {
+            storeFailure.withLock { $0 = "store writes are failing: \(error)" }
+            throw error
         }
     }
 
