@@ -31,11 +31,14 @@ let package = Package(
         .target(name: "PluginAPI", path: "Sources/PluginAPI"),
         // pipe2 and posix_spawn's closefrom, which need _GNU_SOURCE (for starting plugin-runner children).
         .target(name: "CProcessSpawn", path: "Sources/CProcessSpawn"),
-        // libcurl (Debian's libcurl4-openssl-dev) with typed wrappers for its variadic calls, for plugins.
-        .target(name: "CCurl", path: "Sources/CCurl", linkerSettings: [.linkedLibrary("curl")]),
+        // libcurl (Debian's libcurl4-openssl-dev headers) with typed wrappers for its variadic calls, for plugins;
+        // dlopen'ed by the first transfer (curl_loader.c), so loading a plugin maps no TLS/Kerberos/LDAP library.
+        .target(name: "CCurl", path: "Sources/CCurl"),
         // No pkgConfig: hiredis.pc adds -D_FILE_OFFSET_BITS=64, which SwiftPM refuses; the header is on the default path.
         .systemLibrary(name: "CHiredis", path: "Sources/CHiredis", providers: [.apt(["libhiredis-dev"])]),
-        .systemLibrary(name: "CLibpq", path: "Sources/CLibpq", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        // libpq (Debian's libpq-dev headers), dlopen'ed on the first connection: without DATABASE_URL the worker
+        // never maps libpq and the TLS/Kerberos/LDAP libraries it pulls in.
+        .target(name: "CLibpq", path: "Sources/CLibpq"),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(
             name: "PluginKit",

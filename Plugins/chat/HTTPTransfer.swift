@@ -41,7 +41,9 @@ struct HTTPTransfer {
     /// `Response.body` (other statuses are still collected, to read their error).
     func perform(onData: ((ArraySlice<UInt8>) -> Void)? = nil, shouldStop: @escaping () -> Bool) throws(Failure) -> Response {
         Self.globalInit
-        guard let handle = curl_easy_init() else { throw .transport("curl_easy_init failed", timedOut: false) }
+        guard let handle = curl_easy_init() else {
+            throw .transport(uvw_curl_load_error().map { String(cString: $0) } ?? "curl_easy_init failed", timedOut: false)
+        }
         defer { curl_easy_cleanup(handle) }
         let state = State()
         state.onData = onData

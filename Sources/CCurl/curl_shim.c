@@ -1,5 +1,13 @@
 #include "uvw_curl.h"
 
+/* The library's curl_easy_setopt / curl_easy_getinfo, resolved by curl_loader.c. */
+extern __attribute__((visibility("hidden"))) __typeof__(&curl_easy_setopt) uvw_p_curl_easy_setopt;
+extern __attribute__((visibility("hidden"))) __typeof__(&curl_easy_getinfo) uvw_p_curl_easy_getinfo;
+#undef curl_easy_setopt
+#undef curl_easy_getinfo
+#define curl_easy_setopt uvw_p_curl_easy_setopt
+#define curl_easy_getinfo uvw_p_curl_easy_getinfo
+
 CURLcode uvw_curl_set_long(CURL *handle, CURLoption option, long value) { return curl_easy_setopt(handle, option, value); }
 
 CURLcode uvw_curl_set_pointer(CURL *handle, CURLoption option, const void *value) { return curl_easy_setopt(handle, option, value); }

@@ -246,6 +246,25 @@ def test_non_streamed_reply_and_a_second_turn_sends_the_history(start_worker, st
                                 {"role": "assistant", "content": "Echo: one"}, {"role": "user", "content": "two"}]
 
 
+def mapped_libraries(worker: WorkerProc) -> str:
+    return Path(f"/proc/{worker.proc.pid}/maps").read_text()
+
+
+def test_libcurl_and_libpq_are_loaded_only_when_first_used(start_worker, standin):
+    """A worker with the chat plugin loaded but unused maps neither libcurl nor libpq (nor the
+    TLS/Kerberos/LDAP libraries they pull in): the idle footprint. The first chat job loads
+    libcurl and works; libpq stays out without DATABASE_URL."""
+    worker = start_worker()
+    idle = mapped_libraries(worker)
+    assert "chat-" in idle or "libChatPlugin" in idle, "the chat plugin is loaded"
+    assert "libcurl" not in idle and "libpq" not in idle and "libssl" not in idle
+    conversation = new_conversation(worker)
+    task = run_chat(worker, {"conversation_id": conversation, "message": "hi", "stream": False})
+    assert task["status"] == "completed" and task["result"]["content"] == "Echo: hi"
+    used = mapped_libraries(worker)
+    assert "libcurl" in used and "libpq" not in used
+
+
 @pytest.mark.parametrize("shape", [1, 2, 3])
 def test_job_mode_waits_for_a_queued_then_running_job(start_worker, standin, shape):
     standin.config(queue_delay_ms=1500, run_ms=1200, output_shape=shape)

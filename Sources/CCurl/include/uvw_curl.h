@@ -16,5 +16,7 @@ CURLcode uvw_curl_set_header(CURL *handle, uvw_curl_data_fn fn, void *user);
 /* CURLOPT_XFERINFOFUNCTION with its data pointer, and progress turned on: a non-zero return aborts. */
 CURLcode uvw_curl_set_progress(CURL *handle, uvw_curl_progress_fn fn, void *user);
 long uvw_curl_response_code(CURL *handle);
+/* Why libcurl.so.4 could not be loaded (dlerror), or NULL once it is loaded. Loads it if needed. */
+const char *uvw_curl_load_error(void);
 
 #endif

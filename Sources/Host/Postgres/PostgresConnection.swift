@@ -35,7 +35,7 @@ final class PostgresConnection: @unchecked Sendable {
     init(url: String) throws(PostgresError) {
         connection = PQconnectdb(url)
         guard let connection, PQstatus(connection) == CONNECTION_OK else {
-            let message = connection.map { Self.message(PQerrorMessage($0)) } ?? "out of memory"
+            let message = connection.map { Self.message(PQerrorMessage($0)) } ?? uvw_pq_load_error().map { String(cString: $0) } ?? "out of memory"
             PQfinish(connection)
             self.connection = nil
             // libpq's messages name the host and port, never the password.

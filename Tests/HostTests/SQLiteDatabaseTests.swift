@@ -3,14 +3,46 @@ import Testing
 @testable import Host
 
 /// Writes that arrive together are committed together (one transaction, a savepoint each): a
-/// write that fails must lose only its own changes, and every caller gets its own answer.
-@Suite struct SQLiteGroupCommitTests {
+/// write that fails must lose only its own changes, and every caller gets its own answer. WAL
+/// checkpoints run on a connection of their own, never inside a commit.
+@Suite struct SQLiteDatabaseTests {
     struct Refused: Error, Equatable { let n: Int }
 
     func database() throws -> SQLiteDatabase {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("uvw-group-\(UUID().uuidString)")
+        try SQLiteDatabase(path: Self.temporaryPath())
+    }
+
+    static func temporaryPath() throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("uvw-sqlite-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        return try SQLiteDatabase(path: dir.appendingPathComponent("db.sqlite").path)
+        return dir.appendingPathComponent("db.sqlite").path
+    }
+
+    /// Commits only append to the WAL (auto-checkpointing is off on the writer); the background
+    /// checkpointer copies the pages into the database file within a moment.
+    @Test func theWALIsCopiedIntoTheDatabaseInTheBackground() async throws {
+        let path = try Self.temporaryPath()
+        let db = try SQLiteDatabase(path: path)
+        try await db.withConnection { try $0.execute("CREATE TABLE t (n INTEGER PRIMARY KEY, text TEXT NOT NULL)") }
+        func fileSize(_ path: String) -> Int {
+            ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue ?? 0
+        }
+        let before = fileSize(path)
+        let filler = String(repeating: "x", count: 500)
+        for batch in 0..<20 {
+            await withTaskGroup(of: Void.self) { group in
+                for n in 0..<100 {
+                    group.addTask { _ = try? await db.transaction { try $0.query("INSERT INTO t VALUES (?, ?)", [.int(Int64(batch * 100 + n)), .text(filler)]) } }
+                }
+            }
+        }
+        #expect(try await db.withConnection { try $0.query("SELECT COUNT(*) AS n FROM t").first?["n"]?.int } == 2000)
+        // 2,000 rows of 500 bytes are about 1 MB: once checkpointed, the database file holds them.
+        let deadline = Date().addingTimeInterval(5)
+        while fileSize(path) < before + 900_000, Date() < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(fileSize(path) >= before + 900_000, "the database file did not grow: no checkpoint ran")
     }
 
     @Test func aFailingWriteInAGroupLosesOnlyItsOwnChanges() async throws {
