@@ -18,6 +18,9 @@ public final class RedisJobQueue: JobQueue {
     private let scripts: Scripts
     /// What the last fetch said about when to look again.
     private let wake = Mutex(WakeHint())
+    /// The events stream cap (meta `opts.maxLenEvents`) as last read, passed to the scripts so
+    /// they need not read it for every job; re-read at every maintenance round.
+    private let eventsCap = Mutex<Int?>(nil)
 
     public struct Settings: Sendable {
         /// Stalled check period (BullMQ `stalledInterval`).
@@ -138,7 +141,7 @@ public final class RedisJobQueue: JobQueue {
             arguments: [
                 keys.base, String(Self.nowMs()), token, String(Self.milliseconds(lease)),
                 settings.limiterMax.map(String.init) ?? "", settings.limiterDurationMs.map(String.init) ?? "",
-                String(max(limit, 1)),
+                String(max(limit, 1)), knownEventsCap,
             ])
         guard let items = reply.array, items.count >= 4 else { throw RedisError.server("moveToActive: unexpected reply \(reply)") }
         guard let id = items[0].string, !id.isEmpty else {
@@ -238,6 +241,9 @@ public final class RedisJobQueue: JobQueue {
     }
 
     public func maintain() async {
+        if let reply = try? await commands.send(["HGET", keys.meta, "opts.maxLenEvents"]) {
+            eventsCap.withLock { $0 = reply.string.flatMap { Int($0) } }
+        }
         do {
             let recovered = try await commands.evaluate(
                 scripts.moveStalledJobsToWait,
@@ -301,7 +307,7 @@ public final class RedisJobQueue: JobQueue {
             arguments: [
                 keys.base, job.id, job.token, String(Self.nowMs()), target, value,
                 String(keep.count), keep.age.map(String.init) ?? "", keep.limit.map(String.init) ?? "",
-                String(job.maxAttempts), stackEntry, stackLimit,
+                String(job.maxAttempts), stackEntry, stackLimit, knownEventsCap,
             ])
         return try owned(reply, job, "finish")
     }
@@ -381,6 +387,9 @@ public final class RedisJobQueue: JobQueue {
     public func publish(channel: String, message: String, done: @escaping @Sendable ((any Error)?) -> Void) {
         commands.send(["PUBLISH", channel, message], done: done)
     }
+
+    /// The cap for a script's ARGV: '' until it has been read (the script then reads meta).
+    private var knownEventsCap: String { eventsCap.withLock { $0 }.map(String.init) ?? "" }
 
     static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 

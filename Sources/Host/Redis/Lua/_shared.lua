@@ -16,7 +16,10 @@ local function callInBatches(cmd, key, ids, size)
 end
 
 -- The events stream cap: meta opts.maxLenEvents, written as 10000 when it is not set yet.
-local function eventsCap(metaKey)
+-- `given` (an ARGV the worker may pass: the cap as it last read it) saves the read when numeric.
+local function eventsCap(metaKey, given)
+  local known = tonumber(given)
+  if known then return known end
   local raw = rcall("HGET", metaKey, "opts.maxLenEvents")
   if not raw then
     rcall("HSET", metaKey, "opts.maxLenEvents", "10000")
@@ -92,16 +95,19 @@ end
 
 -- Checks before a worker moves its active job on; nothing is modified unless it returns 0:
 -- -1 job missing; -2 lock missing; -6 lock held by another token ('0' = no lock check);
--- -3 job not in active. On 0 the job has been removed from active (LREM -1).
+-- -3 job not in active. On 0 the job has been removed from active (LREM -1). Also returns the
+-- job's deduplication id (or false): one HMGET tells both that the job exists (every job hash
+-- has `name`) and whether it has one.
 local function takeOwnActiveJob(jobKey, activeKey, jobId, token)
-  if rcall("EXISTS", jobKey) == 0 then return -1 end
+  local fields = rcall("HMGET", jobKey, "name", "deid")
+  if not fields[1] then return -1 end
   if token ~= "0" then
     local current = rcall("GET", jobKey .. ":lock")
     if not current then return -2 end
     if current ~= token then return -6 end
   end
   if rcall("LREM", activeKey, -1, jobId) < 1 then return -3 end
-  return 0
+  return 0, fields[2]
 end
 
 -- DEL the job's lock (unless token '0') and SREM it from stalled.
@@ -144,8 +150,10 @@ local function recordFailedAttempt(jobKey, failedReason, stackEntry, stackLimit)
 end
 
 -- Releases P..'de:'..deid of a finished job: when expired, or without TTL and owned by jobId.
-local function releaseDeduplication(P, jobKey, jobId)
-  local deid = rcall("HGET", jobKey, "deid")
+-- `known` is the job's deid when the caller has read it already (false: the job has none).
+local function releaseDeduplication(P, jobKey, jobId, known)
+  local deid = known
+  if deid == nil then deid = rcall("HGET", jobKey, "deid") end
   if deid then
     local deKey = P .. "de:" .. deid
     local pttl = rcall("PTTL", deKey)

@@ -19,6 +19,7 @@
   ARGV[5] limiterMax         '' = no worker limiter (meta max/duration still apply)
   ARGV[6] limiterDurationMs
   ARGV[7] count              jobs to take at most (a worker with that many free slots); '' = 1
+  ARGV[8] eventsCap          the events stream cap as the worker last read it; '' = read meta
 
   Returns:
     jobs:          { jobId, {HGETALL flat field/value array}, 0, 0 [, jobId2, hash2, …] }
@@ -53,7 +54,7 @@ local function pausedOrMaxed()
   return isPausedOrMaxed(meta[1], meta[2], activeKey)
 end
 
-local cap = eventsCap(metaKey)
+local cap = eventsCap(metaKey, ARGV[8])
 
 -- 1. promote due delayed jobs
 local due = rcall("ZRANGEBYSCORE", delayedKey, 0, istr((now + 1) * 4096 - 1), "LIMIT", 0, 1000)

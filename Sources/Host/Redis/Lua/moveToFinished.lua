@@ -23,12 +23,15 @@
   ARGV[10] attempts     opts.attempts (integer) for `retries-exhausted`
   ARGV[11] stackEntry   failed only: string appended to the stacktrace JSON array; '' = none
   ARGV[12] stackLimit   keep the last N stacktrace entries ('0' = none); '' = unlimited
+  ARGV[13] eventsCap    the events stream cap as the worker last read it from meta
+                        (opts.maxLenEvents); '' = read it here
 
   Returns 0, or: -1 job missing; -2 lock missing; -6 lock held by another token;
   -3 job not in active. Nothing is modified when a negative code is returned.
 
-  Effects: DEL lock, SREM stalled, SREM P..'uvw:cancel' id, LREM active -1 id; XTRIM events
-  MAXLEN ~ cap; release P..'de:'..deid (if expired, or without TTL and owned by this job);
+  Effects: DEL lock, SREM stalled, SREM P..'uvw:cancel' id, LREM active -1 id (the events
+  stream is trimmed by the XADDs' MAXLEN ~ cap); release P..'de:'..deid (if expired, or without
+  TTL and owned by this job);
   HINCRBY atm 1; keep: ZADD target now id + HSET returnvalue|failedReason, finishedOn
   (failed: stacktrace append, HDEL defa), then age/count trimming of target (deleting the
   trimmed jobs' hash, :logs, :dependencies, :processed, :failed, :unsuccessful);
@@ -51,6 +54,7 @@ local keepLimit = tonumber(ARGV[9]) or 1000
 local attempts = tonumber(ARGV[10]) or 0
 local stackEntry = ARGV[11] or ""
 local stackLimit = ARGV[12] or ""
+local givenCap = ARGV[13]
 
 local function removeJobKeys(key)
   rcall("DEL", key, key .. ":logs", key .. ":dependencies", key .. ":processed",
@@ -58,16 +62,15 @@ local function removeJobKeys(key)
 end
 
 -- checks (no modification before all of them pass)
-local rc = takeOwnActiveJob(jobKey, activeKey, jobId, token)
+local rc, deid = takeOwnActiveJob(jobKey, activeKey, jobId, token)
 if rc ~= 0 then return rc end
 
 releaseLock(jobKey, jobId, token, stalledKey)
 rcall("SREM", P .. "uvw:cancel", jobId)
 
-local cap = eventsCap(metaKey)
-rcall("XTRIM", eventsKey, "MAXLEN", "~", cap)
+local cap = eventsCap(metaKey, givenCap)
 
-releaseDeduplication(P, jobKey, jobId)
+releaseDeduplication(P, jobKey, jobId, deid or false)
 
 local atm = rcall("HINCRBY", jobKey, "atm", 1)
 
