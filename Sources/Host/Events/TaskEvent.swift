@@ -11,15 +11,19 @@ public struct TaskEvent: Sendable {
     /// The conversation the task belongs to (its `conversation_id` parameter), so clients can
     /// follow one conversation's events.
     public let conversationId: String?
+    /// The task as it was just recorded, when the worker has it in hand (a finish on the embedded
+    /// store): `?wait` answers with it instead of reading it back. Not part of the JSON.
+    public var record: TaskRecord?
 
     public init(type: String, taskId: String, taskType: String, timestamp: Date = Date(), data: JSONValue = .object([:]),
-                conversationId: String? = nil) {
+                conversationId: String? = nil, record: TaskRecord? = nil) {
         self.type = type
         self.taskId = taskId
         self.taskType = taskType
         self.timestamp = timestamp
         self.data = data
         self.conversationId = conversationId
+        self.record = record
     }
 
     /// Whether the event passes the filters a client gave (nil: any).

@@ -26,13 +26,35 @@ struct EmbeddedWrites: Sendable {
         }
     }
 
-    /// Removes the finished job from the queue and records its outcome, if `workerId` still holds
-    /// it; false (nothing written) when another worker owns it now.
-    func finish(_ job: LeasedJob, workerId: String, status: TaskStatus, result: JSONValue?, error: String?, at date: Date) async throws -> Bool {
+    /// Leases up to `limit` jobs and marks their tasks processing, in one transaction. A job
+    /// whose task has no record yet comes back with `startRecorded` nil.
+    func leaseAndStart(workerId: String, excluding: Set<String>, lease: Duration, limit: Int) async throws -> [LeasedJob] {
         try await database.transaction { connection in
-            guard try SQLiteJobQueue.remove(id: job.id, workerId: workerId, in: connection) else { return false }
-            try SQLiteTaskStore.markFinished(id: job.id, status: status, result: result, error: error, at: date, in: connection)
-            return true
+            let now = Date()
+            return try SQLiteJobQueue.lease(workerId: workerId, excluding: excluding, lease: lease, limit: limit, in: connection).map { job in
+                var job = job
+                if try SQLiteTaskStore.markStarted(id: job.id, attempt: job.attempt, workerId: workerId, at: now, in: connection) {
+                    job.startRecorded = now
+                }
+                return job
+            }
         }
+    }
+
+    /// Removes the finished job from the queue and records its outcome, if `workerId` still holds
+    /// it; returns the task as recorded, or nil (nothing written) when another worker owns it now.
+    func finish(_ job: LeasedJob, workerId: String, status: TaskStatus, result: JSONValue?, error: String?, at date: Date) async throws -> Finished {
+        try await database.transaction { connection in
+            guard try SQLiteJobQueue.remove(id: job.id, workerId: workerId, in: connection) else { return .lost }
+            let record = try SQLiteTaskStore.markFinished(id: job.id, status: status, result: result, error: error, at: date, in: connection)
+            return .recorded(record)
+        }
+    }
+
+    enum Finished: Sendable {
+        /// Another worker holds the job now: nothing was written.
+        case lost
+        /// The outcome is recorded (the task as it now is, if it has a record).
+        case recorded(TaskRecord?)
     }
 }

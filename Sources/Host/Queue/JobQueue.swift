@@ -19,6 +19,9 @@ public struct LeasedJob: Sendable {
     public var deferredFailure: String?
     /// The queue's own options of the job, as stored (BullMQ's `opts`: removeOnComplete, …).
     public var queueOptions: JSONValue?
+    /// When the store marked the job processing in the same transaction as its lease (the
+    /// embedded backends); nil when the worker still has to.
+    public var startRecorded: Date?
 }
 
 /// A job to add to the queue.

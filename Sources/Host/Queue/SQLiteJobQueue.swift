@@ -62,37 +62,42 @@ public final class SQLiteJobQueue: JobQueue {
     }
 
     public func fetch(workerId: String, excluding: Set<String>, lease: Duration, limit: Int) async throws -> [LeasedJob] {
+        try await database.transaction { connection in
+            try Self.lease(workerId: workerId, excluding: excluding, lease: lease, limit: limit, in: connection)
+        }
+    }
+
+    /// Leases up to `limit` runnable jobs: the best first (priority, due time, age).
+    static func lease(workerId: String, excluding: Set<String>, lease: Duration, limit: Int, in connection: SQLiteConnection) throws -> [LeasedJob] {
         let leaseSeconds = Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18
-        return try await database.transaction { connection in
-            let now = Self.now()
-            var sql = """
-                SELECT * FROM queue_jobs
-                WHERE run_at <= ? AND cancel_requested = 0 AND (lease_until IS NULL OR lease_until < ?)
-                """
-            var bindings: [SQLiteValue] = [.double(now), .double(now)]
-            if !excluding.isEmpty {
-                sql += " AND task_type NOT IN (" + Array(repeating: "?", count: excluding.count).joined(separator: ",") + ")"
-                bindings += excluding.sorted().map { .text($0) }
-            }
-            sql += " ORDER BY priority, run_at, seq LIMIT ?"
-            bindings.append(.int(Int64(max(limit, 1))))
-            return try connection.query(sql, bindings).compactMap { row -> LeasedJob? in
-                guard let seq = row["seq"]?.int else { return nil }
-                let attempt = Int(row["attempts_made"]?.int ?? 0) + 1
-                try connection.query(
-                    "UPDATE queue_jobs SET lease_owner = ?, lease_until = ?, attempts_made = ? WHERE seq = ?",
-                    [.text(workerId), .double(now + leaseSeconds), .int(Int64(attempt)), .int(seq)])
-                return LeasedJob(
-                    id: row["id"]?.text ?? "",
-                    taskType: row["task_type"]?.text ?? "",
-                    parametersJSON: row["parameters"]?.text ?? "{}",
-                    attempt: attempt,
-                    maxAttempts: Int(row["max_attempts"]?.int ?? 1),
-                    backoff: Backoff(
-                        kind: Backoff.Kind(rawValue: row["backoff_type"]?.text ?? "") ?? .fixed,
-                        delayMs: Int(row["backoff_delay_ms"]?.int ?? 0), jitter: row["backoff_jitter"]?.double ?? 0),
-                    timeoutSeconds: row["timeout_s"]?.double)
-            }
+        let now = Self.now()
+        var sql = """
+            SELECT * FROM queue_jobs
+            WHERE run_at <= ? AND cancel_requested = 0 AND (lease_until IS NULL OR lease_until < ?)
+            """
+        var bindings: [SQLiteValue] = [.double(now), .double(now)]
+        if !excluding.isEmpty {
+            sql += " AND task_type NOT IN (" + Array(repeating: "?", count: excluding.count).joined(separator: ",") + ")"
+            bindings += excluding.sorted().map { .text($0) }
+        }
+        sql += " ORDER BY priority, run_at, seq LIMIT ?"
+        bindings.append(.int(Int64(max(limit, 1))))
+        return try connection.query(sql, bindings).compactMap { row -> LeasedJob? in
+            guard let seq = row["seq"]?.int else { return nil }
+            let attempt = Int(row["attempts_made"]?.int ?? 0) + 1
+            try connection.query(
+                "UPDATE queue_jobs SET lease_owner = ?, lease_until = ?, attempts_made = ? WHERE seq = ?",
+                [.text(workerId), .double(now + leaseSeconds), .int(Int64(attempt)), .int(seq)])
+            return LeasedJob(
+                id: row["id"]?.text ?? "",
+                taskType: row["task_type"]?.text ?? "",
+                parametersJSON: row["parameters"]?.text ?? "{}",
+                attempt: attempt,
+                maxAttempts: Int(row["max_attempts"]?.int ?? 1),
+                backoff: Backoff(
+                    kind: Backoff.Kind(rawValue: row["backoff_type"]?.text ?? "") ?? .fixed,
+                    delayMs: Int(row["backoff_delay_ms"]?.int ?? 0), jitter: row["backoff_jitter"]?.double ?? 0),
+                timeoutSeconds: row["timeout_s"]?.double)
         }
     }
 

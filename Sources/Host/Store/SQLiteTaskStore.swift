@@ -152,17 +152,32 @@ public final class SQLiteTaskStore: TaskStore {
         }
     }
 
-    static func markFinished(id: String, status: TaskStatus, result: JSONValue?, error: String?, at date: Date, in connection: SQLiteConnection) throws {
+    /// Returns the task as it now is (nil: no such task).
+    @discardableResult
+    static func markFinished(id: String, status: TaskStatus, result: JSONValue?, error: String?, at date: Date,
+                             in connection: SQLiteConnection) throws -> TaskRecord? {
         try connection.query(
             """
             UPDATE tasks SET status = ?, result = ?, error = ?, finished_at = ?, updated_at = ?, run_at = NULL,
                 progress = CASE WHEN ? = 'completed' THEN 1 ELSE progress END
-            WHERE id = ?
+            WHERE id = ? RETURNING *
             """,
             [
                 .text(status.rawValue), result.map { .text($0.serialized()) } ?? .null, error.map { .text($0) } ?? .null,
                 .double(date.timeIntervalSince1970), .double(date.timeIntervalSince1970), .text(status.rawValue), .text(id),
-            ])
+            ]).first.map(Self.record(from:))
+    }
+
+    /// Marks a task that has a record processing; false when it has none (a job another
+    /// producer queued), which `markProcessing` then creates.
+    static func markStarted(id: String, attempt: Int, workerId: String, at date: Date, in connection: SQLiteConnection) throws -> Bool {
+        try connection.query(
+            """
+            UPDATE tasks SET status = 'processing', attempts = ?, worker_id = ?, started_at = ?, updated_at = ?, run_at = NULL, progress = 0
+            WHERE id = ?
+            """,
+            [.int(Int64(attempt)), .text(workerId), .double(date.timeIntervalSince1970), .double(date.timeIntervalSince1970), .text(id)])
+        return connection.changes > 0
     }
 
     public func markPending(id: String, error: String?, attempts: Int, runAt: Date?) async throws {

@@ -75,7 +75,8 @@ public final class Worker: Service, Sendable {
             // An existing task (same idempotency key): it has its own id and may be finished.
             return (await waitForFinish(id: record.id, timeout: timeout) ?? record, false)
         }
-        await waitFor(finished, timeout: timeout)
+        // The finish usually hands over the task as recorded; otherwise it is read back.
+        if let done = await waitFor(finished, timeout: timeout)?.record { return (done, true) }
         return ((try? await store.get(id: id)) ?? record, true)
     }
 
@@ -150,12 +151,14 @@ public final class Worker: Service, Sendable {
         return try? await store.get(id: id)
     }
 
-    /// Until the stream yields or `timeout` seconds pass.
-    private func waitFor(_ stream: AsyncStream<TaskEvent>, timeout: Double) async {
-        guard timeout > 0 else { return }
-        await withTaskGroup(of: Void.self) { group in
+    /// The stream's first event, or nil when `timeout` seconds pass first.
+    @discardableResult
+    private func waitFor(_ stream: AsyncStream<TaskEvent>, timeout: Double) async -> TaskEvent? {
+        guard timeout > 0 else { return nil }
+        return await withTaskGroup(of: TaskEvent?.self) { group in
             group.addTask {
-                for await _ in stream { return }
+                for await event in stream { return event }
+                return nil
             }
             // Short sleeps: a cancelled long one would keep its timer until the timeout passed.
             group.addTask {
@@ -163,9 +166,11 @@ public final class Worker: Service, Sendable {
                 while !Task.isCancelled, ContinuousClock.now < deadline {
                     try? await Task.sleep(for: min(.milliseconds(100), deadline - ContinuousClock.now))
                 }
+                return nil
             }
-            await group.next()
+            let first = await group.next() ?? nil
             group.cancelAll()
+            return first
         }
     }
 
@@ -233,7 +238,13 @@ public final class Worker: Service, Sendable {
             }
             let jobs: [LeasedJob]
             do {
-                jobs = try await queue.fetch(workerId: config.workerId, excluding: fullTaskTypes(), lease: .seconds(config.leaseSeconds), limit: reserved)
+                let (worker, excluding, lease) = (config.workerId, fullTaskTypes(), Duration.seconds(config.leaseSeconds))
+                if let embedded {
+                    // The lease and the tasks' start in one transaction.
+                    jobs = try await embedded.leaseAndStart(workerId: worker, excluding: excluding, lease: lease, limit: reserved)
+                } else {
+                    jobs = try await queue.fetch(workerId: worker, excluding: excluding, lease: lease, limit: reserved)
+                }
                 failures = 0
             } catch {
                 releaseSlots(reserved, wake: false)
@@ -259,7 +270,12 @@ public final class Worker: Service, Sendable {
         let limits = route.map(limiters(for:)) ?? []
         let held = limits.map { $0.tryAcquire() }
         group.addTask {
-            for (limiter, taken) in zip(limits, held) where !taken { await limiter.acquire() }
+            var job = job
+            if held.contains(false) {
+                for (limiter, taken) in zip(limits, held) where !taken { await limiter.acquire() }
+                // It waited for its plugin's limit: it starts now, not when it was leased.
+                job.startRecorded = nil
+            }
             await self.process(job)
             for limiter in limits { limiter.release() }
             self.state.withLock { _ = $0.leased.removeValue(forKey: job.id) }
@@ -356,7 +372,7 @@ public final class Worker: Service, Sendable {
         }
 
         let timeout = min(job.timeoutSeconds ?? route.plugin.spec.timeoutSeconds ?? config.maxTaskTimeout, config.maxTaskTimeout)
-        let startedAt = Date()
+        let startedAt = job.startRecorded ?? Date()
         let sink = JobSink(job: job, store: store, queue: queue, events: events, logger: logger)
         let task = RunningTask(id: job.id, taskType: job.taskType, deadline: startedAt.addingTimeInterval(timeout), logger: logger, sink: sink)
         let handle = TaskHandle(pointer: TaskHandleTable.shared.register(task))
@@ -364,11 +380,13 @@ public final class Worker: Service, Sendable {
         state.withLock { $0.active[job.id] = active }
         defer { state.withLock { $0.active[job.id] = nil } }
 
-        do {
-            // Creates the record too when another producer queued the job: one write, no read.
-            try await store.markProcessing(record(of: job, parameters: parameters), attempt: job.attempt, workerId: config.workerId, at: startedAt)
-        } catch {
-            logger.error("store.write.failed", metadata: ["error": "\(error)"])
+        if job.startRecorded == nil {
+            do {
+                // Creates the record too when another producer queued the job: one write, no read.
+                try await store.markProcessing(record(of: job, parameters: parameters), attempt: job.attempt, workerId: config.workerId, at: startedAt)
+            } catch {
+                logger.error("store.write.failed", metadata: ["error": "\(error)"])
+            }
         }
         publish("task.processing", id: job.id, taskType: job.taskType, data: ["attempt": .number(Double(job.attempt)), "worker_id": .string(config.workerId)],
                 conversationId: job.conversationId)
@@ -478,12 +496,19 @@ public final class Worker: Service, Sendable {
     private func finish(_ job: LeasedJob, status: TaskStatus, result: JSONValue? = nil, resultJSON: String? = nil,
                         error: String? = nil, logger: Logger) async {
         let owned: Bool
+        var recorded: TaskRecord?
         if let embedded {
             // One transaction: the queue lets go of the job and the outcome is recorded together.
-            owned = await persist(logger, givingUp: false) {
+            let finished = await persist(logger, givingUp: EmbeddedWrites.Finished.lost) {
                 try await self.trackingStore {
                     try await embedded.finish(job, workerId: self.config.workerId, status: status, result: result, error: error, at: Date())
                 }
+            }
+            if case .recorded(let record) = finished {
+                owned = true
+                recorded = record
+            } else {
+                owned = false
             }
         } else {
             // nil: the store write gave up at shutdown; the job stays leased and runs again later.
@@ -496,7 +521,8 @@ public final class Worker: Service, Sendable {
         var data: [String: JSONValue] = ["attempts": .number(Double(job.attempt))]
         if let result { data["result"] = result }
         if let error { data["error"] = .string(error) }
-        publish("task.\(status.rawValue)", id: job.id, taskType: job.taskType, data: data, conversationId: job.conversationId)
+        events.publish(TaskEvent(type: "task.\(status.rawValue)", taskId: job.id, taskType: job.taskType, data: .object(data),
+                                 conversationId: job.conversationId, record: recorded))
         if status == .completed {
             logger.debug("task.completed")
         } else {
