@@ -45,6 +45,24 @@ import Testing
         #expect(fileSize(path) >= before + 900_000, "the database file did not grow: no checkpoint ran")
     }
 
+    /// Under writes that never pause the WAL still starts over: 60 MB written in a steady stream
+    /// leave a WAL file far smaller than that.
+    @Test func theWALStaysBoundedUnderSteadyWrites() async throws {
+        let path = try Self.temporaryPath()
+        let db = try SQLiteDatabase(path: path)
+        try await db.withConnection { try $0.execute("CREATE TABLE t (n INTEGER PRIMARY KEY, text TEXT NOT NULL)") }
+        let filler = String(repeating: "y", count: 10_000)
+        for batch in 0..<60 {
+            await withTaskGroup(of: Void.self) { group in
+                for n in 0..<100 {
+                    group.addTask { _ = try? await db.transaction { try $0.query("INSERT INTO t VALUES (?, ?)", [.int(Int64(batch * 100 + n)), .text(filler)]) } }
+                }
+            }
+        }
+        let wal = ((try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? NSNumber)?.intValue ?? 0
+        #expect(wal < 40_000_000, "the WAL grew to \(wal) bytes")
+    }
+
     @Test func aFailingWriteInAGroupLosesOnlyItsOwnChanges() async throws {
         let db = try database()
         try await db.withConnection { try $0.execute("CREATE TABLE t (n INTEGER PRIMARY KEY, part INTEGER NOT NULL)") }

@@ -26,8 +26,12 @@ public final class SQLiteDatabase: Sendable {
         // Checkpoints copy the WAL back into the database and fsync both: tens of milliseconds
         // here. Left to SQLite, they run inside whichever commit crosses 1,000 pages, stalling
         // every write queued behind it (the p99 of `/execute?wait`); a connection of their own
-        // runs them on another thread instead, without blocking writers.
-        try connection.execute("PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit=67108864;")
+        // copies the pages on another thread instead, without blocking writers. That alone never
+        // lets the WAL start over under steady writes (new frames land while it copies), so the
+        // writer still checkpoints every 4,000 pages (16 MB): by then the background has copied
+        // nearly everything, the writer's checkpoint finishes the rest with no frame landing
+        // meanwhile, and the next transaction starts the WAL from its beginning.
+        try connection.execute("PRAGMA wal_autocheckpoint=4000; PRAGMA journal_size_limit=33554432;")
         checkpointer = try WALCheckpointer(path: path)
         self.connection = connection
         executor = BlockingExecutor(threads: 1, name: "sqlite")
