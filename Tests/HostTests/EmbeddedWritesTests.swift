@@ -1,0 +1,63 @@
+import Foundation
+import Testing
+@testable import Host
+
+/// On the embedded backends a job's store and queue writes are one transaction: never a task
+/// record without its queue row (or the reverse), and a worker that lost its lease writes nothing.
+@Suite struct EmbeddedWritesTests {
+    struct Backends {
+        let store: SQLiteTaskStore
+        let queue: SQLiteJobQueue
+        let writes: EmbeddedWrites
+    }
+
+    func backends() async throws -> Backends {
+        let database = try SQLiteDatabase(path: try SQLiteDatabaseTests.temporaryPath())
+        let store = try await SQLiteTaskStore(database: database)
+        let queue = try await SQLiteJobQueue(database: database)
+        return Backends(store: store, queue: queue, writes: try #require(EmbeddedWrites(store: store, queue: queue)))
+    }
+
+    func job(_ id: String) -> (TaskRecord, NewJob) {
+        (TaskRecord(id: id, queue: "q", taskType: "echo", parameters: ["n": 1], options: JobOptions()),
+         NewJob(id: id, taskType: "echo", parametersJSON: #"{"n":1}"#, options: JobOptions()))
+    }
+
+    @Test func aSubmitWhoseQueueInsertFailsLeavesNoRecord() async throws {
+        let b = try await backends()
+        // A queue row with this id already exists (say, from another producer): the insert fails.
+        let (record, newJob) = job("dup")
+        try await b.queue.enqueue(newJob)
+        await #expect(throws: (any Error).self) { try await b.writes.createAndEnqueue(record, job: newJob) }
+        #expect(try await b.store.get(id: "dup") == nil, "a record was left without its queue row")
+
+        let (fresh, freshJob) = job("fresh")
+        guard case .created = try await b.writes.createAndEnqueue(fresh, job: freshJob) else { Issue.record("not created"); return }
+        #expect(try await b.store.get(id: "fresh")?.status == .pending)
+    }
+
+    @Test func leaseStartsTheTaskAndFinishRecordsItOnlyForItsHolder() async throws {
+        let b = try await backends()
+        let (record, newJob) = job("t1")
+        _ = try await b.writes.createAndEnqueue(record, job: newJob)
+        let leased = try await b.writes.leaseAndStart(workerId: "w1", excluding: [], lease: .seconds(30), limit: 10)
+        #expect(leased.map(\.id) == ["t1"] && leased[0].startRecorded != nil)
+        let started = try #require(try await b.store.get(id: "t1"))
+        #expect(started.status == .processing && started.workerId == "w1" && started.attempts == 1)
+
+        // Another worker (its lease expired and w2 took the job) cannot finish it.
+        guard case .lost = try await b.writes.finish(leased[0], workerId: "w2", status: .completed, result: ["x": 1], error: nil, at: Date()) else {
+            Issue.record("a worker without the lease finished the job")
+            return
+        }
+        #expect(try await b.store.get(id: "t1")?.status == .processing)
+
+        guard case .recorded(let done?) = try await b.writes.finish(leased[0], workerId: "w1", status: .completed, result: ["x": 1], error: nil, at: Date()) else {
+            Issue.record("the holder's finish was not recorded")
+            return
+        }
+        #expect(done.status == .completed && done.result == ["x": 1] && done.finishedAt != nil)
+        #expect(try await b.store.get(id: "t1")?.status == .completed)
+        #expect(try await b.queue.depth() == (0, 0))
+    }
+}
