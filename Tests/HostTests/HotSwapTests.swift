@@ -16,6 +16,39 @@ import Testing
         guard rename(temporary, path) == 0 else { throw CocoaError(.fileWriteUnknown) }
     }
 
+    /// A job validated when it was queued is checked again when a newer generation, whose schema
+    /// may have changed, runs it; a job the same generation validated is not parsed twice.
+    @Test func aJobQueuedBeforeASchemaChangeIsCheckedAgain() async throws {
+        let v1 = try Self.build(["FIX_VERSION=1"], "versioned-v1")
+        let strict = try Self.build(["FIX_VERSION=2", "FIX_STRICT_SCHEMA"], "versioned-v2-strict")
+        let dir = TestPaths.temporaryDirectory("swap-schema")
+        let pluginPath = dir + "/libversioned.so"
+        try Self.install(v1, at: pluginPath)
+        let file = PluginsFile(plugins: [PluginSpec(name: "versioned", path: pluginPath)])
+        let registry = PluginRegistry(logger: TestWorker.quietLogger, stagingDir: dir + "/staged", runner: TestPaths.runner)
+        registry.loadAll(file)
+        var config = WorkerConfig()
+        config.pollIntervalMs = 20
+        let worker = try await WorkerRuntime(config: config, logger: TestWorker.quietLogger).makeWorker(registry: registry, dataDir: dir + "/data")
+        // Queued (and valid) under v1, before the worker runs anything.
+        let early = try await worker.submit(taskType: "versioned", parameters: ["ms": 1], options: JobOptions()).0
+        try Self.install(strict, at: pluginPath)
+        guard case .reloaded = registry.reload("versioned", from: file) else {
+            Issue.record("reload did not load the strict version")
+            return
+        }
+        let late = try await worker.submit(taskType: "versioned", parameters: ["ms": 1, "must": true], options: JobOptions()).0
+        let running = Task { try await worker.run() }
+        let failed = try #require(await worker.waitForFinish(id: early.id, timeout: 10))
+        #expect(failed.status == .failed)
+        #expect(failed.error?.contains("invalid parameters") == true, "\(failed.error ?? "")")
+        let done = try #require(await worker.waitForFinish(id: late.id, timeout: 10))
+        #expect(done.status == .completed && done.result?["version"]?.intValue == 2)
+        worker.beginShutdown()
+        try await running.value
+        registry.shutdownAll()
+    }
+
     /// Both isolation modes: in-process generations, and generations of plugin-runner children.
     @Test(arguments: ["in_process", "process"])
     func swapUnderLoadLosesNothingAndRunsNothingTwice(isolation: String) async throws {

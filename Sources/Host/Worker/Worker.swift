@@ -39,6 +39,16 @@ public final class Worker: Service, Sendable {
     /// added or reloaded with another limit gets its own (jobs already running keep the old one).
     private let limiterTable = Mutex<[String: AsyncLimiter]>([:])
 
+    /// Jobs this process validated when they were submitted, with the plugin generation that
+    /// validated them: when the same generation runs them, their parameters are not parsed and
+    /// checked a second time. Bounded: dropped entries only cost that second check.
+    private let validatedAtSubmit = Mutex<[String: String]>([:])
+
+    /// Which plugin generation checked a job's parameters (its name, generation and file).
+    private static func validator(of route: PluginRegistry.Route) -> String {
+        "\(route.plugin.name)#\(route.plugin.generation)#\(route.plugin.sha256)"
+    }
+
     public init(config: WorkerConfig, registry: PluginRegistry, queue: any JobQueue, store: any TaskStore, events: EventBus, logger: Logger) {
         self.config = config
         self.registry = registry
@@ -90,7 +100,15 @@ public final class Worker: Service, Sendable {
         }
         let record = TaskRecord(id: id, queue: config.queueName, taskType: taskType, parameters: parameters, options: options)
         let job = NewJob(id: id, taskType: taskType, parametersJSON: parameters.serialized(), options: options)
-        let creation: TaskCreation
+        validatedAtSubmit.withLock { validated in
+            if validated.count >= 10_000 { validated.removeAll() }
+            validated[id] = Self.validator(of: route)
+        }
+        var creation: TaskCreation?
+        defer {
+            // Kept only for a job this call queued, until it runs.
+            if case .created? = creation {} else { _ = validatedAtSubmit.withLock { $0.removeValue(forKey: id) } }
+        }
         if let embedded {
             creation = try await embedded.createAndEnqueue(record, job: job)
         } else {
@@ -101,11 +119,12 @@ public final class Worker: Service, Sendable {
                 } catch {
                     // Never leave a pending task that no queue holds.
                     try? await store.markFinished(id: id, status: .failed, result: nil, error: "could not be queued: \(error)", at: Date())
+                    creation = nil
                     throw error
                 }
             }
         }
-        switch creation {
+        switch creation! {
         case .existing(let existing):
             return (existing, false)
         case .created(let created):
@@ -356,19 +375,21 @@ public final class Worker: Service, Sendable {
         }
         defer { registry.finished(route) }
         // Jobs are validated when queued, but the queue may hold jobs from other producers or from
-        // before a plugin changed its schema.
-        let parameters: JSONValue
-        do {
-            parameters = try JSONValue.parse(job.parametersJSON)
-        } catch {
-            await ensureRecord(of: job, logger: logger)
-            await finish(job, status: .failed, error: "parameters are not valid JSON: \(error)", logger: logger)
-            return
-        }
-        if let violations = route.taskType.schema?.validate(parameters), !violations.isEmpty {
-            await ensureRecord(of: job, logger: logger)
-            await finish(job, status: .failed, error: "invalid parameters: " + violations.map(\.description).joined(separator: "; "), logger: logger)
-            return
+        // before a plugin changed its schema: those are checked again here.
+        var parameters: JSONValue?
+        if validatedAtSubmit.withLock({ $0.removeValue(forKey: job.id) }) != Self.validator(of: route) {
+            do {
+                parameters = try JSONValue.parse(job.parametersJSON)
+            } catch {
+                await ensureRecord(of: job, logger: logger)
+                await finish(job, status: .failed, error: "parameters are not valid JSON: \(error)", logger: logger)
+                return
+            }
+            if let violations = route.taskType.schema?.validate(parameters!), !violations.isEmpty {
+                await ensureRecord(of: job, logger: logger)
+                await finish(job, status: .failed, error: "invalid parameters: " + violations.map(\.description).joined(separator: "; "), logger: logger)
+                return
+            }
         }
 
         let timeout = min(job.timeoutSeconds ?? route.plugin.spec.timeoutSeconds ?? config.maxTaskTimeout, config.maxTaskTimeout)
@@ -383,6 +404,7 @@ public final class Worker: Service, Sendable {
         if job.startRecorded == nil {
             do {
                 // Creates the record too when another producer queued the job: one write, no read.
+                let parameters = parameters ?? (try? JSONValue.parse(job.parametersJSON)) ?? .string(job.parametersJSON)
                 try await store.markProcessing(record(of: job, parameters: parameters), attempt: job.attempt, workerId: config.workerId, at: startedAt)
             } catch {
                 logger.error("store.write.failed", metadata: ["error": "\(error)"])

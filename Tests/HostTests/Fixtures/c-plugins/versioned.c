@@ -6,7 +6,8 @@
  * Plugin "versioned" version "<N>.0.0", task type `versioned`: waits 20 ms, or params.ms (so jobs
  * overlap a swap), and completes with {"version": N}. With -DFIX_BROKEN_INIT its init fails, as a broken
  * new release would; -DFIX_WRONG_MAJOR declares ABI major 2. Its self-test ({} gives
- * {"version": N}) fails on purpose with -DFIX_BAD_SELF_TEST, for `plugin check`.
+ * {"version": N}) fails on purpose with -DFIX_BAD_SELF_TEST, for `plugin check`. -DFIX_STRICT_SCHEMA
+ * requires a "must" parameter, as a new release that tightened its schema would.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "uvw_plugin.h"
@@ -64,7 +65,11 @@ static uvw_status v_execute(void *state, uint32_t type_index, uvw_task *t, uvw_b
 static const uvw_task_type_v1 v_types[] = {{
     .struct_size = sizeof(uvw_task_type_v1),
     .name = "versioned",
+#ifdef FIX_STRICT_SCHEMA
+    .params_schema_json = "{\"type\":\"object\",\"required\":[\"must\"]}",
+#else
     .params_schema_json = "{\"type\":\"object\"}",
+#endif
     .max_concurrency = 0,
     .flags = 0,
     .description = "returns the plugin's version",
