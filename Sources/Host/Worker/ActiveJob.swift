@@ -23,7 +23,7 @@ final class ActiveJob: Sendable {
     /// Why the job was given up on after its grace period, and what was done about it.
     var abandonment: String? { abandoned.withLock { $0 } }
 
-    func markAbandoned(_ reason: String) { abandoned.withLock { $0 = reason } }
+    func markAbandoned(_ reason: String?) { abandoned.withLock { $0 = reason } }
 
     /// Why the job was interrupted; the first reason wins.
     var reason: Interruption { interruption.withLock { $0 } }

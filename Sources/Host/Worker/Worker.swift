@@ -455,8 +455,11 @@ public final class Worker: Service, Sendable {
                 // The handle is gone first, so a process killed now cannot report this job as crashed.
                 let action = plugin.abandon(task: handle.pointer)
                 let reason = "the plugin did not stop" + (action.map { "; \($0)" } ?? "")
-                if active.task.finish(.failure(.cancelled, reason)) {
-                    active.markAbandoned(reason)
+                // Noted before the outcome is delivered, so the error recorded for the job says it.
+                active.markAbandoned(reason)
+                if !active.task.finish(.failure(.cancelled, reason)) {
+                    active.markAbandoned(nil)  // it ended by itself in the meantime
+                } else {
                     logger.warning("plugin.unresponsive", metadata: ["task.id": "\(active.job.id)", "plugin": "\(plugin.name)", "action": "\(action ?? "none")"])
                 }
             }
