@@ -207,6 +207,20 @@ class Proc:
         with self._lock:
             return "\n".join(line for _, line in self.lines[-n:])
 
+    def wait_line(self, text: str, timeout: float) -> tuple[float, str]:
+        """First output line containing `text` → (arrival time, line)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                found = next(((t, line) for t, line in self.lines if text in line), None)
+            if found:
+                return found
+            if not self.alive:
+                raise RuntimeError(f"process exited ({self.proc.returncode}) before printing {text!r}:\n{self.tail()}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"no {text!r} within {timeout}s:\n{self.tail()}")
+            time.sleep(0.002)
+
     def wait_json_line(self, message: str, timeout: float) -> tuple[float, dict]:
         """First JSON log line with "message": message → (arrival time, entry)."""
         deadline = time.monotonic() + timeout
@@ -555,14 +569,95 @@ def _python_worker_main(url: str, queue: str, concurrency: int) -> None:
     asyncio.run(main())
 
 
-def drain_dramatiq(n: int = 20000) -> dict:
-    """Optional peer. Dramatiq is not a dependency of this project and is never installed here."""
+def drain_dramatiq(n: int = 20000, processes: int = 2, threads: int = 8) -> dict:
+    """Dramatiq (PyPI), the fastest Python worker measured here, with its own Redis broker and
+    layout: n no-op messages sent by the actor's own `send`, then drained by `dramatiq` with
+    `processes` x `threads` (bench/dramatiq_noop.py).
+
+    Dramatiq has no pause, so the messages are queued before the workers start and the clock runs
+    from the first "Worker process is ready for action." line to the moment the broker's message
+    hash is empty (every message acked). Worker CPU is the process tree's (master and forks) from
+    that line on; Redis counters cover the whole run, start-up included (heartbeats, a few commands).
+    """
     try:
-        import dramatiq  # noqa: F401
+        import dramatiq
     except ImportError:
-        return {"skipped": "dramatiq not installed"}
-    return {"skipped": "dramatiq is installed, but its drain (2 processes x 8 threads, its own Redis "
-                       "layout) is not implemented in this harness yet"}
+        return {"skipped": "dramatiq not installed (scripts/install-deps.sh --test installs it)"}
+    bench_dir = Path(__file__).resolve().parent
+    label = f"dramatiq-{processes}x{threads}"
+    with redis_env(label) as env:
+        os.environ["UVW_BENCH_REDIS_URL"] = env.url
+        sys.path.insert(0, str(bench_dir))
+        import importlib
+        import dramatiq_noop
+        importlib.reload(dramatiq_noop)  # a fresh broker on this run's Redis
+        log(f"{label}: adding {n} messages")
+        t_add = time.perf_counter()
+        for i in range(n):
+            dramatiq_noop.noop.send(i=i)
+        add_s = time.perf_counter() - t_add
+        messages, dead = "dramatiq:default.msgs", "dramatiq:default.XQ.msgs"
+        if env.r.hlen(messages) != n:
+            raise RuntimeError(f"{label}: {env.r.hlen(messages)} messages queued, expected {n}")
+        meter = RedisMeter(env.r)
+        meter.start()
+        argv = [sys.executable, "-m", "dramatiq", "dramatiq_noop", "--processes", str(processes), "--threads", str(threads)]
+        proc = Proc(argv, worker_env(UVW_BENCH_REDIS_URL=env.url), bench_dir, env.tmp / f"worker-{label}.log")
+        try:
+            t_ready, _ = proc.wait_line("Worker process is ready for action.", 60)
+            cpu0 = tree_cpu_s(proc.pid)
+            deadline = time.monotonic() + drain_timeout(n, processes * threads)
+            while True:
+                left, failed = env.r.hlen(messages), env.r.hlen(dead)
+                meter.own["hlen"] += 2
+                if left == 0:
+                    break
+                if not proc.alive:
+                    raise RuntimeError(f"{label}: dramatiq exited ({proc.proc.returncode}) with {left} messages left:\n{proc.tail()}")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{label}: {left} of {n} messages left after the timeout")
+                time.sleep(POLL_S)
+            wall = time.perf_counter() - t_ready
+            cpu1 = tree_cpu_s(proc.pid)
+            redis_stats = meter.stop(n)
+        finally:
+            proc.stop()
+    result = {
+        "n": n, "processes": processes, "threads": threads,
+        "jobs_per_s": round(n / wall, 1), "jobs_per_s_source": "wall_clock_from_first_ready",
+        "wall_s": round(wall, 3),
+        "worker_cpu_s": round(cpu1 - cpu0, 3), "worker_cpu_us_per_job": round((cpu1 - cpu0) / n * 1e6, 1),
+        **redis_stats,
+        "failed": failed, "add_jobs_per_s": round(n / add_s, 1),
+        "worker": "dramatiq", "dramatiq_version": dramatiq.__version__, "python": platform.python_version(),
+    }
+    log(f"{label}: {result['jobs_per_s']} jobs/s, worker {result['worker_cpu_us_per_job']} µs/job, "
+        f"redis {result['redis_cpu_us_per_job']} µs/job, {result['redis_commands_per_job']} cmds/job")
+    return result
+
+
+def tree_cpu_s(pid: int) -> float:
+    """utime + stime of a process and all its descendants (Dramatiq forks its workers), seconds."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        parents[int(entry)] = int(fields[1])
+        times[int(entry)] = (int(fields[11]) + int(fields[12])) / CLK_TCK
+    tree, frontier = {pid}, [pid]
+    while frontier:
+        parent = frontier.pop()
+        for child, ppid in parents.items():
+            if ppid == parent and child not in tree:
+                tree.add(child)
+                frontier.append(child)
+    return sum(times.get(p, 0.0) for p in tree)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -32,10 +32,11 @@ if ! command -v swift >/dev/null 2>&1 && [ ! -x /opt/swift/usr/bin/swift ]; then
 fi
 
 if [ "${1:-}" = "--test" ]; then
-    # The interop suite judges the worker with BullMQ's own Python classes.
-    if ! python3 -c 'import bullmq, redis, pytest, websocket' 2>/dev/null; then
-        echo "install-deps: installing bullmq, redis, pytest and websocket-client from PyPI"
-        python3 -m pip install --quiet bullmq==3.4.4 redis pytest websocket-client 2>/dev/null \
-            || python3 -m pip install --quiet --break-system-packages bullmq==3.4.4 redis pytest websocket-client
+    # The interop suite judges the worker with BullMQ's own Python classes; the benchmark runs
+    # Dramatiq beside it as a peer.
+    if ! python3 -c 'import bullmq, redis, pytest, websocket, dramatiq' 2>/dev/null; then
+        echo "install-deps: installing bullmq, redis, pytest, websocket-client and dramatiq from PyPI"
+        python3 -m pip install --quiet bullmq==3.4.4 redis pytest websocket-client "dramatiq[redis]==2.2.1" 2>/dev/null \
+            || python3 -m pip install --quiet --break-system-packages bullmq==3.4.4 redis pytest websocket-client "dramatiq[redis]==2.2.1"
     fi
 fi
