@@ -132,6 +132,42 @@ import Testing
         await worker.stop()
     }
 
+    /// Two jobs leased together while their plugin allows one at a time: cancelling the one that
+    /// waits for the slot ends it at once, without running, while the other keeps running.
+    @Test func cancellingALeasedJobWaitingForItsPluginsLimitEndsItAtOnce() async throws {
+        var specs = try TestWorker.defaultSpecs()
+        specs[1].maxConcurrency = 1  // hello-c, which serves "sleep"
+        let dir = TestPaths.temporaryDirectory("cancel-waiting")
+        let registry = PluginRegistry(logger: TestWorker.quietLogger, stagingDir: dir + "/staged", runner: TestPaths.runner)
+        registry.loadAll(PluginsFile(plugins: specs))
+        var config = WorkerConfig()
+        config.pollIntervalMs = 20
+        config.cancelGraceSeconds = 1
+        let worker = try await WorkerRuntime(config: config, logger: TestWorker.quietLogger).makeWorker(registry: registry, dataDir: dir + "/data")
+        // Both queued before the worker runs, so its first fetch leases both.
+        let first = try await worker.submit(taskType: "sleep", parameters: ["ms": 3000], options: JobOptions()).0
+        let second = try await worker.submit(taskType: "sleep", parameters: ["ms": 10], options: JobOptions()).0
+        let running = Task { try await worker.run() }
+        for _ in 0..<200 where try await worker.store.get(id: first.id)?.status != .processing {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        let asked = Date()
+        guard case .accepted(let answer) = try await worker.cancel(id: second.id) else {
+            Issue.record("the cancel was not accepted")
+            return
+        }
+        #expect(answer.status == .cancelled, "\(answer.status)")
+        #expect(Date().timeIntervalSince(asked) < 2, "the cancel waited for the first job")
+        let cancelled = try #require(await worker.waitForFinish(id: second.id, timeout: 5))
+        #expect(cancelled.status == .cancelled && cancelled.result == nil)
+        #expect(try await worker.store.get(id: first.id)?.status == .processing)
+        let done = try #require(await worker.waitForFinish(id: first.id, timeout: 10))
+        #expect(done.status == .completed)
+        worker.beginShutdown()
+        try await running.value
+        registry.shutdownAll()
+    }
+
     @Test func respectsAPluginsMaxConcurrency() async throws {
         var specs = try TestWorker.defaultSpecs()
         specs[1].maxConcurrency = 2

@@ -5,7 +5,7 @@ import Synchronization
 final class AsyncLimiter: Sendable {
     private struct State {
         var available: Int
-        var waiters: [CheckedContinuation<Void, Never>] = []
+        var waiters: [(id: String, continuation: CheckedContinuation<Bool, Never>)] = []
     }
     private let state: Mutex<State>
 
@@ -25,29 +25,42 @@ final class AsyncLimiter: Sendable {
         }
     }
 
-    func acquire() async {
+    /// Waits for a slot for job `id`: true when it has one, false when `withdraw(id)` took the
+    /// job out of the line first (it was cancelled while waiting).
+    func acquire(for id: String) async -> Bool {
         await withCheckedContinuation { continuation in
             let granted = state.withLock { state -> Bool in
                 if state.available > 0 && state.waiters.isEmpty {
                     state.available -= 1
                     return true
                 }
-                state.waiters.append(continuation)
+                state.waiters.append((id, continuation))
                 return false
             }
-            if granted { continuation.resume() }
+            if granted { continuation.resume(returning: true) }
         }
     }
 
+    /// Takes job `id` out of the line; false when it is not waiting here.
+    @discardableResult
+    func withdraw(_ id: String) -> Bool {
+        let waiter = state.withLock { state -> CheckedContinuation<Bool, Never>? in
+            guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+            return state.waiters.remove(at: index).continuation
+        }
+        waiter?.resume(returning: false)
+        return waiter != nil
+    }
+
     func release() {
-        let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
+        let next = state.withLock { state -> CheckedContinuation<Bool, Never>? in
             if state.waiters.isEmpty {
                 state.available += 1
                 return nil
             }
             // Hand the slot straight to the next waiter.
-            return state.waiters.removeFirst()
+            return state.waiters.removeFirst().continuation
         }
-        next?.resume()
+        next?.resume(returning: true)
     }
 }

@@ -32,6 +32,9 @@ public final class Worker: Service, Sendable {
         /// fetch, so the worker never leases more jobs than it can run.
         var slots = 0
         var stopping = false
+        /// Leased jobs cancelled before they started (while waiting for a plugin's limit): they
+        /// end as cancelled without running.
+        var cancelledBeforeStart: Set<String> = []
     }
 
     /// `max_concurrency` of each plugin (by name) and task type (by name), where set.
@@ -151,6 +154,10 @@ public final class Worker: Service, Sendable {
             _ = try await queue.cancel(id: id)
             return .accepted(await waitForFinish(id: id, timeout: config.cancelGraceSeconds + 1) ?? record)
         }
+        if cancelBeforeStart(id) {
+            _ = try await queue.cancel(id: id)
+            return .accepted(await waitForFinish(id: id, timeout: config.cancelGraceSeconds + 1) ?? record)
+        }
         switch try await queue.cancel(id: id) {
         case .removed, .notFound:
             try await store.markFinished(id: id, status: .cancelled, result: nil, error: "cancelled", at: Date())
@@ -160,6 +167,21 @@ public final class Worker: Service, Sendable {
             break
         }
         return .accepted(try await store.get(id: id) ?? record)
+    }
+
+    /// A job this worker leased that has not started (it waits for its plugin's or task type's
+    /// limit): marks it to end as cancelled and takes it out of the limiter's line. False when
+    /// this worker does not hold it.
+    private func cancelBeforeStart(_ id: String) -> Bool {
+        guard let job = state.withLock({ state -> LeasedJob? in
+            guard state.active[id] == nil, let job = state.leased[id] else { return nil }
+            state.cancelledBeforeStart.insert(id)
+            return job
+        }) else { return false }
+        if let route = registry.route(job.taskType) {
+            for limiter in limiters(for: route) { limiter.withdraw(id) }
+        }
+        return true
     }
 
     /// Waits up to `timeout` seconds for the task to finish and returns it (finished or not).
@@ -290,13 +312,22 @@ public final class Worker: Service, Sendable {
         let held = limits.map { $0.tryAcquire() }
         group.addTask {
             var job = job
+            var held = held
             if held.contains(false) {
-                for (limiter, taken) in zip(limits, held) where !taken { await limiter.acquire() }
+                for index in held.indices where !held[index] {
+                    held[index] = await limits[index].acquire(for: job.id)
+                    if !held[index] { break }  // withdrawn: cancelled while waiting
+                }
                 // It waited for its plugin's limit: it starts now, not when it was leased.
                 job.startRecorded = nil
             }
-            await self.process(job)
-            for limiter in limits { limiter.release() }
+            if self.state.withLock({ $0.cancelledBeforeStart.remove(job.id) != nil }) {
+                let logger = self.logger.with(["task.id": "\(job.id)", "task.type": "\(job.taskType)", "task.attempt": "\(job.attempt)"])
+                await self.finish(job, status: .cancelled, error: "cancelled", logger: logger)
+            } else {
+                await self.process(job)
+            }
+            for (limiter, taken) in zip(limits, held) where taken { limiter.release() }
             self.state.withLock { _ = $0.leased.removeValue(forKey: job.id) }
             self.releaseSlots(1)
         }
@@ -398,7 +429,12 @@ public final class Worker: Service, Sendable {
         let task = RunningTask(id: job.id, taskType: job.taskType, deadline: startedAt.addingTimeInterval(timeout), logger: logger, sink: sink)
         let handle = TaskHandle(pointer: TaskHandleTable.shared.register(task))
         let active = ActiveJob(job: job, route: route, task: task, handle: handle)
-        state.withLock { $0.active[job.id] = active }
+        // A cancel that came after the check in `start` but before this finds it active from now on.
+        let cancelledEarly = state.withLock { state in
+            state.active[job.id] = active
+            return state.cancelledBeforeStart.remove(job.id) != nil
+        }
+        if cancelledEarly { interrupt(active, .cancelled) }
         defer { state.withLock { $0.active[job.id] = nil } }
 
         if job.startRecorded == nil {
@@ -671,7 +707,7 @@ public final class Worker: Service, Sendable {
                 let renewal = try await queue.renewLeases(leased, workerId: config.workerId, lease: .seconds(config.leaseSeconds))
                 let active = state.withLock { $0.active }
                 for id in renewal.cancelRequested {
-                    if let job = active[id] { interrupt(job, .cancelled) }
+                    if let job = active[id] { interrupt(job, .cancelled) } else { _ = cancelBeforeStart(id) }
                 }
                 for id in renewal.lost {
                     logger.warning("task.lease.lost", metadata: ["task.id": "\(id)"])
