@@ -758,11 +758,9 @@ def ceiling_own_scripts(n: int = 20000) -> dict:
 
 
 def _own_job(reply: Any, token: str) -> Optional[lua_harness.Job]:
-    """A moveToActive reply (contract at the top of moveToActive.lua) as the harness' Job."""
-    if not reply or reply[0] is None:
-        return None
-    flat = [lua_harness._s(x) for x in reply[1]]
-    return lua_harness.Job(lua_harness._s(reply[0]), dict(zip(flat[::2], flat[1::2])), token)
+    """The job of a single-job moveToActive reply, or None."""
+    jobs = lua_harness.active_jobs(reply, token)
+    return jobs[0] if jobs else None
 
 
 def ceiling_bullmq_scripts(n: int = 20000) -> dict:

@@ -11,7 +11,7 @@ import itertools
 import json
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -90,6 +90,19 @@ class Fetch:
     next_due: int = 0
 
 
+def active_jobs(reply: Any, token: str) -> list[Job]:
+    """The jobs of a moveToActive reply (contract at the top of moveToActive.lua): the first at
+    elements 1-2, any further ones as id, hash pairs from element 5; none when it took none."""
+    if not reply or reply[0] is None:
+        return []
+    pairs = [(reply[0], reply[1])] + [(reply[i], reply[i + 1]) for i in range(4, len(reply), 2)]
+    jobs = []
+    for job_id, raw in pairs:
+        flat = [_s(x) for x in raw]
+        jobs.append(Job(_s(job_id), dict(zip(flat[::2], flat[1::2])), token))
+    return jobs
+
+
 def keep_jobs(setting: Any) -> tuple[int, str, str]:
     """removeOnComplete/removeOnFail → (count, age, limit) ARGV strings (§2.3)."""
     if isinstance(setting, bool) or setting is None:
@@ -160,13 +173,9 @@ class RefWorker:
         lim_max, lim_dur = (str(self.limiter[0]), str(self.limiter[1])) if self.limiter else ("", "")
         res = self.scripts.call("moveToActive", keys, [self.P, now or now_ms(), token,
                                                       self.lock_duration, lim_max, lim_dur, str(count)])
-        if res[0] is None:
+        jobs = active_jobs(res, token)
+        if not jobs:
             return [], Fetch(None, int(res[2]), int(res[3]))
-        pairs = [(res[0], res[1])] + [(res[i], res[i + 1]) for i in range(4, len(res), 2)]
-        jobs = []
-        for job_id, raw in pairs:
-            flat = [_s(x) for x in raw]
-            jobs.append(Job(_s(job_id), dict(zip(flat[::2], flat[1::2])), token))
         return jobs, Fetch(jobs[0])
 
     # -- finish --------------------------------------------------------------------------

@@ -11,9 +11,7 @@ import http.client
 import json
 import os
 import re
-import shutil
 import socket
-import tempfile
 import threading
 import time
 import uuid
@@ -29,13 +27,6 @@ from test_worker_interop import REPO, WORKER_BIN, WORKER_ENV, WorkerProc, wait_u
 CHAT_PLUGIN = REPO / ".build" / "debug" / "libChatPlugin.so"
 ENDPOINT = "chat-endpoint"
 CAPTURED_LOGS: list[Path] = []
-
-
-@pytest.fixture(scope="module")
-def tmp_root():
-    root = Path(tempfile.mkdtemp(prefix="uvw-chat-"))
-    yield root
-    shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,6 @@ import json
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -162,13 +161,6 @@ def job_text(output: Any) -> str:
 # ---------------------------------------------------------------------------------------------
 # Fixtures
 # ---------------------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def tmp_root():
-    root = Path(tempfile.mkdtemp(prefix="uvw-standin-"))
-    yield root
-    shutil.rmtree(root, ignore_errors=True)
-
 
 @pytest.fixture(scope="module")
 def standin_server(tmp_root):

@@ -22,7 +22,6 @@ import re
 import shutil
 import signal
 import subprocess
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -161,13 +160,6 @@ class WorkerProc:
 # ---------------------------------------------------------------------------------------------
 # Fixtures
 # ---------------------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def tmp_root():
-    root = Path(tempfile.mkdtemp(prefix="uvw-interop-"))
-    yield root
-    shutil.rmtree(root, ignore_errors=True)
-
 
 @pytest.fixture(scope="module")
 def prerequisites():

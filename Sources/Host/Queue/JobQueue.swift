@@ -22,6 +22,21 @@ public struct LeasedJob: Sendable {
     /// When the store marked the job processing in the same transaction as its lease (the
     /// embedded backends); nil when the worker still has to.
     public var startRecorded: Date?
+    /// The job's `conversation_id` parameter, which its events carry: found once, when the job
+    /// is leased, rather than for every event.
+    public let conversationId: String?
+
+    public init(id: String, taskType: String, parametersJSON: String, attempt: Int, maxAttempts: Int, backoff: Backoff,
+                timeoutSeconds: Double?) {
+        self.id = id
+        self.taskType = taskType
+        self.parametersJSON = parametersJSON
+        self.attempt = attempt
+        self.maxAttempts = maxAttempts
+        self.backoff = backoff
+        self.timeoutSeconds = timeoutSeconds
+        conversationId = Self.conversationId(in: parametersJSON)
+    }
 }
 
 /// A job to add to the queue.
@@ -93,10 +108,10 @@ public enum QueueCancellation: Sendable {
 }
 
 extension LeasedJob {
-    /// The job's `conversation_id` parameter, which its events carry. Parsed only when the text
-    /// mentions it, so other jobs pay nothing.
-    var conversationId: String? {
-        guard Self.mentionsConversation(parametersJSON) else { return nil }
+    /// The `conversation_id` parameter in the job's parameters. Parsed only when the text
+    /// mentions it, so other jobs pay nothing but a byte search.
+    private static func conversationId(in parametersJSON: String) -> String? {
+        guard mentionsConversation(parametersJSON) else { return nil }
         return (try? JSONValue.parse(parametersJSON))?["conversation_id"]?.stringValue
     }
 

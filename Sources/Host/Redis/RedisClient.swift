@@ -13,9 +13,6 @@ import Synchronization
 /// `BZPOPMIN`, so a blocked socket never delays a lock renewal.
 public final class RedisClient: Sendable {
     public let endpoint: RedisEndpoint
-    let name: String
-    let readTimeout: Double
-    let logger: Logger
     private let executor: BlockingExecutor
     private let pipeline: BatchQueue<Request>
     private let state: ConnectionState
@@ -38,9 +35,6 @@ public final class RedisClient: Sendable {
 
     public init(endpoint: RedisEndpoint, name: String, readTimeout: Double = 5, logger: Logger) {
         self.endpoint = endpoint
-        self.name = name
-        self.readTimeout = readTimeout
-        self.logger = logger
         let executor = BlockingExecutor(threads: 1, name: "redis-\(name)")
         self.executor = executor
         let state = ConnectionState(endpoint: endpoint, name: name, readTimeout: readTimeout, logger: logger)
@@ -61,10 +55,10 @@ public final class RedisClient: Sendable {
     /// Sends one command without waiting for its reply: `done` gets nil when Redis answered
     /// with anything but an error. Pipelined with the other commands like `send`.
     public func send(_ arguments: [String], done: @escaping @Sendable ((any Error)?) -> Void) {
-        pipeline.add(Request(body: .command(arguments), readTimeout: nil) { result in
+        let body = Request.Body.command(arguments)
+        pipeline.add(Request(body: body, readTimeout: nil) { result in
             switch result {
-            case .success(.error(let message)): done(RedisError.server(message))
-            case .success: done(nil)
+            case .success(let reply): done(Self.failure(of: reply, for: body))
             case .failure(let error): done(error)
             }
         })
@@ -80,11 +74,15 @@ public final class RedisClient: Sendable {
         let reply = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<RedisReply, any Error>) in
             pipeline.add(Request(body: body, readTimeout: readTimeout) { continuation.resume(with: $0.mapError { $0 }) })
         }
-        if case .error(let message) = reply {
-            if case .script(let script, _, _) = body { throw RedisError.server("\(script.name): \(message)") }
-            throw RedisError.server(message)
-        }
+        if let failure = Self.failure(of: reply, for: body) { throw failure }
         return reply
+    }
+
+    /// An error reply as the error it is (naming the script that failed), or nil.
+    private static func failure(of reply: RedisReply, for body: Request.Body) -> RedisError? {
+        guard case .error(let message) = reply else { return nil }
+        if case .script(let script, _, _) = body { return .server("\(script.name): \(message)") }
+        return .server(message)
     }
 }
 
@@ -121,7 +119,7 @@ private final class ConnectionState: @unchecked Sendable {
             try withConnection { connection in
                 // Scripts Redis has not seen from this client are loaded before the pipeline.
                 for request in pipelined {
-                    if case .script(let script, _, _) = request.body, scriptSHAs[script.name] == nil { _ = try load(script, connection) }
+                    if case .script(let script, _, _) = request.body, scriptSHAs[script.name] == nil { try load(script, connection) }
                 }
                 for request in pipelined { try connection.append(arguments(of: request)) }
                 for _ in pipelined { replies.append(try connection.nextReply()) }
@@ -129,7 +127,7 @@ private final class ConnectionState: @unchecked Sendable {
                 for (index, request) in pipelined.enumerated() {
                     guard case .error(let message) = replies[index], message.hasPrefix("NOSCRIPT"),
                           case .script(let script, _, _) = request.body else { continue }
-                    _ = try load(script, connection)
+                    try load(script, connection)
                     replies[index] = try connection.command(arguments(of: request))
                 }
             }
@@ -162,13 +160,13 @@ private final class ConnectionState: @unchecked Sendable {
         }
     }
 
-    private func load(_ script: RedisScript, _ connection: RedisConnection) throws -> String {
+    /// SCRIPT LOAD, remembering the SHA that EVALSHA names it by.
+    private func load(_ script: RedisScript, _ connection: RedisConnection) throws {
         let reply = try connection.command(["SCRIPT", "LOAD", script.source])
         guard case .string(let sha) = reply else {
             throw RedisError.server("cannot load script \(script.name): \(reply)")
         }
         scriptSHAs[script.name] = sha
-        return sha
     }
 
     /// Connects if needed, then runs `body`; on a connection error drops the connection so the

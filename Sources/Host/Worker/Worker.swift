@@ -103,32 +103,21 @@ public final class Worker: Service, Sendable {
         }
         let record = TaskRecord(id: id, queue: config.queueName, taskType: taskType, parameters: parameters, options: options)
         let job = NewJob(id: id, taskType: taskType, parametersJSON: parameters.serialized(), options: options)
+        // Noted before the job is queued (it may run at once); kept only if this call queued it.
         validatedAtSubmit.withLock { validated in
             if validated.count >= 10_000 { validated.removeAll() }
             validated[id] = Self.validator(of: route)
         }
-        var creation: TaskCreation?
-        defer {
-            // Kept only for a job this call queued, until it runs.
-            if case .created? = creation {} else { _ = validatedAtSubmit.withLock { $0.removeValue(forKey: id) } }
+        let creation: TaskCreation
+        do {
+            creation = try await createAndEnqueue(record, job)
+        } catch {
+            _ = validatedAtSubmit.withLock { $0.removeValue(forKey: id) }
+            throw error
         }
-        if let embedded {
-            creation = try await embedded.createAndEnqueue(record, job: job)
-        } else {
-            creation = try await store.create(record)
-            if case .created = creation {
-                do {
-                    try await queue.enqueue(job)
-                } catch {
-                    // Never leave a pending task that no queue holds.
-                    try? await store.markFinished(id: id, status: .failed, result: nil, error: "could not be queued: \(error)", at: Date())
-                    creation = nil
-                    throw error
-                }
-            }
-        }
-        switch creation! {
+        switch creation {
         case .existing(let existing):
+            _ = validatedAtSubmit.withLock { $0.removeValue(forKey: id) }
             return (existing, false)
         case .created(let created):
             publish("task.pending", id: created.id, taskType: taskType, data: ["run_at": created.runAt.map { .string(ISO8601.format($0)) } ?? .null],
@@ -136,6 +125,22 @@ public final class Worker: Service, Sendable {
             doorbell.ring()
             return (created, true)
         }
+    }
+
+    /// Creates the record and queues the job: one transaction on the embedded backends, else the
+    /// store first (an existing task with the same idempotency key is returned, nothing queued).
+    private func createAndEnqueue(_ record: TaskRecord, _ job: NewJob) async throws -> TaskCreation {
+        if let embedded { return try await embedded.createAndEnqueue(record, job: job) }
+        let creation = try await store.create(record)
+        guard case .created = creation else { return creation }
+        do {
+            try await queue.enqueue(job)
+        } catch {
+            // Never leave a pending task that no queue holds.
+            try? await store.markFinished(id: record.id, status: .failed, result: nil, error: "could not be queued: \(error)", at: Date())
+            throw error
+        }
+        return creation
     }
 
     public enum CancelResult: Sendable {
@@ -149,12 +154,10 @@ public final class Worker: Service, Sendable {
     public func cancel(id: String) async throws -> CancelResult {
         guard let record = try await store.get(id: id) else { return .notFound }
         if record.status.isFinished { return .alreadyFinished(record) }
-        if let active = state.withLock({ $0.active[id] }) {
-            interrupt(active, .cancelled)
-            _ = try await queue.cancel(id: id)
-            return .accepted(await waitForFinish(id: id, timeout: config.cancelGraceSeconds + 1) ?? record)
-        }
-        if cancelBeforeStart(id) {
+        // Running here (asked to stop), or leased here and not started yet (ends without running).
+        let active = state.withLock { $0.active[id] }
+        if let active { interrupt(active, .cancelled) }
+        if active != nil || cancelBeforeStart(id) {
             _ = try await queue.cancel(id: id)
             return .accepted(await waitForFinish(id: id, timeout: config.cancelGraceSeconds + 1) ?? record)
         }
@@ -322,8 +325,7 @@ public final class Worker: Service, Sendable {
                 job.startRecorded = nil
             }
             if self.state.withLock({ $0.cancelledBeforeStart.remove(job.id) != nil }) {
-                let logger = self.logger.with(["task.id": "\(job.id)", "task.type": "\(job.taskType)", "task.attempt": "\(job.attempt)"])
-                await self.finish(job, status: .cancelled, error: "cancelled", logger: logger)
+                await self.finish(job, status: .cancelled, error: "cancelled", logger: self.logger(for: job))
             } else {
                 await self.process(job)
             }
@@ -391,18 +393,14 @@ public final class Worker: Service, Sendable {
 
     /// Runs one leased job to its end and records the outcome.
     private func process(_ job: LeasedJob) async {
-        let logger = self.logger.with(["task.id": "\(job.id)", "task.type": "\(job.taskType)", "task.attempt": "\(job.attempt)"])
+        let logger = self.logger(for: job)
         if let reason = job.deferredFailure {
-            await ensureRecord(of: job, logger: logger)
-            await finish(job, status: .failed, error: reason, logger: logger)
-            return
+            return await failUnstarted(job, reason, logger: logger)
         }
         // The route as of now, counted on its generation: a job that starts after a hot swap runs
         // on the new generation, and the old one is not shut down under a running job.
         guard let route = registry.acquire(job.taskType) else {
-            await ensureRecord(of: job, logger: logger)
-            await finish(job, status: .failed, error: "no loaded plugin serves task type '\(job.taskType)'", logger: logger)
-            return
+            return await failUnstarted(job, "no loaded plugin serves task type '\(job.taskType)'", logger: logger)
         }
         defer { registry.finished(route) }
         // Jobs are validated when queued, but the queue may hold jobs from other producers or from
@@ -412,14 +410,10 @@ public final class Worker: Service, Sendable {
             do {
                 parameters = try JSONValue.parse(job.parametersJSON)
             } catch {
-                await ensureRecord(of: job, logger: logger)
-                await finish(job, status: .failed, error: "parameters are not valid JSON: \(error)", logger: logger)
-                return
+                return await failUnstarted(job, "parameters are not valid JSON: \(error)", logger: logger)
             }
             if let violations = route.taskType.schema?.validate(parameters!), !violations.isEmpty {
-                await ensureRecord(of: job, logger: logger)
-                await finish(job, status: .failed, error: "invalid parameters: " + violations.map(\.description).joined(separator: "; "), logger: logger)
-                return
+                return await failUnstarted(job, "invalid parameters: " + violations.map(\.description).joined(separator: "; "), logger: logger)
             }
         }
 
@@ -440,7 +434,6 @@ public final class Worker: Service, Sendable {
         if job.startRecorded == nil {
             do {
                 // Creates the record too when another producer queued the job: one write, no read.
-                let parameters = parameters ?? (try? JSONValue.parse(job.parametersJSON)) ?? .string(job.parametersJSON)
                 try await store.markProcessing(record(of: job, parameters: parameters), attempt: job.attempt, workerId: config.workerId, at: startedAt)
             } catch {
                 logger.error("store.write.failed", metadata: ["error": "\(error)"])
@@ -582,8 +575,7 @@ public final class Worker: Service, Sendable {
         var data: [String: JSONValue] = ["attempts": .number(Double(job.attempt))]
         if let result { data["result"] = result }
         if let error { data["error"] = .string(error) }
-        events.publish(TaskEvent(type: "task.\(status.rawValue)", taskId: job.id, taskType: job.taskType, data: .object(data),
-                                 conversationId: job.conversationId, record: recorded))
+        publish("task.\(status.rawValue)", id: job.id, taskType: job.taskType, data: data, conversationId: job.conversationId, record: recorded)
         if status == .completed {
             logger.debug("task.completed")
         } else {
@@ -601,7 +593,6 @@ public final class Worker: Service, Sendable {
             return nil
         }
         return await persist(logger, givingUp: false) {
-
             let worker = self.config.workerId
             switch status {
             case .completed: return try await self.queue.complete(job, workerId: worker, resultJSON: resultJSON ?? "null")
@@ -616,20 +607,28 @@ public final class Worker: Service, Sendable {
         logger.warning("task.ownership.lost")
     }
 
+    /// Fails a job before its plugin ran (the queue said so, no plugin serves it, or its
+    /// parameters are wrong), giving it a record first if another producer queued it.
+    private func failUnstarted(_ job: LeasedJob, _ reason: String, logger: Logger) async {
+        await ensureRecord(of: job, logger: logger)
+        await finish(job, status: .failed, error: reason, logger: logger)
+    }
+
     /// Gives a job that no one recorded (added by another producer) a record, so `GET /task/{id}`
     /// finds it.
     private func ensureRecord(of job: LeasedJob, logger: Logger) async {
         do {
             if try await store.get(id: job.id) != nil { return }
-            let parameters = (try? JSONValue.parse(job.parametersJSON)) ?? .string(job.parametersJSON)
-            _ = try await store.create(record(of: job, parameters: parameters))
+            _ = try await store.create(record(of: job))
         } catch {
             logger.error("store.write.failed", metadata: ["error": "\(error)"])
         }
     }
 
-    /// The record of a job this store may not know yet (queued by another producer).
-    private func record(of job: LeasedJob, parameters: JSONValue) -> TaskRecord {
+    /// The record of a job this store may not know yet (queued by another producer); its
+    /// parameters are parsed here unless given (text that is not JSON is kept as a string).
+    private func record(of job: LeasedJob, parameters: JSONValue? = nil) -> TaskRecord {
+        let parameters = parameters ?? (try? JSONValue.parse(job.parametersJSON)) ?? .string(job.parametersJSON)
         var options = JobOptions()
         options.attempts = job.maxAttempts
         options.backoff = job.backoff
@@ -681,8 +680,14 @@ public final class Worker: Service, Sendable {
         }
     }
 
-    private func publish(_ type: String, id: String, taskType: String, data: [String: JSONValue] = [:], conversationId: String? = nil) {
-        events.publish(TaskEvent(type: type, taskId: id, taskType: taskType, data: .object(data), conversationId: conversationId))
+    private func publish(_ type: String, id: String, taskType: String, data: [String: JSONValue] = [:], conversationId: String? = nil,
+                         record: TaskRecord? = nil) {
+        events.publish(TaskEvent(type: type, taskId: id, taskType: taskType, data: .object(data), conversationId: conversationId, record: record))
+    }
+
+    /// The worker's logger with the job's id, task type and attempt.
+    private func logger(for job: LeasedJob) -> Logger {
+        logger.with(["task.id": "\(job.id)", "task.type": "\(job.taskType)", "task.attempt": "\(job.attempt)"])
     }
 
     private static func seconds(_ value: Double) -> String {
