@@ -32,7 +32,7 @@ import Testing
         #expect(try await b.store.get(id: "dup") == nil, "a record was left without its queue row")
 
         let (fresh, freshJob) = job("fresh")
-        guard case .created = try await b.writes.createAndEnqueue(fresh, job: freshJob) else { Issue.record("not created"); return }
+        guard case .created = try await b.writes.createAndEnqueue(fresh, job: freshJob).0 else { Issue.record("not created"); return }
         #expect(try await b.store.get(id: "fresh")?.status == .pending)
     }
 
@@ -59,5 +59,48 @@ import Testing
         #expect(done.status == .completed && done.result == ["x": 1] && done.finishedAt != nil)
         #expect(try await b.store.get(id: "t1")?.status == .completed)
         #expect(try await b.queue.depth() == (0, 0))
+    }
+
+    @Test func aSubmitWithAFreeSlotLeasesTheJobAFetchWouldTake() async throws {
+        let b = try await backends()
+        let lease = EmbeddedWrites.Lease(workerId: "w1", excluding: [], duration: .seconds(30))
+
+        // Nothing else waits: the new job is leased and its task is processing, in the same write.
+        let (first, firstJob) = job("first")
+        let (created, leased) = try await b.writes.createAndEnqueue(first, job: firstJob, lease: lease)
+        guard case .created = created else { Issue.record("not created"); return }
+        #expect(leased?.id == "first" && leased?.attempt == 1 && leased?.startRecorded != nil)
+        let started = try #require(try await b.store.get(id: "first"))
+        #expect(started.status == .processing && started.workerId == "w1")
+
+        // An older job waits: the submit leases that one (as a fetch would) and the new one waits.
+        let (older, olderJob) = job("older")
+        _ = try await b.writes.createAndEnqueue(older, job: olderJob)
+        let (newer, newerJob) = job("newer")
+        let (_, leasedInstead) = try await b.writes.createAndEnqueue(newer, job: newerJob, lease: lease)
+        #expect(leasedInstead?.id == "older")
+        #expect(try await b.store.get(id: "newer")?.status == .pending)
+        #expect(try await b.queue.depth() == (1, 2))
+
+        // A delayed job is not leased before it is due; a task type at its limit is skipped.
+        var later = JobOptions()
+        later.delayMs = 60_000
+        let delayed = TaskRecord(id: "delayed", queue: "q", taskType: "echo", parameters: ["n": 1], options: later)
+        let (_, none) = try await b.writes.createAndEnqueue(
+            delayed, job: NewJob(id: "delayed", taskType: "echo", parametersJSON: #"{"n":1}"#, options: later),
+            lease: EmbeddedWrites.Lease(workerId: "w1", excluding: ["echo"], duration: .seconds(30)))
+        #expect(none == nil)
+
+        // The same idempotency key again: the existing task, nothing queued or leased.
+        var keyed = JobOptions()
+        keyed.idempotencyKey = "k"
+        let (k1, _) = try await b.writes.createAndEnqueue(
+            TaskRecord(id: "k1", queue: "q", taskType: "echo", parameters: [:], options: keyed),
+            job: NewJob(id: "k1", taskType: "echo", parametersJSON: "{}", options: keyed))
+        let (k2, leasedForKey) = try await b.writes.createAndEnqueue(
+            TaskRecord(id: "k2", queue: "q", taskType: "echo", parameters: [:], options: keyed),
+            job: NewJob(id: "k2", taskType: "echo", parametersJSON: "{}", options: keyed), lease: lease)
+        guard case .created = k1, case .existing(let existing) = k2 else { Issue.record("idempotency key not honoured"); return }
+        #expect(existing.id == "k1" && leasedForKey == nil)
     }
 }

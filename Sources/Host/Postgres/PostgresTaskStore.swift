@@ -61,19 +61,32 @@ public final class PostgresTaskStore: TaskStore {
         }
     }
 
-    public func markProcessing(_ record: TaskRecord, attempt: Int, workerId: String, at date: Date) async throws {
-        try await pool.withConnection { connection in
-            try connection.query(
-                """
-                INSERT INTO tasks (id, queue, task_type, status, parameters, options, progress, attempts, worker_id, created_at,
-                    started_at, updated_at, run_at, idempotency_key)
-                VALUES ($1, $2, $3, 'processing', $4::jsonb, $5::jsonb, 0, $6, $7, to_timestamp($8::float8),
-                    to_timestamp($9::float8), to_timestamp($9::float8), NULL, NULL)
-                ON CONFLICT (id) DO UPDATE SET status = 'processing', attempts = EXCLUDED.attempts, worker_id = EXCLUDED.worker_id,
-                    started_at = EXCLUDED.started_at, updated_at = EXCLUDED.updated_at, run_at = NULL, progress = 0
-                """,
-                [record.id, record.queue, record.taskType, record.parameters.serialized(), record.options.json.serialized(),
-                 String(attempt), workerId, Self.seconds(record.createdAt), Self.seconds(date)])
+    public func markProcessing(_ starts: [TaskStart], workerId: String, at date: Date) async throws {
+        guard !starts.isEmpty else { return }
+        let at = Self.seconds(date)
+        let rows: [[String?]] = starts.map { start in
+            let record = start.record
+            return [record.id, record.queue, record.taskType, start.parametersJSON ?? record.parameters.serialized(),
+                    record.options.json.serialized(), String(start.attempt), workerId, Self.seconds(record.createdAt), at]
+        }
+        let write: @Sendable (PostgresConnection) throws -> Void = { connection in
+            for row in rows {
+                try connection.query(
+                    """
+                    INSERT INTO tasks (id, queue, task_type, status, parameters, options, progress, attempts, worker_id, created_at,
+                        started_at, updated_at, run_at, idempotency_key)
+                    VALUES ($1, $2, $3, 'processing', $4::jsonb, $5::jsonb, 0, $6, $7, to_timestamp($8::float8),
+                        to_timestamp($9::float8), to_timestamp($9::float8), NULL, NULL)
+                    ON CONFLICT (id) DO UPDATE SET status = 'processing', attempts = EXCLUDED.attempts, worker_id = EXCLUDED.worker_id,
+                        started_at = EXCLUDED.started_at, updated_at = EXCLUDED.updated_at, run_at = NULL, progress = 0
+                    """, row)
+            }
+        }
+        // One commit for a batch (several jobs leased together); a single start needs none.
+        if rows.count == 1 {
+            try await pool.withConnection(write)
+        } else {
+            try await pool.transaction(write)
         }
     }
 

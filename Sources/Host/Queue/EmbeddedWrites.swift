@@ -17,38 +17,58 @@ struct EmbeddedWrites: Sendable {
     }
 
     /// Creates the record and queues the job, or returns the task with the same idempotency key
-    /// (then nothing is queued).
-    func createAndEnqueue(_ record: TaskRecord, job: NewJob) async throws -> TaskCreation {
-        try await database.transaction { connection in
-            let creation = try SQLiteTaskStore.create(record, in: connection)
-            if case .created = creation { try SQLiteJobQueue.insert(job, in: connection) }
-            return creation
+    /// (then nothing is queued). With `lease`, the same transaction then leases the best runnable
+    /// job for the caller's free slot, exactly as a fetch would (usually the new job, unless an
+    /// older or more urgent one waits), and marks its task processing: a job added while the
+    /// worker has room starts without a trip through the fetch loop.
+    func createAndEnqueue(_ record: TaskRecord, job: NewJob, lease: Lease? = nil) async throws -> (TaskCreation, LeasedJob?) {
+        let insert = SQLiteTaskStore.Insert(record, parametersJSON: job.parametersJSON)
+        return try await database.transaction { connection in
+            let creation = try SQLiteTaskStore.create(insert, in: connection)
+            guard case .created = creation else { return (creation, nil) }
+            try SQLiteJobQueue.insert(job, in: connection)
+            guard let lease else { return (creation, nil) }
+            return (creation, try Self.leaseAndStart(lease, limit: 1, in: connection).first)
         }
+    }
+
+    /// What a submit that may start a job at once leases it with.
+    struct Lease: Sendable {
+        let workerId: String
+        let excluding: Set<String>
+        let duration: Duration
     }
 
     /// Leases up to `limit` jobs and marks their tasks processing, in one transaction. A job
     /// whose task has no record yet comes back with `startRecorded` nil.
     func leaseAndStart(workerId: String, excluding: Set<String>, lease: Duration, limit: Int) async throws -> [LeasedJob] {
         try await database.transaction { connection in
-            let now = Date()
-            return try SQLiteJobQueue.lease(workerId: workerId, excluding: excluding, lease: lease, limit: limit, in: connection).map { job in
-                var job = job
-                if try SQLiteTaskStore.markStarted(id: job.id, attempt: job.attempt, workerId: workerId, at: now, in: connection) {
-                    job.startRecorded = now
-                }
-                return job
+            try Self.leaseAndStart(Lease(workerId: workerId, excluding: excluding, duration: lease), limit: limit, in: connection)
+        }
+    }
+
+    private static func leaseAndStart(_ lease: Lease, limit: Int, in connection: SQLiteConnection) throws -> [LeasedJob] {
+        let now = Date()
+        return try SQLiteJobQueue.lease(workerId: lease.workerId, excluding: lease.excluding, lease: lease.duration, limit: limit, in: connection).map { job in
+            var job = job
+            if try SQLiteTaskStore.markStarted(id: job.id, attempt: job.attempt, workerId: lease.workerId, at: now, in: connection) {
+                job.startRecorded = now
             }
+            return job
         }
     }
 
     /// Removes the finished job from the queue and records its outcome, if `workerId` still holds
     /// it; returns the task as recorded, or nil (nothing written) when another worker owns it now.
     func finish(_ job: LeasedJob, workerId: String, status: TaskStatus, result: JSONValue?, error: String?, at date: Date) async throws -> Finished {
-        try await database.transaction { connection in
-            guard try SQLiteJobQueue.remove(id: job.id, workerId: workerId, in: connection) else { return .lost }
-            let record = try SQLiteTaskStore.markFinished(id: job.id, status: status, result: result, error: error, at: date, in: connection)
-            return .recorded(record)
+        let bindings = SQLiteTaskStore.finishBindings(id: job.id, status: status, result: result, error: error, at: date)
+        let row = try await database.transaction { connection -> [String: SQLiteValue]?? in
+            guard try SQLiteJobQueue.remove(id: job.id, workerId: workerId, in: connection) else { return .none }
+            return .some(try SQLiteTaskStore.markFinished(bindings, returning: true, in: connection))
         }
+        // The row is read here, not on the database thread every write waits for.
+        guard let row else { return .lost }
+        return .recorded(try row.map(SQLiteTaskStore.record(from:)))
     }
 
     enum Finished: Sendable {

@@ -22,6 +22,8 @@ public struct LeasedJob: Sendable {
     /// When the store marked the job processing in the same transaction as its lease (the
     /// embedded backends); nil when the worker still has to.
     public var startRecorded: Date?
+    /// The parameters, parsed when the worker recorded the job's start (nil: not parsed yet).
+    public var parameters: JSONValue?
     /// The job's `conversation_id` parameter, which its events carry: found once, when the job
     /// is leased, rather than for every event.
     public let conversationId: String?

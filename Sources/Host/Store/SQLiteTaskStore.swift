@@ -69,12 +69,32 @@ public final class SQLiteTaskStore: TaskStore {
         """
 
     public func create(_ record: TaskRecord) async throws -> TaskCreation {
-        try await database.transaction { connection in try Self.create(record, in: connection) }
+        let insert = Self.Insert(record)
+        return try await database.transaction { connection in try Self.create(insert, in: connection) }
+    }
+
+    /// A record to create, with its bindings made before the write reaches the database thread
+    /// (the one thread every write waits for): the JSON columns are serialised by the caller.
+    struct Insert: Sendable {
+        let record: TaskRecord
+        let bindings: [SQLiteValue]
+
+        /// `parametersJSON`: the parameters already serialised, when the caller has them.
+        init(_ record: TaskRecord, parametersJSON: String? = nil) {
+            self.record = record
+            bindings = [
+                .text(record.id), .text(record.queue), .text(record.taskType), .text(record.status.rawValue),
+                .text(parametersJSON ?? record.parameters.serialized()), .text(record.options.json.serialized()),
+                .double(record.createdAt.timeIntervalSince1970), .double(record.updatedAt.timeIntervalSince1970),
+                record.runAt.map { .double($0.timeIntervalSince1970) } ?? .null,
+                record.options.idempotencyKey.map { .text($0) } ?? .null,
+            ]
+        }
     }
 
     /// The record, unless a task with its idempotency key exists (then that one).
-    static func create(_ record: TaskRecord, in connection: SQLiteConnection) throws -> TaskCreation {
-        if let key = record.options.idempotencyKey,
+    static func create(_ insert: Insert, in connection: SQLiteConnection) throws -> TaskCreation {
+        if let key = insert.record.options.idempotencyKey,
            let row = try connection.query("SELECT * FROM tasks WHERE idempotency_key = ?", [.text(key)]).first {
             return .existing(try Self.record(from: row))
         }
@@ -83,14 +103,8 @@ public final class SQLiteTaskStore: TaskStore {
             INSERT INTO tasks (id, queue, task_type, status, parameters, options, progress, attempts, created_at, updated_at, run_at, idempotency_key)
             VALUES (?, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?, ?)
             """,
-            [
-                .text(record.id), .text(record.queue), .text(record.taskType), .text(record.status.rawValue),
-                .text(record.parameters.serialized()), .text(record.options.json.serialized()),
-                .double(record.createdAt.timeIntervalSince1970), .double(record.updatedAt.timeIntervalSince1970),
-                record.runAt.map { .double($0.timeIntervalSince1970) } ?? .null,
-                record.options.idempotencyKey.map { .text($0) } ?? .null,
-            ])
-        return .created(record)
+            insert.bindings)
+        return .created(insert.record)
     }
 
     public func get(id: String) async throws -> TaskRecord? {
@@ -120,22 +134,28 @@ public final class SQLiteTaskStore: TaskStore {
         }
     }
 
-    public func markProcessing(_ record: TaskRecord, attempt: Int, workerId: String, at date: Date) async throws {
+    public func markProcessing(_ starts: [TaskStart], workerId: String, at date: Date) async throws {
+        guard !starts.isEmpty else { return }
+        let at = SQLiteValue.double(date.timeIntervalSince1970)
+        let rows: [[SQLiteValue]] = starts.map { start in
+            let record = start.record
+            return [
+                .text(record.id), .text(record.queue), .text(record.taskType), .text(start.parametersJSON ?? record.parameters.serialized()),
+                .text(record.options.json.serialized()), .int(Int64(start.attempt)), .text(workerId),
+                .double(record.createdAt.timeIntervalSince1970), at, at,
+            ]
+        }
         try await database.transaction { connection in
-            try connection.query(
-                """
-                INSERT INTO tasks (id, queue, task_type, status, parameters, options, progress, attempts, worker_id, created_at,
-                    started_at, updated_at, run_at, idempotency_key)
-                VALUES (?, ?, ?, 'processing', ?, ?, 0, ?, ?, ?, ?, ?, NULL, NULL)
-                ON CONFLICT(id) DO UPDATE SET status = 'processing', attempts = excluded.attempts, worker_id = excluded.worker_id,
-                    started_at = excluded.started_at, updated_at = excluded.updated_at, run_at = NULL, progress = 0
-                """,
-                [
-                    .text(record.id), .text(record.queue), .text(record.taskType), .text(record.parameters.serialized()),
-                    .text(record.options.json.serialized()), .int(Int64(attempt)), .text(workerId),
-                    .double(record.createdAt.timeIntervalSince1970), .double(date.timeIntervalSince1970),
-                    .double(date.timeIntervalSince1970),
-                ])
+            for row in rows {
+                try connection.query(
+                    """
+                    INSERT INTO tasks (id, queue, task_type, status, parameters, options, progress, attempts, worker_id, created_at,
+                        started_at, updated_at, run_at, idempotency_key)
+                    VALUES (?, ?, ?, 'processing', ?, ?, 0, ?, ?, ?, ?, ?, NULL, NULL)
+                    ON CONFLICT(id) DO UPDATE SET status = 'processing', attempts = excluded.attempts, worker_id = excluded.worker_id,
+                        started_at = excluded.started_at, updated_at = excluded.updated_at, run_at = NULL, progress = 0
+                    """, row)
+            }
         }
     }
 
@@ -147,25 +167,30 @@ public final class SQLiteTaskStore: TaskStore {
     }
 
     public func markFinished(id: String, status: TaskStatus, result: JSONValue?, error: String?, at date: Date) async throws {
+        let bindings = Self.finishBindings(id: id, status: status, result: result, error: error, at: date)
         try await database.transaction { connection in
-            try Self.markFinished(id: id, status: status, result: result, error: error, at: date, in: connection)
+            _ = try Self.markFinished(bindings, returning: false, in: connection)
         }
     }
 
-    /// Returns the task as it now is (nil: no such task).
-    @discardableResult
-    static func markFinished(id: String, status: TaskStatus, result: JSONValue?, error: String?, at date: Date,
-                             in connection: SQLiteConnection) throws -> TaskRecord? {
-        try connection.query(
-            """
+    /// The bindings of `markFinished`, made before the write reaches the database thread (the
+    /// one thread every write waits for): the result's JSON is serialised by the caller.
+    static func finishBindings(id: String, status: TaskStatus, result: JSONValue?, error: String?, at date: Date) -> [SQLiteValue] {
+        [
+            .text(status.rawValue), result.map { .text($0.serialized()) } ?? .null, error.map { .text($0) } ?? .null,
+            .double(date.timeIntervalSince1970), .double(date.timeIntervalSince1970), .text(status.rawValue), .text(id),
+        ]
+    }
+
+    /// Records a task's outcome; with `returning`, the task's row as it now is (nil: no such
+    /// task), for the caller to read with `record(from:)` off the database thread.
+    static func markFinished(_ bindings: [SQLiteValue], returning: Bool, in connection: SQLiteConnection) throws -> [String: SQLiteValue]? {
+        let update = """
             UPDATE tasks SET status = ?, result = ?, error = ?, finished_at = ?, updated_at = ?, run_at = NULL,
                 progress = CASE WHEN ? = 'completed' THEN 1 ELSE progress END
-            WHERE id = ? RETURNING *
-            """,
-            [
-                .text(status.rawValue), result.map { .text($0.serialized()) } ?? .null, error.map { .text($0) } ?? .null,
-                .double(date.timeIntervalSince1970), .double(date.timeIntervalSince1970), .text(status.rawValue), .text(id),
-            ]).first.map(Self.record(from:))
+            WHERE id = ?
+            """
+        return try connection.query(returning ? update + " RETURNING *" : update, bindings).first
     }
 
     /// Marks a task that has a record processing; false when it has none (a job another

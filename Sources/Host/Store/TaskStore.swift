@@ -8,9 +8,9 @@ public protocol TaskStore: Sendable {
     func create(_ record: TaskRecord) async throws -> TaskCreation
     func get(id: String) async throws -> TaskRecord?
     func list(_ query: TaskQuery) async throws -> TaskPage
-    /// Marks the task processing. With no record of it yet (a job another producer queued), the
-    /// record is created from `record` in the same statement: one write per job start.
-    func markProcessing(_ record: TaskRecord, attempt: Int, workerId: String, at date: Date) async throws
+    /// Marks the tasks processing, in one write. A task with no record yet (a job another
+    /// producer queued) is created from its `record` in the same statement.
+    func markProcessing(_ starts: [TaskStart], workerId: String, at date: Date) async throws
     func updateProgress(id: String, progress: Double) async throws
     /// Completed, failed or cancelled, with the result or error.
     func markFinished(id: String, status: TaskStatus, result: JSONValue?, error: String?, at date: Date) async throws
@@ -29,6 +29,28 @@ public protocol TaskStore: Sendable {
     func appendMessage(_ message: NewMessage) async throws -> Message
     /// The conversation's last `limit` messages, oldest first; throws `ConversationNotFound`.
     func messages(conversationId: String, limit: Int) async throws -> [Message]
+}
+
+/// A task a worker starts: its record (what the store creates if it has none) and the attempt.
+public struct TaskStart: Sendable {
+    public let record: TaskRecord
+    public let attempt: Int
+    /// The parameters as the queue holds them (JSON text), stored as they are instead of
+    /// serialising `record.parameters` again.
+    public let parametersJSON: String?
+
+    public init(record: TaskRecord, attempt: Int, parametersJSON: String? = nil) {
+        self.record = record
+        self.attempt = attempt
+        self.parametersJSON = parametersJSON
+    }
+}
+
+extension TaskStore {
+    /// Marks one task processing (see `markProcessing(_:workerId:at:)`).
+    public func markProcessing(_ record: TaskRecord, attempt: Int, workerId: String, at date: Date) async throws {
+        try await markProcessing([TaskStart(record: record, attempt: attempt)], workerId: workerId, at: date)
+    }
 }
 
 public enum TaskCreation: Sendable {

@@ -21,6 +21,8 @@ public final class Worker: Service, Sendable {
     /// Store and queue writes made as one transaction, when both are the embedded SQLite file.
     private let embedded: EmbeddedWrites?
     private let doorbell = Doorbell()
+    /// Callers waiting for a task's end, resumed by its terminal event.
+    private let waiters = FinishWaiters()
     private let state = Mutex(State())
 
     private struct State {
@@ -31,6 +33,8 @@ public final class Worker: Service, Sendable {
         /// Jobs being fetched or held: what the global limit counts. A slot is taken before the
         /// fetch, so the worker never leases more jobs than it can run.
         var slots = 0
+        /// Between the start of `run()` and its shutdown: jobs may be started from a submit.
+        var running = false
         var stopping = false
         /// Leased jobs cancelled before they started (while waiting for a plugin's limit): they
         /// end as cancelled without running.
@@ -47,6 +51,13 @@ public final class Worker: Service, Sendable {
     /// checked a second time. Bounded: dropped entries only cost that second check.
     private let validatedAtSubmit = Mutex<[String: String]>([:])
 
+    private func noteValidated(_ id: String, by route: PluginRegistry.Route) {
+        validatedAtSubmit.withLock { validated in
+            if validated.count >= 10_000 { validated.removeAll() }
+            validated[id] = Self.validator(of: route)
+        }
+    }
+
     /// Which plugin generation checked a job's parameters (its name, generation and file).
     private static func validator(of route: PluginRegistry.Route) -> String {
         "\(route.plugin.name)#\(route.plugin.generation)#\(route.plugin.sha256)"
@@ -60,6 +71,9 @@ public final class Worker: Service, Sendable {
         self.events = events
         self.logger = logger
         embedded = EmbeddedWrites(store: store, queue: queue)
+        _ = events.observe { [waiters] event in
+            if event.isTerminal { waiters.deliver(event) }
+        }
         // One thread per concurrent job, and spares for plugins that hang past their timeout.
         executor = BlockingExecutor(threads: config.maxConcurrentTasks, maxThreads: config.maxConcurrentTasks * 4 + 4, name: "plugin")
     }
@@ -82,14 +96,21 @@ public final class Worker: Service, Sendable {
     /// so no read is needed to catch a job that finishes at once.
     public func submitAndWait(taskType: String, parameters: JSONValue, options: JobOptions, timeout: Double) async throws -> (TaskRecord, created: Bool) {
         let id = UUID().uuidString.lowercased()
-        let finished = events.subscribe(buffer: 8) { $0.taskId == id && $0.isTerminal }
-        let (record, created) = try await submit(taskType: taskType, parameters: parameters, options: options, id: id)
+        let ticket = waiters.register(id)
+        let record: TaskRecord, created: Bool
+        do {
+            (record, created) = try await submit(taskType: taskType, parameters: parameters, options: options, id: id)
+        } catch {
+            waiters.forget(ticket)
+            throw error
+        }
         guard created else {
             // An existing task (same idempotency key): it has its own id and may be finished.
+            waiters.forget(ticket)
             return (await waitForFinish(id: record.id, timeout: timeout) ?? record, false)
         }
         // The finish usually hands over the task as recorded; otherwise it is read back.
-        if let done = await waitFor(finished, timeout: timeout)?.record { return (done, true) }
+        if let done = await waiters.wait(ticket, timeout: timeout)?.record { return (done, true) }
         return ((try? await store.get(id: id)) ?? record, true)
     }
 
@@ -104,13 +125,11 @@ public final class Worker: Service, Sendable {
         let record = TaskRecord(id: id, queue: config.queueName, taskType: taskType, parameters: parameters, options: options)
         let job = NewJob(id: id, taskType: taskType, parametersJSON: parameters.serialized(), options: options)
         // Noted before the job is queued (it may run at once); kept only if this call queued it.
-        validatedAtSubmit.withLock { validated in
-            if validated.count >= 10_000 { validated.removeAll() }
-            validated[id] = Self.validator(of: route)
-        }
+        noteValidated(id, by: route)
         let creation: TaskCreation
+        let leased: LeasedJob?
         do {
-            creation = try await createAndEnqueue(record, job)
+            (creation, leased) = try await createAndEnqueue(record, job)
         } catch {
             _ = validatedAtSubmit.withLock { $0.removeValue(forKey: id) }
             throw error
@@ -122,17 +141,32 @@ public final class Worker: Service, Sendable {
         case .created(let created):
             publish("task.pending", id: created.id, taskType: taskType, data: ["run_at": created.runAt.map { .string(ISO8601.format($0)) } ?? .null],
                     conversationId: parameters["conversation_id"]?.stringValue)
-            doorbell.ring()
+            if let leased { startDirectly(leased) }
+            // The fetch loop has work unless this job is the one that started.
+            if leased?.id != id { doorbell.ring() }
             return (created, true)
         }
     }
 
     /// Creates the record and queues the job: one transaction on the embedded backends, else the
     /// store first (an existing task with the same idempotency key is returned, nothing queued).
-    private func createAndEnqueue(_ record: TaskRecord, _ job: NewJob) async throws -> TaskCreation {
-        if let embedded { return try await embedded.createAndEnqueue(record, job: job) }
+    /// On the embedded backends, when a slot is free, the same transaction leases the next job
+    /// for it (returned; its slot is taken).
+    private func createAndEnqueue(_ record: TaskRecord, _ job: NewJob) async throws -> (TaskCreation, LeasedJob?) {
+        if let embedded {
+            guard reserveSlot() else { return try await embedded.createAndEnqueue(record, job: job) }
+            let lease = EmbeddedWrites.Lease(workerId: config.workerId, excluding: fullTaskTypes(), duration: .seconds(config.leaseSeconds))
+            do {
+                let (creation, leased) = try await embedded.createAndEnqueue(record, job: job, lease: lease)
+                if leased == nil { releaseSlots(1, wake: false) }
+                return (creation, leased)
+            } catch {
+                releaseSlots(1, wake: false)
+                throw error
+            }
+        }
         let creation = try await store.create(record)
-        guard case .created = creation else { return creation }
+        guard case .created = creation else { return (creation, nil) }
         do {
             try await queue.enqueue(job)
         } catch {
@@ -140,7 +174,7 @@ public final class Worker: Service, Sendable {
             try? await store.markFinished(id: record.id, status: .failed, result: nil, error: "could not be queued: \(error)", at: Date())
             throw error
         }
-        return creation
+        return (creation, nil)
     }
 
     public enum CancelResult: Sendable {
@@ -189,33 +223,13 @@ public final class Worker: Service, Sendable {
 
     /// Waits up to `timeout` seconds for the task to finish and returns it (finished or not).
     public func waitForFinish(id: String, timeout: Double) async -> TaskRecord? {
-        let stream = events.subscribe(buffer: 8) { $0.taskId == id && $0.isTerminal }
-        if let record = try? await store.get(id: id), record.status.isFinished || timeout <= 0 { return record }
-        await waitFor(stream, timeout: timeout)
-        return try? await store.get(id: id)
-    }
-
-    /// The stream's first event, or nil when `timeout` seconds pass first.
-    @discardableResult
-    private func waitFor(_ stream: AsyncStream<TaskEvent>, timeout: Double) async -> TaskEvent? {
-        guard timeout > 0 else { return nil }
-        return await withTaskGroup(of: TaskEvent?.self) { group in
-            group.addTask {
-                for await event in stream { return event }
-                return nil
-            }
-            // Short sleeps: a cancelled long one would keep its timer until the timeout passed.
-            group.addTask {
-                let deadline = ContinuousClock.now + .seconds(timeout)
-                while !Task.isCancelled, ContinuousClock.now < deadline {
-                    try? await Task.sleep(for: min(.milliseconds(100), deadline - ContinuousClock.now))
-                }
-                return nil
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
+        let ticket = waiters.register(id)
+        if let record = try? await store.get(id: id), record.status.isFinished || timeout <= 0 {
+            waiters.forget(ticket)
+            return record
         }
+        if let done = await waiters.wait(ticket, timeout: timeout)?.record { return done }
+        return try? await store.get(id: id)
     }
 
     // MARK: - Running
@@ -227,6 +241,7 @@ public final class Worker: Service, Sendable {
             "worker.id": "\(config.workerId)", "worker.concurrency": "\(config.maxConcurrentTasks)",
             "worker.task_types": "\(registry.taskTypeNames.joined(separator: ","))",
         ])
+        state.withLock { $0.running = !$0.stopping }
         await withGracefulShutdownHandler {
             let renewer = Task { await self.renewLeases() }
             let maintainer = Task { await self.maintainQueue() }
@@ -235,6 +250,7 @@ public final class Worker: Service, Sendable {
                 await self.fetchUntilStopped(group: &group)
                 await self.drain()
             }
+            await self.drainStartedDirectly()
             renewer.cancel()
             maintainer.cancel()
             deadlines.cancel()
@@ -249,7 +265,10 @@ public final class Worker: Service, Sendable {
 
     /// Stops fetching; `run()` then drains and returns.
     public func beginShutdown() {
-        state.withLock { $0.stopping = true }
+        state.withLock { state in
+            state.stopping = true
+            state.running = false
+        }
         doorbell.ring()
         let queue = self.queue
         Task { await queue.interruptWait() }
@@ -287,7 +306,7 @@ public final class Worker: Service, Sendable {
                     // The lease and the tasks' start in one transaction.
                     jobs = try await embedded.leaseAndStart(workerId: worker, excluding: excluding, lease: lease, limit: reserved)
                 } else {
-                    jobs = try await queue.fetch(workerId: worker, excluding: excluding, lease: lease, limit: reserved)
+                    jobs = await recordStarts(try await queue.fetch(workerId: worker, excluding: excluding, lease: lease, limit: reserved))
                 }
                 failures = 0
             } catch {
@@ -306,14 +325,66 @@ public final class Worker: Service, Sendable {
         }
     }
 
+    /// Checks the fetched jobs' parameters and marks the tasks of those that will run processing,
+    /// in one store write for the whole fetch instead of one per job. A job whose parameters the
+    /// plugin's schema refuses is set to fail unstarted; one whose parameters are not JSON, or
+    /// whose start could not be written, is left to `process`, which tries again on its own.
+    private func recordStarts(_ fetched: [LeasedJob]) async -> [LeasedJob] {
+        var jobs = fetched
+        var starts: [TaskStart] = []
+        var marked: [Int] = []
+        for index in jobs.indices where jobs[index].deferredFailure == nil {
+            let job = jobs[index]
+            guard let route = registry.route(job.taskType) else { continue }
+            let validator = Self.validator(of: route)
+            if validatedAtSubmit.withLock({ $0[job.id] }) != validator {
+                guard let parameters = try? JSONValue.parse(job.parametersJSON) else { continue }
+                jobs[index].parameters = parameters
+                if let violations = route.taskType.schema?.validate(parameters), !violations.isEmpty {
+                    jobs[index].deferredFailure = "invalid parameters: " + violations.map(\.description).joined(separator: "; ")
+                    continue
+                }
+                // Checked by this generation: `process` does not check it again unless a swap came between.
+                noteValidated(job.id, by: route)
+            }
+            // The parameters are stored as the queue holds them: valid JSON, checked above or at submit.
+            starts.append(TaskStart(record: record(of: job, parameters: jobs[index].parameters ?? .null), attempt: job.attempt,
+                                    parametersJSON: job.parametersJSON))
+            marked.append(index)
+        }
+        guard !starts.isEmpty else { return jobs }
+        let now = Date()
+        do {
+            try await store.markProcessing(starts, workerId: config.workerId, at: now)
+            for index in marked { jobs[index].startRecorded = now }
+        } catch {
+            logger.error("store.write.failed", metadata: ["error": "\(error)"])
+        }
+        return jobs
+    }
+
     /// Runs a leased job in the group, holding its slot (taken by the fetch) until it ends.
     private func start(_ job: LeasedJob, in group: inout DiscardingTaskGroup) {
+        let run = prepareToRun(job)
+        group.addTask { await run() }
+    }
+
+    /// Runs a job leased by a submit (`createAndEnqueue`), holding the slot the submit took. Not
+    /// in the fetch loop's group: `run()` waits for these after it (`drainStartedDirectly`).
+    private func startDirectly(_ job: LeasedJob) {
+        let run = prepareToRun(job)
+        Task { await run() }
+    }
+
+    /// Notes the job as leased and takes its limits when free (so the next fetch sees them
+    /// taken); the returned closure waits for the limits still missing, runs the job, and gives
+    /// everything back.
+    private func prepareToRun(_ job: LeasedJob) -> @Sendable () async -> Void {
         state.withLock { $0.leased[job.id] = job }
         let route = registry.route(job.taskType)
-        // Take the limits now when free, so the next fetch sees them taken.
         let limits = route.map(limiters(for:)) ?? []
         let held = limits.map { $0.tryAcquire() }
-        group.addTask {
+        return {
             var job = job
             var held = held
             if held.contains(false) {
@@ -343,6 +414,15 @@ public final class Worker: Service, Sendable {
             group.addTask { await self.doorbell.wait(timeout: limit) }
             await group.next()
             group.cancelAll()
+        }
+    }
+
+    /// Takes one free global slot for a job a submit may start, while `run()` runs.
+    private func reserveSlot() -> Bool {
+        state.withLock { state in
+            guard state.running, !state.stopping, state.slots < config.maxConcurrentTasks else { return false }
+            state.slots += 1
+            return true
         }
     }
 
@@ -405,10 +485,10 @@ public final class Worker: Service, Sendable {
         defer { registry.finished(route) }
         // Jobs are validated when queued, but the queue may hold jobs from other producers or from
         // before a plugin changed its schema: those are checked again here.
-        var parameters: JSONValue?
+        var parameters = job.parameters
         if validatedAtSubmit.withLock({ $0.removeValue(forKey: job.id) }) != Self.validator(of: route) {
             do {
-                parameters = try JSONValue.parse(job.parametersJSON)
+                parameters = try parameters ?? JSONValue.parse(job.parametersJSON)
             } catch {
                 return await failUnstarted(job, "parameters are not valid JSON: \(error)", logger: logger)
             }
@@ -714,7 +794,10 @@ public final class Worker: Service, Sendable {
                 for id in renewal.cancelRequested {
                     if let job = active[id] { interrupt(job, .cancelled) } else { _ = cancelBeforeStart(id) }
                 }
-                for id in renewal.lost {
+                // A job that finished while the renewal was on its way is gone from the queue
+                // too: only jobs still held here were lost.
+                let lost = state.withLock { state in renewal.lost.filter { state.leased[$0] != nil } }
+                for id in lost {
                     logger.warning("task.lease.lost", metadata: ["task.id": "\(id)"])
                 }
             } catch {
@@ -735,6 +818,15 @@ public final class Worker: Service, Sendable {
             interrupt(active, .released)
         }
         // The task group waits for `process` of each released job, which records the release.
+    }
+
+    /// After the fetch loop's group: waits for the jobs started by submits (each holds a slot),
+    /// returning to the queue any that still run (one may have started as shutdown began).
+    private func drainStartedDirectly() async {
+        while state.withLock({ $0.slots }) > 0 {
+            for active in state.withLock({ Array($0.active.values) }) { interrupt(active, .released) }
+            await doorbell.wait(timeout: .milliseconds(100))
+        }
     }
 }
 

@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+@testable import Host
+
+/// `?wait=` and a cancel's wait: the end of a task reaches whoever registered for it, whether it
+/// comes before or during the wait, and a wait ends at its deadline or when its caller goes away.
+@Suite struct FinishWaitersTests {
+    func completed(_ id: String) -> TaskEvent {
+        TaskEvent(type: "task.completed", taskId: id, taskType: "echo")
+    }
+
+    @Test func anEndBeforeTheWaitIsNotMissed() async {
+        let waiters = FinishWaiters()
+        let ticket = waiters.register("a")
+        waiters.deliver(completed("a"))
+        let event = await waiters.wait(ticket, timeout: 5)
+        #expect(event?.taskId == "a")
+    }
+
+    @Test func everyWaiterOfATaskIsResumedAndOthersAreNot() async {
+        let waiters = FinishWaiters()
+        let first = waiters.register("a")
+        let second = waiters.register("a")
+        let other = waiters.register("b")
+        async let one = waiters.wait(first, timeout: 5)
+        async let two = waiters.wait(second, timeout: 5)
+        async let three = waiters.wait(other, timeout: 0.3)
+        try? await Task.sleep(for: .milliseconds(50))
+        waiters.deliver(completed("a"))
+        let (a1, a2, b) = await (one, two, three)
+        #expect(a1?.taskId == "a" && a2?.taskId == "a")
+        #expect(b == nil, "a wait for another task ended with this one's event")
+    }
+
+    @Test func aWaitEndsAtItsDeadline() async {
+        let waiters = FinishWaiters()
+        let ticket = waiters.register("slow")
+        let started = ContinuousClock.now
+        let event = await waiters.wait(ticket, timeout: 0.2)
+        let waited = ContinuousClock.now - started
+        #expect(event == nil)
+        #expect(waited >= .milliseconds(200) && waited < .seconds(3), "waited \(waited)")
+        // The ticket is gone: a late end reaches nobody and a new wait starts afresh.
+        waiters.deliver(completed("slow"))
+        let again = waiters.register("slow")
+        #expect(await waiters.wait(again, timeout: 0.05) == nil)
+    }
+
+    @Test func aCancelledCallerStopsWaiting() async {
+        let waiters = FinishWaiters()
+        let ticket = waiters.register("c")
+        let waiting = Task { await waiters.wait(ticket, timeout: 60) }
+        try? await Task.sleep(for: .milliseconds(50))
+        waiting.cancel()
+        let started = ContinuousClock.now
+        #expect(await waiting.value == nil)
+        #expect(ContinuousClock.now - started < .seconds(5))
+    }
+}
