@@ -29,6 +29,9 @@ final class DataPlugin: Plugin {
 
 extension DataProcessingParams: CustomParameterDecoding {
     static func decodeParameters(from json: [UInt8]) throws -> DataProcessingParams {
+        // The byte reader takes plain documents; it declines anything it cannot read exactly as
+        // JSONDecoder would, which then decides (and words every error) as before.
+        if let params = FastParamsReader.read(json) { return params }
         do {
             return try decode(json: Data(json))
         } catch {

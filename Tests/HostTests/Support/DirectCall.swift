@@ -16,11 +16,15 @@ enum DirectCall {
     static let executor = BlockingExecutor(threads: 2, name: "direct-call")
 
     static func run(_ plugin: LoadedPlugin, _ taskType: String, _ paramsJSON: String, timeout: Double = 30) async throws -> PluginOutcome {
+        try await run(plugin, taskType, bytes: Array(paramsJSON.utf8), timeout: timeout)
+    }
+
+    /// The same with the parameters as raw bytes, for inputs a String cannot hold (invalid UTF-8).
+    static func run(_ plugin: LoadedPlugin, _ taskType: String, bytes params: [UInt8], timeout: Double = 30) async throws -> PluginOutcome {
         let type = try #require(plugin.taskTypes.first { $0.name == taskType })
         let task = RunningTask(id: UUID().uuidString, taskType: taskType, deadline: Date().addingTimeInterval(timeout),
                                logger: TestWorker.quietLogger, sink: NullSink())
         let handle = TaskHandle(pointer: TaskHandleTable.shared.register(task))
-        let params = Array(paramsJSON.utf8)
         executor.submit {
             let status = plugin.execute(typeIndex: type.index, task: handle.pointer, params: params)
             if status != 1, TaskHandleTable.shared.lookup(handle.pointer) != nil {
