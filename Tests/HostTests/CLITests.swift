@@ -11,7 +11,7 @@ import Testing
         environment["DATA_DIR"] = dir + "/data"
         environment["SWIFT_BACKTRACE"] = "enable=no"
         for (key, value) in extra { environment[key] = value }
-        let result = try Subprocess.run(TestPaths.workerBinary, arguments, environment: environment)
+        let result = try await Subprocess.run(TestPaths.workerBinary, arguments, environment: environment)
         return (result.status, result.stdout)
     }
 

@@ -6,8 +6,8 @@ import Testing
 @Suite struct PluginCheckTests {
     static var rustPlugin: String { TestPaths.repoRoot + "/Plugins/examples/hello-rust/build/libhello-rust.so" }
 
-    func check(_ file: String, _ extra: [String] = []) throws -> (status: Int32, report: JSONValue) {
-        let result = try Subprocess.run(TestPaths.workerBinary, ["plugin", "check", file, "--json"] + extra,
+    func check(_ file: String, _ extra: [String] = []) async throws -> (status: Int32, report: JSONValue) {
+        let result = try await Subprocess.run(TestPaths.workerBinary, ["plugin", "check", file, "--json"] + extra,
                                         environment: ProcessInfo.processInfo.environment.merging(["SWIFT_BACKTRACE": "enable=no"]) { $1 })
         let report = try JSONValue.parse(result.stdout)
         return (result.status, report)
@@ -21,40 +21,40 @@ import Testing
         return tests
     }
 
-    @Test func passesForTheExamplePluginsInEveryLanguage() throws {
-        let c = try check(try CPluginBuilder.helloC())
+    @Test func passesForTheExamplePluginsInEveryLanguage() async throws {
+        let c = try await check(try CPluginBuilder.helloC())
         #expect(c.status == 0)
         #expect(c.report["passed"] == true && c.report["runtime"] == "c" && c.report["abi"] == "1.0")
         #expect(selfTests(c.report) == ["echo": "passed", "sleep": "passed"])
         #expect(c.report["shutdown"] == "exited with status 0")
 
-        let rust = try check(Self.rustPlugin)
+        let rust = try await check(Self.rustPlugin)
         #expect(rust.status == 0, "\(rust.report)")
         #expect(rust.report["runtime"] == "rust" && rust.report["abi"] == "1.2")
         #expect(selfTests(rust.report) == ["rust_echo": "passed", "rust_word_count": "passed"])
 
-        let swift = try check(TestPaths.dataPlugin)
+        let swift = try await check(TestPaths.dataPlugin)
         #expect(swift.status == 0, "\(swift.report)")
         #expect(swift.report["runtime"] == "swift")
         #expect(selfTests(swift.report) == ["data_processing": "passed"])
     }
 
-    @Test func failsWithTheReason() throws {
-        let wrongResult = try check(try HotSwapTests.build(["FIX_VERSION=5", "FIX_BAD_SELF_TEST"], "versioned-bad-self-test"))
+    @Test func failsWithTheReason() async throws {
+        let wrongResult = try await check(try HotSwapTests.build(["FIX_VERSION=5", "FIX_BAD_SELF_TEST"], "versioned-bad-self-test"))
         #expect(wrongResult.status == 1)
         let type = try #require(wrongResult.report["task_types"]?[0])
         #expect(type["self_test"] == "failed")
         #expect(type["detail"] == #"expected {"version":0}, got {"version":5}"#)
 
-        let initError = try check(try CPluginBuilder.fixture("UVW_FIX_INIT_ERROR"))
+        let initError = try await check(try CPluginBuilder.fixture("UVW_FIX_INIT_ERROR"))
         #expect(initError.status == 1)
         #expect(initError.report["error"] == "init failed: database password missing")
 
-        let badSchema = try check(try CPluginBuilder.fixture("UVW_FIX_BAD_SCHEMA"))
+        let badSchema = try await check(try CPluginBuilder.fixture("UVW_FIX_BAD_SCHEMA"))
         #expect(badSchema.status == 1)
         #expect(badSchema.report["error"]?.stringValue?.hasPrefix("task type 'bad_schema_echo' has an invalid JSON Schema") == true)
 
-        let notAPlugin = try check("/etc/hostname")
+        let notAPlugin = try await check("/etc/hostname")
         #expect(notAPlugin.status == 1)
         #expect(notAPlugin.report["error"]?.stringValue?.hasPrefix("dlopen failed") == true)
     }

@@ -8,8 +8,8 @@ import Testing
 struct PostgresTests {
     var url: String { StoreBackend.databaseURL ?? "" }
 
-    func psql(_ sql: String, url: String? = nil) throws -> String {
-        let result = try Subprocess.run("/usr/bin/env", ["psql", url ?? self.url, "-XAtc", sql])
+    func psql(_ sql: String, url: String? = nil) async throws -> String {
+        let result = try await Subprocess.run("/usr/bin/env", ["psql", url ?? self.url, "-XAtc", sql])
         guard result.status == 0 else { throw CPluginBuilder.BuildFailure(description: "psql: \(result.stderr)") }
         return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
@@ -19,9 +19,9 @@ struct PostgresTests {
         let pool = PostgresPool(url: url, size: 1, schema: schema, logger: TestWorker.quietLogger)
         #expect(try await PostgresMigrations.apply(on: pool, logger: TestWorker.quietLogger) == Array(1...PostgresMigrations.versions.count))
         #expect(try await PostgresMigrations.apply(on: pool, logger: TestWorker.quietLogger) == [])
-        let tables = try psql("SELECT string_agg(table_name, ',' ORDER BY table_name) FROM information_schema.tables WHERE table_schema = '\(schema)'")
+        let tables = try await psql("SELECT string_agg(table_name, ',' ORDER BY table_name) FROM information_schema.tables WHERE table_schema = '\(schema)'")
         #expect(tables == "conversations,messages,tasks,uvw_schema_migrations")
-        let jsonb = try psql("SELECT data_type FROM information_schema.columns WHERE table_schema = '\(schema)' AND table_name = 'tasks' AND column_name = 'parameters'")
+        let jsonb = try await psql("SELECT data_type FROM information_schema.columns WHERE table_schema = '\(schema)' AND table_name = 'tasks' AND column_name = 'parameters'")
         #expect(jsonb == "jsonb")
     }
 
@@ -36,7 +36,7 @@ struct PostgresTests {
         _ = try await (started1, started2)
         let migrated = [first, second].map { worker in worker.logLines().filter { $0["message"]?.stringValue == "store.migrated" }.count }
         #expect(migrated.sorted() == [0, 1])
-        #expect(try psql("SELECT string_agg(version::text, ',') FROM \(schema).uvw_schema_migrations") == "1")
+        #expect(try await psql("SELECT string_agg(version::text, ',') FROM \(schema).uvw_schema_migrations") == "1")
         // Both serve, on the same tables.
         let reply = try await first.request("POST", "/execute?wait=10", body: #"{"task_type":"echo","parameters":{"n":1}}"#)
         let id = try #require(reply.json?["task_id"]?.stringValue)
@@ -47,7 +47,7 @@ struct PostgresTests {
         var env = ProcessInfo.processInfo.environment
         env["DATABASE_URL"] = url
         env["DB_SCHEMA"] = schema
-        let migrate = try Subprocess.run(TestPaths.workerBinary, ["migrate"], environment: env)
+        let migrate = try await Subprocess.run(TestPaths.workerBinary, ["migrate"], environment: env)
         #expect(migrate.status == 0)
         #expect(migrate.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "up to date")
     }

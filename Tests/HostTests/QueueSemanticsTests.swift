@@ -145,15 +145,19 @@ import Testing
         config.cancelGraceSeconds = 1
         let worker = try await WorkerRuntime(config: config, logger: TestWorker.quietLogger).makeWorker(registry: registry, dataDir: dir + "/data")
         // Both queued before the worker runs, so its first fetch leases both.
-        let first = try await worker.submit(taskType: "sleep", parameters: ["ms": 3000], options: JobOptions()).0
+        let first = try await worker.submit(taskType: "sleep", parameters: ["ms": 8000], options: JobOptions()).0
         let second = try await worker.submit(taskType: "sleep", parameters: ["ms": 10], options: JobOptions()).0
         let running = Task { try await worker.run() }
         for _ in 0..<200 where try await worker.store.get(id: first.id)?.status != .processing {
             try await Task.sleep(for: .milliseconds(10))
         }
         let asked = Date()
-        guard case .accepted(let answer) = try await worker.cancel(id: second.id) else {
-            Issue.record("the cancel was not accepted")
+        let cancel = try await worker.cancel(id: second.id)
+        guard case .accepted(let answer) = cancel else {
+            Issue.record("the cancel was not accepted: \(cancel); first is \(String(describing: try await worker.store.get(id: first.id)))")
+            worker.beginShutdown()
+            try await running.value
+            registry.shutdownAll()
             return
         }
         #expect(answer.status == .cancelled, "\(answer.status)")
@@ -161,7 +165,7 @@ import Testing
         let cancelled = try #require(await worker.waitForFinish(id: second.id, timeout: 5))
         #expect(cancelled.status == .cancelled && cancelled.result == nil)
         #expect(try await worker.store.get(id: first.id)?.status == .processing)
-        let done = try #require(await worker.waitForFinish(id: first.id, timeout: 10))
+        let done = try #require(await worker.waitForFinish(id: first.id, timeout: 30))
         #expect(done.status == .completed)
         worker.beginShutdown()
         try await running.value

@@ -13,6 +13,9 @@ public final class BlockingExecutor: @unchecked Sendable {
     private var stopped = false
     private var threadCount = 0
     private var idle = 0
+    /// Threads asleep in `condition.wait()`, and wake-ups sent to them not yet taken up.
+    private var sleeping = 0
+    private var wakeups = 0
     private let maxThreads: Int
     private let name: String
 
@@ -40,8 +43,15 @@ public final class BlockingExecutor: @unchecked Sendable {
     public func submit(_ work: @escaping @Sendable () -> Void) {
         condition.lock()
         queue.append(work)
-        if queue.count - head > idle && threadCount < maxThreads { spawnLocked() }
-        condition.signal()
+        let queued = queue.count - head
+        if queued > idle && threadCount < maxThreads { spawnLocked() }
+        // A thread between two pieces of work (idle, not asleep) or one already woken will look
+        // at the queue anyway: wake a sleeper only for work none of those will take. Each wake is
+        // a futex call and a context switch, paid for every job when plugin calls are short.
+        if queued > (idle - sleeping) + wakeups && sleeping > wakeups {
+            wakeups += 1
+            condition.signal()
+        }
         condition.unlock()
     }
 
@@ -63,7 +73,12 @@ public final class BlockingExecutor: @unchecked Sendable {
     private func workLoop() {
         while true {
             condition.lock()
-            while head == queue.count && !stopped { condition.wait() }
+            while head == queue.count && !stopped {
+                sleeping += 1
+                condition.wait()
+                sleeping -= 1
+                wakeups = max(wakeups - 1, 0)
+            }
             if head == queue.count {
                 condition.unlock()
                 return

@@ -31,7 +31,7 @@ enum CPluginBuilder {
 
     private static func compile(source: String, defines: [String], name: String) throws -> String {
         let output = outputDir + "/lib\(name).so"
-        let result = try Subprocess.run("/usr/bin/env", ["cc", "-std=c11", "-O1", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC",
+        let result = try Subprocess.runBlocking("/usr/bin/env", ["cc", "-std=c11", "-O1", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC",
                                                          "-fvisibility=hidden", "-I", TestPaths.headerDir]
                                             + defines.map { "-D\($0)" } + [source, "-o", output])
         guard result.status == 0 else {
