@@ -76,7 +76,7 @@ public enum PluginChecker {
             report.error = "cannot read \(file)"
             return report
         }
-        report.sha256 = SHA256.hex(Array(bytes))
+        report.sha256 = SHA256.hex(bytes)
         var spec = PluginSpec(name: ((file as NSString).lastPathComponent as NSString).deletingPathExtension, path: file, config: config)
         spec.isolation = "process"
         spec.processes = 1
