@@ -73,9 +73,9 @@ import Testing
         let running = Task { try await worker.run() }
 
         var ids: [String] = []
-        // 50 ms a job: 200 jobs at 8 at once last over a second, longer than a loaded machine takes
-        // to start the new generation's first child.
-        for _ in 0..<200 { ids.append(try await worker.submit(taskType: "versioned", parameters: ["ms": 50], options: JobOptions()).0.id) }
+        // 100 ms a job: 200 jobs at 8 at once last over two seconds, longer than a loaded machine
+        // takes to install the new file and start the new generation's first child.
+        for _ in 0..<200 { ids.append(try await worker.submit(taskType: "versioned", parameters: ["ms": 100], options: JobOptions()).0.id) }
         // Swap once some jobs have run and many are still queued or running.
         while try await worker.store.counts()[.completed, default: 0] < 40 { try await Task.sleep(for: .milliseconds(5)) }
         try Self.install(v2, at: pluginPath)
