@@ -60,7 +60,10 @@ public struct TaskRecord: Sendable, Equatable {
 
 /// RFC 3339 timestamps with milliseconds, UTC.
 enum ISO8601 {
+    /// Made once: building the style cost as much as formatting with it (two timestamps a job).
+    private static let style = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+
     static func format(_ date: Date) -> String {
-        Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(date)
+        style.format(date)
     }
 }

@@ -767,7 +767,13 @@ public final class Worker: Service, Sendable {
 
     /// The worker's logger with the job's id, task type and attempt.
     private func logger(for job: LeasedJob) -> Logger {
-        logger.with(["task.id": "\(job.id)", "task.type": "\(job.taskType)", "task.attempt": "\(job.attempt)"])
+        // Set directly, without a dictionary literal and string interpolation: made once a job,
+        // it was a visible share of a no-op job's CPU.
+        var logger = self.logger
+        logger[metadataKey: "task.id"] = .string(job.id)
+        logger[metadataKey: "task.type"] = .string(job.taskType)
+        logger[metadataKey: "task.attempt"] = .stringConvertible(job.attempt)
+        return logger
     }
 
     private static func seconds(_ value: Double) -> String {
