@@ -34,6 +34,29 @@ public struct TaskEvent: Sendable {
 
     public var isTerminal: Bool { type == "task.completed" || type == "task.failed" || type == "task.cancelled" }
 
+    /// `json.serialized()`, written straight into bytes: each event of every job is serialised
+    /// for the Redis channel, and building the object first (a dictionary, then its keys sorted)
+    /// cost more than writing it. The keys come in the same (byte) order.
+    public var serializedJSON: String {
+        var output: [UInt8] = []
+        output.reserveCapacity(192)
+        func member(_ key: StaticString, _ write: (inout [UInt8]) -> Void) {
+            output.append(output.isEmpty ? UInt8(ascii: "{") : UInt8(ascii: ","))
+            output.append(UInt8(ascii: "\""))
+            key.withUTF8Buffer { output.append(contentsOf: $0) }
+            output.append(contentsOf: "\":".utf8)
+            write(&output)
+        }
+        if let conversationId { member("conversation_id") { JSONValue.writeString(conversationId, into: &$0) } }
+        member("data") { JSONValue.write(data, into: &$0) }
+        member("event") { JSONValue.writeString(type, into: &$0) }
+        member("task_id") { JSONValue.writeString(taskId, into: &$0) }
+        member("task_type") { JSONValue.writeString(taskType, into: &$0) }
+        member("timestamp") { JSONValue.writeString(ISO8601.format(timestamp), into: &$0) }
+        output.append(UInt8(ascii: "}"))
+        return String(decoding: output, as: UTF8.self)
+    }
+
     public var json: JSONValue {
         var fields: [String: JSONValue] = [
             "event": .string(type),

@@ -251,7 +251,7 @@ struct APIRoutes: Sendable {
         let body = ResponseBody { writer in
             try await writer.write(ByteBuffer(string: ": connected\n\n"))
             for await event in stream.cancelOnGracefulShutdown() {
-                let line = "event: \(event.type)\ndata: \(event.json.serialized())\n\n"
+                let line = "event: \(event.type)\ndata: \(event.serializedJSON)\n\n"
                 try await writer.write(ByteBuffer(string: line))
             }
             try await writer.finish(nil)

@@ -19,7 +19,7 @@ struct EventSocketRoutes: Sendable {
                 group.addTask { for try await _ in inbound {} }
                 group.addTask {
                     for await event in stream.cancelOnGracefulShutdown() {
-                        try await outbound.write(.text(event.json.serialized()))
+                        try await outbound.write(.text(event.serializedJSON))
                     }
                 }
                 try await group.next()

@@ -442,7 +442,7 @@ extension JSONValue {
         return output
     }
 
-    private static func write(_ value: JSONValue, into output: inout [UInt8]) {
+    static func write(_ value: JSONValue, into output: inout [UInt8]) {
         switch value {
         case .null:
             output.append(contentsOf: "null".utf8)

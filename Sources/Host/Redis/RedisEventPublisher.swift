@@ -34,7 +34,7 @@ public struct RedisEventPublisher: Service {
                 counters.dropped(logger, reason: "too many events waiting for Redis")
                 return
             }
-            queue.publish(channel: channel, message: event.json.serialized()) { error in
+            queue.publish(channel: channel, message: event.serializedJSON) { error in
                 counters.inFlight.subtract(1, ordering: .relaxed)
                 if let error { counters.dropped(logger, reason: "\(error)") } else { counters.failures.store(0, ordering: .relaxed) }
             }
