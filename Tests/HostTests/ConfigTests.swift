@@ -4,6 +4,19 @@ import Testing
 
 /// plugins.yaml parsing, `${ENV}` substitution, job options and environment settings.
 @Suite struct ConfigTests {
+    /// The repository's plugins.yaml searches `${UVW_WORKER_DIR}`: the running binary's own build
+    /// directory, so a debug worker loads the debug plugins even when a release build exists.
+    @Test func theWorkerDirIsTheRunningBinarysDirectoryUnlessSet() throws {
+        let path = TestPaths.temporaryDirectory("worker-dir") + "/plugins.yaml"
+        try "plugin_dirs: [\"${UVW_WORKER_DIR}\"]\nplugins: []\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let executable = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+        let own = try PluginsFile.load(path: path, environment: [:])
+        #expect(own.pluginDirs == [(executable as NSString).deletingLastPathComponent])
+        #expect(FileManager.default.fileExists(atPath: own.pluginDirs[0] + "/libDataPlugin.so"), "the plugins sit beside the binary")
+        let given = try PluginsFile.load(path: path, environment: ["UVW_WORKER_DIR": "/opt/uvian/plugins"])
+        #expect(given.pluginDirs == ["/opt/uvian/plugins"])
+    }
+
     @Test func parsesPluginsYAMLWithEnvironmentSubstitution() throws {
         let yaml = """
             plugin_dirs: [.build/release, "${PLUGIN_HOME}/lib"]

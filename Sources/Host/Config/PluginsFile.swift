@@ -4,7 +4,7 @@ import Yams
 /// plugins.yaml: which plugins to load, from where, with which limits and config.
 ///
 /// ```yaml
-/// plugin_dirs: [.build/release, .build/debug]
+/// plugin_dirs: ["${UVW_WORKER_DIR}"]
 /// plugins:
 ///   - name: data
 ///     max_concurrency: 8
@@ -12,7 +12,9 @@ import Yams
 ///     config: { api_key: "${RUNPOD_API_KEY}" }
 /// ```
 /// `${VAR}` and `${VAR:-default}` in any string value are replaced from the environment after
-/// parsing, so a secret never passes through the YAML parser as syntax.
+/// parsing, so a secret never passes through the YAML parser as syntax. `UVW_WORKER_DIR`, unless
+/// the environment sets it, is the directory of the running worker binary: where `swift build`
+/// puts the plugins it built with it, so a debug worker never picks up a stale release plugin.
 public struct PluginsFile: Sendable, Equatable {
     public var pluginDirs: [String]
     public var plugins: [PluginSpec]
@@ -32,7 +34,15 @@ public struct PluginsFile: Sendable, Equatable {
         guard let text = FileManager.default.contents(atPath: path).map({ String(decoding: $0, as: UTF8.self) }) else {
             throw ParseError(description: "cannot read plugins file \(path)")
         }
+        var environment = environment
+        if environment["UVW_WORKER_DIR"] == nil, let directory = workerDirectory { environment["UVW_WORKER_DIR"] = directory }
         return try parse(text, environment: environment, source: path)
+    }
+
+    /// The directory of the running executable (symbolic links resolved).
+    static var workerDirectory: String? {
+        guard let executable = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else { return nil }
+        return (executable as NSString).deletingLastPathComponent
     }
 
     public static func parse(_ text: String, environment: [String: String], source: String = "plugins.yaml") throws(ParseError) -> PluginsFile {
