@@ -66,7 +66,7 @@ final class FinishWaiters: Sendable {
                 if startSweeper { Task { await self.sweep() } }
             }
         } onCancel: {
-            self.end(ticket.number, with: nil)
+            self.cancel(ticket.number)
         }
         forget(ticket)
         return event
@@ -103,9 +103,9 @@ final class FinishWaiters: Sendable {
         for continuation in resumed { continuation.resume(returning: event) }
     }
 
-    /// Resumes a waiting entry with `event` (nil: timed out or cancelled); a registered one that
-    /// is not waited on yet is marked so its wait returns at once.
-    private func end(_ number: UInt64, with event: TaskEvent?) {
+    /// Ends a ticket whose caller was cancelled: a wait in progress returns nil, one not begun
+    /// yet returns nil at once.
+    private func cancel(_ number: UInt64) {
         let continuation = state.withLock { state -> CheckedContinuation<TaskEvent?, Never>? in
             switch state.entries[number] {
             case .waiting(let continuation, _):
@@ -118,7 +118,7 @@ final class FinishWaiters: Sendable {
                 return nil
             }
         }
-        continuation?.resume(returning: event)
+        continuation?.resume(returning: nil)
     }
 
     /// Ends the waits whose deadline passed, every `sweepInterval`, until nobody waits.

@@ -326,9 +326,9 @@ public final class Worker: Service, Sendable {
     }
 
     /// Checks the fetched jobs' parameters and marks the tasks of those that will run processing,
-    /// in one store write for the whole fetch instead of one per job. A job whose parameters the
-    /// plugin's schema refuses is set to fail unstarted; one whose parameters are not JSON, or
-    /// whose start could not be written, is left to `process`, which tries again on its own.
+    /// in one store write for the whole fetch instead of one per job. A job whose parameters are
+    /// refused is set to fail unstarted; one whose start could not be written is left to
+    /// `process`, which writes it on its own.
     private func recordStarts(_ fetched: [LeasedJob]) async -> [LeasedJob] {
         var jobs = fetched
         var starts: [TaskStart] = []
@@ -338,14 +338,15 @@ public final class Worker: Service, Sendable {
             guard let route = registry.route(job.taskType) else { continue }
             let validator = Self.validator(of: route)
             if validatedAtSubmit.withLock({ $0[job.id] }) != validator {
-                guard let parameters = try? JSONValue.parse(job.parametersJSON) else { continue }
-                jobs[index].parameters = parameters
-                if let violations = route.taskType.schema?.validate(parameters), !violations.isEmpty {
-                    jobs[index].deferredFailure = "invalid parameters: " + violations.map(\.description).joined(separator: "; ")
+                switch Self.checkParameters(of: job, on: route) {
+                case .success(let parameters):
+                    jobs[index].parameters = parameters
+                    // Checked by this generation: `process` does not check it again unless a swap came between.
+                    noteValidated(job.id, by: route)
+                case .failure(let refusal):
+                    jobs[index].deferredFailure = refusal.reason
                     continue
                 }
-                // Checked by this generation: `process` does not check it again unless a swap came between.
-                noteValidated(job.id, by: route)
             }
             // The parameters are stored as the queue holds them: valid JSON, checked above or at submit.
             starts.append(TaskStart(record: record(of: job, parameters: jobs[index].parameters ?? .null), attempt: job.attempt,
@@ -361,6 +362,26 @@ public final class Worker: Service, Sendable {
             logger.error("store.write.failed", metadata: ["error": "\(error)"])
         }
         return jobs
+    }
+
+    /// Why a job's parameters are refused: the error it fails with, without running.
+    private struct ParameterRefusal: Error {
+        let reason: String
+    }
+
+    /// The job's parameters (parsed unless they already are) if they are JSON that its task
+    /// type's schema accepts.
+    private static func checkParameters(of job: LeasedJob, on route: PluginRegistry.Route) -> Result<JSONValue, ParameterRefusal> {
+        let parameters: JSONValue
+        do {
+            parameters = try job.parameters ?? JSONValue.parse(job.parametersJSON)
+        } catch {
+            return .failure(ParameterRefusal(reason: "parameters are not valid JSON: \(error)"))
+        }
+        if let violations = route.taskType.schema?.validate(parameters), !violations.isEmpty {
+            return .failure(ParameterRefusal(reason: "invalid parameters: " + violations.map(\.description).joined(separator: "; ")))
+        }
+        return .success(parameters)
     }
 
     /// Runs a leased job in the group, holding its slot (taken by the fetch) until it ends.
@@ -487,13 +508,9 @@ public final class Worker: Service, Sendable {
         // before a plugin changed its schema: those are checked again here.
         var parameters = job.parameters
         if validatedAtSubmit.withLock({ $0.removeValue(forKey: job.id) }) != Self.validator(of: route) {
-            do {
-                parameters = try parameters ?? JSONValue.parse(job.parametersJSON)
-            } catch {
-                return await failUnstarted(job, "parameters are not valid JSON: \(error)", logger: logger)
-            }
-            if let violations = route.taskType.schema?.validate(parameters!), !violations.isEmpty {
-                return await failUnstarted(job, "invalid parameters: " + violations.map(\.description).joined(separator: "; "), logger: logger)
+            switch Self.checkParameters(of: job, on: route) {
+            case .success(let checked): parameters = checked
+            case .failure(let refusal): return await failUnstarted(job, refusal.reason, logger: logger)
             }
         }
 
