@@ -39,6 +39,9 @@ public final class Worker: Service, Sendable {
         /// Leased jobs cancelled before they started (while waiting for a plugin's limit): they
         /// end as cancelled without running.
         var cancelledBeforeStart: Set<String> = []
+        /// Leased jobs whose outcome is being written: the queue lets go of them before they
+        /// leave `leased`, so a renewal that no longer finds them has not lost them.
+        var settling: Set<String> = []
     }
 
     /// `max_concurrency` of each plugin (by name) and task type (by name), where set.
@@ -300,8 +303,9 @@ public final class Worker: Service, Sendable {
                 continue
             }
             let jobs: [LeasedJob]
+            let excluding = fullTaskTypes()
             do {
-                let (worker, excluding, lease) = (config.workerId, fullTaskTypes(), Duration.seconds(config.leaseSeconds))
+                let (worker, lease) = (config.workerId, Duration.seconds(config.leaseSeconds))
                 if let embedded {
                     // The lease and the tasks' start in one transaction.
                     jobs = try await embedded.leaseAndStart(workerId: worker, excluding: excluding, lease: lease, limit: reserved)
@@ -318,7 +322,14 @@ public final class Worker: Service, Sendable {
             }
             releaseSlots(reserved - jobs.count, wake: false)
             guard !jobs.isEmpty else {
-                await waitForWork()
+                if excluding.isEmpty {
+                    await waitForWork()
+                } else {
+                    // The jobs due may all be of types at their limit, and the queue would say
+                    // they are due now: the loop would spin. A job ending (or one added) rings
+                    // the doorbell; other types' delayed jobs wait at most a poll interval.
+                    await doorbell.wait(timeout: .milliseconds(config.pollIntervalMs))
+                }
                 continue
             }
             for job in jobs { start(job, in: &group) }
@@ -422,7 +433,10 @@ public final class Worker: Service, Sendable {
                 await self.process(job)
             }
             for (limiter, taken) in zip(limits, held) where taken { limiter.release() }
-            self.state.withLock { _ = $0.leased.removeValue(forKey: job.id) }
+            self.state.withLock { state in
+                state.leased[job.id] = nil
+                state.settling.remove(job.id)
+            }
             self.releaseSlots(1)
         }
     }
@@ -595,6 +609,7 @@ public final class Worker: Service, Sendable {
     /// Writes the outcome: completed, retry, failed, cancelled, or back to the queue on shutdown.
     private func record(_ outcome: PluginOutcome, of active: ActiveJob, timeout: Double, logger: Logger) async {
         let job = active.job
+        settling(job)
         switch active.reason {
         case .released:
             await persistStore(logger) { try await self.store.markPending(id: job.id, error: nil, attempts: job.attempt - 1, runAt: nil) }
@@ -646,6 +661,7 @@ public final class Worker: Service, Sendable {
     /// Records a final outcome in the queue and the store.
     private func finish(_ job: LeasedJob, status: TaskStatus, result: JSONValue? = nil, resultJSON: String? = nil,
                         error: String? = nil, logger: Logger) async {
+        settling(job)
         let owned: Bool
         var recorded: TaskRecord?
         if let embedded {
@@ -697,6 +713,12 @@ public final class Worker: Service, Sendable {
             default: return try await self.queue.fail(job, workerId: worker, reason: error ?? "failed")
             }
         }
+    }
+
+    /// Notes that the job's outcome is being written (before the write, so a renewal that then
+    /// misses the job knows why).
+    private func settling(_ job: LeasedJob) {
+        state.withLock { _ = $0.settling.insert(job.id) }
     }
 
     /// Another worker owns the job now (this worker's lease ran out): its run counts, not ours.
@@ -819,7 +841,7 @@ public final class Worker: Service, Sendable {
                 }
                 // A job that finished while the renewal was on its way is gone from the queue
                 // too: only jobs still held here were lost.
-                let lost = state.withLock { state in renewal.lost.filter { state.leased[$0] != nil } }
+                let lost = state.withLock { state in renewal.lost.filter { state.leased[$0] != nil && !state.settling.contains($0) } }
                 for id in lost {
                     logger.warning("task.lease.lost", metadata: ["task.id": "\(id)"])
                 }
