@@ -71,7 +71,19 @@ import Testing
         guard case .created = created else { Issue.record("not created"); return }
         #expect(leased?.id == "first" && leased?.attempt == 1 && leased?.startRecorded != nil)
         let started = try #require(try await b.store.get(id: "first"))
-        #expect(started.status == .processing && started.workerId == "w1")
+        #expect(started.status == .processing && started.workerId == "w1" && started.attempts == 1 && started.startedAt != nil)
+        // It is held like any leased job: no other worker takes it, its lease renews, and only
+        // its holder records its outcome.
+        #expect(try await b.queue.fetch(workerId: "w2", excluding: [], lease: .seconds(30), limit: 5).isEmpty)
+        #expect(try await b.queue.renewLeases([try #require(leased)], workerId: "w1", lease: .seconds(30)).lost.isEmpty)
+        guard case .lost = try await b.writes.finish(try #require(leased), workerId: "w2", status: .completed, result: 1, error: nil, at: Date()) else {
+            Issue.record("another worker recorded the outcome"); return
+        }
+        guard case .recorded(let done) = try await b.writes.finish(try #require(leased), workerId: "w1", status: .completed, result: 1, error: nil, at: Date()) else {
+            Issue.record("the holder could not record the outcome"); return
+        }
+        #expect(done?.status == .completed && done?.result == 1)
+        #expect(try await b.queue.depth() == (0, 0))
 
         // An older job waits: the submit leases that one (as a fetch would) and the new one waits.
         let (older, olderJob) = job("older")
@@ -80,7 +92,7 @@ import Testing
         let (_, leasedInstead) = try await b.writes.createAndEnqueue(newer, job: newerJob, lease: lease)
         #expect(leasedInstead?.id == "older")
         #expect(try await b.store.get(id: "newer")?.status == .pending)
-        #expect(try await b.queue.depth() == (1, 2))
+        #expect(try await b.queue.depth() == (1, 1))
 
         // A delayed job is not leased before it is due; a task type at its limit is skipped.
         var later = JobOptions()

@@ -58,6 +58,7 @@ import Testing
             (Query.dueInPriority, [.text("t"), .int(0), .double(0), .int(5)]),
             (Query.firstDueInPriority, [.text("t"), .int(0)]),
             (Query.firstLeaseEnd, []),
+            (Query.anyExpiredLease, [.double(0)]),
             (Query.expiredLeases, [.double(0), .double(0), .int(5)]),
         ]
         for (sql, bindings) in queries {
@@ -69,6 +70,11 @@ import Testing
             #expect(plan.allSatisfy { !$0.hasPrefix("SCAN") }, "\(sql): \(plan)")
             #expect(plan.contains { $0.hasPrefix("SEARCH queue_jobs USING") && $0.contains("INDEX queue_jobs_") }, "\(sql): \(plan)")
         }
+        // Whether anything waits: every entry of the waiting index answers, and one is read.
+        let anyWaiting = try await database.withConnection { connection in
+            try connection.query("EXPLAIN QUERY PLAN " + Query.anyWaiting).compactMap { $0["detail"]?.text }
+        }
+        #expect(anyWaiting.count == 1 && anyWaiting[0].hasSuffix("INDEX queue_jobs_waiting") && Query.anyWaiting.hasSuffix("LIMIT 1"), "\(anyWaiting)")
     }
 
     @Test func anIdleWorkerWaitsForTheNextDelayedJobOfAnyPriority() async throws {

@@ -24,12 +24,30 @@ struct EmbeddedWrites: Sendable {
     func createAndEnqueue(_ record: TaskRecord, job: NewJob, lease: Lease? = nil) async throws -> (TaskCreation, LeasedJob?) {
         let insert = SQLiteTaskStore.Insert(record, parametersJSON: job.parametersJSON)
         return try await database.transaction { connection in
+            if let lease, let started = try Self.startAtOnce(insert, job, lease, in: connection) { return started }
             let creation = try SQLiteTaskStore.create(insert, in: connection)
             guard case .created = creation else { return (creation, nil) }
             try SQLiteJobQueue.insert(job, in: connection)
             guard let lease else { return (creation, nil) }
             return (creation, try Self.leaseAndStart(lease, limit: 1, in: connection).first)
         }
+    }
+
+    /// When nothing else is runnable, the new job is the one a fetch would take: it is written
+    /// leased and its task processing, instead of written waiting, looked for, and updated (the
+    /// usual case of `?wait` on a worker with room). Nil: the job is not due yet, its type is at
+    /// its limit, or other jobs may come first.
+    private static func startAtOnce(_ insert: SQLiteTaskStore.Insert, _ job: NewJob, _ lease: Lease,
+                                    in connection: SQLiteConnection) throws -> (TaskCreation, LeasedJob?)? {
+        guard job.options.delayMs == 0, !lease.excluding.contains(job.taskType) else { return nil }
+        let now = Date()
+        guard try SQLiteJobQueue.nothingRunnable(now: now.timeIntervalSince1970, in: connection) else { return nil }
+        let creation = try SQLiteTaskStore.create(insert, startedBy: (lease.workerId, now), in: connection)
+        guard case .created = creation else { return (creation, nil) }
+        let until = now.timeIntervalSince1970 + Double(lease.duration.components.seconds) + Double(lease.duration.components.attoseconds) / 1e18
+        var leased = try SQLiteJobQueue.insert(job, leasedTo: (lease.workerId, until), in: connection)
+        leased?.startRecorded = now
+        return (creation, leased)
     }
 
     /// What a submit that may start a job at once leases it with.

@@ -57,11 +57,11 @@ public final class SQLiteJobQueue: JobQueue {
         );
         """
 
-    /// A fetch reads the waiting jobs in the order it takes them (priority, due time, age) and
-    /// stops at its limit, however many wait; expired leases are found through an index of
-    /// their own. (One index on `lease_until` first, as before, made every fetch collect and
-    /// sort all the waiting jobs: 30 ms a fetch with 50,000 waiting, on the thread every write
-    /// waits for.)
+    /// A fetch reads the waiting jobs of each task type in the order it takes them (priority,
+    /// due time, age) and stops at its limit, however many wait; expired leases are found
+    /// through an index of their own. (One index on `lease_until` first, as before, made every
+    /// fetch collect and sort all the waiting jobs: 30 ms a fetch with 50,000 waiting, on the
+    /// thread every write waits for.)
     static let indexes = """
         DROP INDEX IF EXISTS queue_jobs_ready;
         CREATE INDEX IF NOT EXISTS queue_jobs_waiting ON queue_jobs (task_type, priority, run_at, seq) WHERE lease_until IS NULL;
@@ -74,19 +74,33 @@ public final class SQLiteJobQueue: JobQueue {
         try await database.transaction { connection in try Self.insert(job, in: connection) }
     }
 
-    static func insert(_ job: NewJob, in connection: SQLiteConnection) throws {
+    /// Queues the job; with `lease`, already leased to that worker (its first attempt), which is
+    /// then returned.
+    @discardableResult
+    static func insert(_ job: NewJob, leasedTo lease: (workerId: String, until: Double)? = nil, in connection: SQLiteConnection) throws -> LeasedJob? {
         let runAt = now() + Double(job.options.delayMs) / 1000
         try connection.query(
             """
-            INSERT INTO queue_jobs (id, task_type, parameters, priority, run_at, max_attempts, backoff_type, backoff_delay_ms, backoff_jitter, timeout_s)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO queue_jobs (id, task_type, parameters, priority, run_at, max_attempts, backoff_type, backoff_delay_ms, backoff_jitter, timeout_s,
+                lease_owner, lease_until, attempts_made)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
                 .text(job.id), .text(job.taskType), .text(job.parametersJSON), .int(Int64(job.options.priority)),
                 .double(runAt), .int(Int64(job.options.attempts)), .text(job.options.backoff.kind.rawValue),
                 .int(Int64(job.options.backoff.delayMs)), .double(job.options.backoff.jitter),
                 job.options.timeoutSeconds.map { .double($0) } ?? .null,
+                lease.map { .text($0.workerId) } ?? .null, lease.map { .double($0.until) } ?? .null, .int(lease == nil ? 0 : 1),
             ])
+        guard lease != nil else { return nil }
+        return LeasedJob(id: job.id, taskType: job.taskType, parametersJSON: job.parametersJSON, attempt: 1, maxAttempts: job.options.attempts,
+                         backoff: job.options.backoff, timeoutSeconds: job.options.timeoutSeconds)
+    }
+
+    /// True when no job waits and no lease has run out: a job added now is the one a fetch
+    /// would take. Two seeks, whatever the queue holds.
+    static func nothingRunnable(now: Double, in connection: SQLiteConnection) throws -> Bool {
+        try connection.query(Query.anyWaiting).isEmpty && connection.query(Query.anyExpiredLease, [.double(now)]).isEmpty
     }
 
     public func fetch(workerId: String, excluding: Set<String>, lease: Duration, limit: Int) async throws -> [LeasedJob] {
@@ -114,6 +128,8 @@ public final class SQLiteJobQueue: JobQueue {
         static let firstDueInPriority = """
             SELECT MIN(run_at) AS v FROM queue_jobs WHERE lease_until IS NULL AND task_type = ? AND priority = ? AND cancel_requested = 0
             """
+        static let anyWaiting = "SELECT 1 AS v FROM queue_jobs WHERE lease_until IS NULL LIMIT 1"
+        static let anyExpiredLease = "SELECT 1 AS v FROM queue_jobs WHERE lease_until < ? LIMIT 1"
         static let firstLeaseEnd = "SELECT MIN(lease_until) AS v FROM queue_jobs WHERE lease_until IS NOT NULL AND cancel_requested = 0"
         /// Jobs whose worker's lease ran out (it died), usually none. Bindings: now, now, limit.
         static let expiredLeases = """

@@ -100,18 +100,27 @@ public final class SQLiteTaskStore: TaskStore {
         }
     }
 
-    /// The record, unless a task with its idempotency key exists (then that one).
-    static func create(_ insert: Insert, in connection: SQLiteConnection) throws -> TaskCreation {
+    /// The record, unless a task with its idempotency key exists (then that one). With
+    /// `startedBy`, the task is recorded processing (its first attempt) by that worker, as of `at`.
+    static func create(_ insert: Insert, startedBy start: (workerId: String, at: Date)? = nil, in connection: SQLiteConnection) throws -> TaskCreation {
         if let key = insert.record.options.idempotencyKey,
            let row = try connection.query("SELECT * FROM tasks WHERE idempotency_key = ?", [.text(key)]).first {
             return .existing(try Self.record(from: row))
         }
+        var bindings = insert.bindings
+        if let start {
+            bindings[3] = .text(TaskStatus.processing.rawValue)
+            bindings += [.int(1), .text(start.workerId), .double(start.at.timeIntervalSince1970)]
+        } else {
+            bindings += [.int(0), .null, .null]
+        }
         try connection.query(
             """
-            INSERT INTO tasks (id, queue, task_type, status, parameters, options, progress, attempts, created_at, updated_at, run_at, idempotency_key)
-            VALUES (?, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?, ?)
+            INSERT INTO tasks (id, queue, task_type, status, parameters, options, progress, created_at, updated_at, run_at, idempotency_key,
+                attempts, worker_id, started_at)
+            VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)
             """,
-            insert.bindings)
+            bindings)
         return .created(insert.record)
     }
 
