@@ -285,15 +285,17 @@ class WorkerServer(Server):
 
     name = "worker"
 
-    def __init__(self, workdir: Path, binary: Path):
+    def __init__(self, workdir: Path, binary: Path, data_plugin_options: str = ""):
         super().__init__(workdir)
         self.binary = binary
+        # Extra YAML lines for the data plugin's entry (e.g. "    max_concurrency: 2\n").
+        self.data_plugin_options = data_plugin_options
 
     def start(self) -> None:
         data_dir = self.workdir / "data"
         data_dir.mkdir(parents=True, exist_ok=True)
         plugins = self.workdir / "plugins.yaml"
-        plugins.write_text(f"plugin_dirs: [{json.dumps(str(self.binary.parent))}]\nplugins:\n  - name: data\n")
+        plugins.write_text(f"plugin_dirs: [{json.dumps(str(self.binary.parent))}]\nplugins:\n  - name: data\n" + self.data_plugin_options)
         env = {k: v for k, v in os.environ.items()
                if not k.startswith(("REDIS_", "DATABASE_", "DB_", "QUEUE_", "API_KEY", "PLUGINS_", "DATA_DIR",
                                     "LOG_", "HOST", "PORT", "MAX_"))}
@@ -348,9 +350,11 @@ class BaselineServer(Server):
 
     name = "baseline"
 
-    def __init__(self, workdir: Path, binary: Path):
+    def __init__(self, workdir: Path, binary: Path, data_plugin_options: str = ""):
         super().__init__(workdir)
         self.binary = binary
+        # Extra YAML lines for the data plugin's entry (e.g. "    max_concurrency: 2\n").
+        self.data_plugin_options = data_plugin_options
         self._drain: Optional[threading.Thread] = None
 
     def start(self) -> None:
