@@ -845,8 +845,10 @@ def test_unknown_task_type_and_invalid_parameters_fail_at_once(redis_server, r, 
             unknown = await q.add("no_such_task", {"x": 1}, opts)
             invalid = await q.add("data_processing", {"operation": "bogus", "data": [1]}, opts)
             bad_sleep = await q.add("sleep", {"ms": "soon"}, opts)
-            ids = [unknown.id, invalid.id, bad_sleep.id]
-            wait_finished(r, qname, 3, 6)
+            # Its reason goes back in commands the worker writes itself: lengths in bytes, not characters.
+            accented = await q.add("tâche_inconnue_✓", {"x": ""}, opts)
+            ids = [unknown.id, invalid.id, bad_sleep.id, accented.id]
+            wait_finished(r, qname, 4, 6)
             await asyncio.sleep(0.3)
             reasons = {}
             for job_id in ids:
@@ -861,6 +863,8 @@ def test_unknown_task_type_and_invalid_parameters_fail_at_once(redis_server, r, 
             assert "no_such_task" in reasons[unknown.id], reasons
             assert "operation" in reasons[invalid.id], reasons
             assert "ms" in reasons[bad_sleep.id], reasons
+            assert "'tâche_inconnue_✓'" in reasons[accented.id], reasons
+            assert r.ping()
 
     asyncio.run(body())
 

@@ -55,27 +55,28 @@ final class RedisConnection {
     /// reads the replies in order. Commands appended together go out as one pipeline.
     func append(_ arguments: [String]) throws(RedisError) {
         guard let context else { throw .connection("connection closed") }
-        // All arguments in one buffer; argv points into it and argvlen gives each length, so any
-        // bytes (empty strings, NULs) pass through unchanged.
-        var bytes: [UInt8] = []
-        var offsets: [Int] = []
-        var lengths: [Int] = []
+        // Written in RESP here, straight from each string's UTF-8 (any bytes, empty strings and
+        // NULs included), and handed over as one formatted command: no argv arrays, and none of
+        // hiredis's per-argument formatting, for every command of every job.
+        var command: [UInt8] = []
+        command.reserveCapacity(16 + arguments.reduce(0) { $0 + $1.utf8.count + 16 })
+        Self.appendHeader(UInt8(ascii: "*"), arguments.count, to: &command)
         for argument in arguments {
-            offsets.append(bytes.count)
-            bytes.append(contentsOf: argument.utf8)
-            lengths.append(bytes.count - offsets.last!)
+            Self.appendHeader(UInt8(ascii: "$"), argument.utf8.count, to: &command)
+            command.append(contentsOf: argument.utf8)
+            command.append(contentsOf: [13, 10])
         }
-        bytes.append(0)
-        let status: Int32 = bytes.withUnsafeBufferPointer { buffer in
-            let base = UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self)
-            let argv: [UnsafePointer<CChar>?] = offsets.map { base + $0 }
-            return argv.withUnsafeBufferPointer { argvBuffer in
-                lengths.withUnsafeBufferPointer { lengthBuffer in
-                    redisAppendCommandArgv(context, Int32(arguments.count), UnsafeMutablePointer(mutating: argvBuffer.baseAddress), lengthBuffer.baseAddress)
-                }
-            }
+        let status = command.withUnsafeBytes { bytes in
+            redisAppendFormattedCommand(context, bytes.baseAddress!.assumingMemoryBound(to: CChar.self), bytes.count)
         }
         guard status == REDIS_OK else { throw lost(context) }
+    }
+
+    /// `*<n>\r\n` or `$<n>\r\n` (the number is a small string: no allocation).
+    private static func appendHeader(_ kind: UInt8, _ value: Int, to command: inout [UInt8]) {
+        command.append(kind)
+        command.append(contentsOf: String(value).utf8)
+        command.append(contentsOf: [13, 10])
     }
 
     /// The reply to the oldest command appended and not yet answered.

@@ -99,13 +99,15 @@ final class SQLiteConnection: @unchecked Sendable {
     /// Runs `body` in an immediate transaction (the write lock is taken at BEGIN, so two
     /// processes never both read-then-write the same rows).
     func transaction<T>(_ body: () throws -> T) throws -> T {
-        try execute("BEGIN IMMEDIATE")
+        // Prepared once and kept, like every statement `query` runs: `execute` would parse the
+        // SQL again at every transaction.
+        try query("BEGIN IMMEDIATE")
         do {
             let result = try body()
-            try execute("COMMIT")
+            try query("COMMIT")
             return result
         } catch {
-            try? execute("ROLLBACK")
+            _ = try? query("ROLLBACK")
             throw error
         }
     }
@@ -138,7 +140,7 @@ final class SQLiteConnection: @unchecked Sendable {
             try query("COMMIT")
             return errors
         } catch {
-            try? execute("ROLLBACK")
+            _ = try? query("ROLLBACK")
             return errors.map { _ in error }
         }
     }
