@@ -58,6 +58,8 @@ public protocol JobQueue: Sendable {
     /// A short name for `/health`: "sqlite" or "redis".
     var kind: String { get }
     func enqueue(_ job: NewJob) async throws
+    /// Whether `fetch` skips the task types in `excluding` (else it may return them).
+    var skipsExcludedTypes: Bool { get }
     /// Leases up to `limit` runnable jobs (none: nothing is runnable). Queues that can filter skip
     /// task types in `excluding` (those at their concurrency limit); others may return them
     /// anyway. A queue may return fewer than `limit` although more are runnable (Redis leases one
@@ -96,6 +98,7 @@ extension JobQueue {
     public func log(_ job: LeasedJob, line: String) async {}
     public func maintain() async {}
     public var maintenanceInterval: Duration? { nil }
+    public var skipsExcludedTypes: Bool { false }
     public func interruptWait() async {}
 }
 

@@ -10,6 +10,7 @@ public final class SQLiteJobQueue: JobQueue {
     let database: SQLiteDatabase
 
     public let kind = "sqlite"
+    public let skipsExcludedTypes = true
     /// How often to look for jobs added by other processes when nothing is due sooner.
     let pollInterval: Duration
 

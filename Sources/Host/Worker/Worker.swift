@@ -322,12 +322,13 @@ public final class Worker: Service, Sendable {
             }
             releaseSlots(reserved - jobs.count, wake: false)
             guard !jobs.isEmpty else {
-                if excluding.isEmpty {
+                if excluding.isEmpty || !queue.skipsExcludedTypes {
                     await waitForWork()
                 } else {
-                    // The jobs due may all be of types at their limit, and the queue would say
-                    // they are due now: the loop would spin. A job ending (or one added) rings
-                    // the doorbell; other types' delayed jobs wait at most a poll interval.
+                    // The jobs due may all be of types at their limit, which this queue skips
+                    // while saying they are due now: the loop would spin. A job ending (or one
+                    // added) rings the doorbell; other types' delayed jobs wait at most a poll
+                    // interval.
                     await doorbell.wait(timeout: .milliseconds(config.pollIntervalMs))
                 }
                 continue
