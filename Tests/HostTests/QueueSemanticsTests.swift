@@ -102,6 +102,25 @@ import Testing
         await worker.stop()
     }
 
+    @Test func aJobCancelledBeforeItsWorkerDiedEndsCancelledWithoutRunning() async throws {
+        let worker = try await TestWorker()
+        let queue = try #require(worker.worker.queue as? SQLiteJobQueue)
+        // Another worker took the job, was asked to cancel it, and died: its lease is over.
+        let record = TaskRecord(id: "orphan", queue: worker.worker.config.queueName, taskType: "echo", parameters: ["x": 1],
+                                options: JobOptions())
+        _ = try await worker.worker.store.create(record)
+        try await queue.database.transaction { connection in
+            try SQLiteJobQueue.insert(NewJob(id: "orphan", taskType: "echo", parametersJSON: #"{"x":1}"#, options: JobOptions()),
+                                      leasedTo: ("gone", Date().timeIntervalSince1970 - 1), in: connection)
+            try connection.query("UPDATE queue_jobs SET cancel_requested = 1 WHERE id = 'orphan'")
+        }
+        let finished = try #require(await worker.worker.waitForFinish(id: "orphan", timeout: 10))
+        #expect(finished.status == .cancelled)
+        #expect(finished.result == nil, "it ran")
+        #expect(try await queue.depth() == (0, 0))
+        await worker.stop()
+    }
+
     @Test func cancellingARunningJobReachesThePlugin() async throws {
         let worker = try await TestWorker()
         let record = try await worker.submit("sleep", ["ms": 20_000])

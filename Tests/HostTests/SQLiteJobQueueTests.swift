@@ -34,6 +34,20 @@ import Testing
         #expect(try await queue.fetch(workerId: "w", excluding: [], lease: .seconds(60), limit: 10).isEmpty)
     }
 
+    @Test func aJobCancelledWhileItsWorkerDiedIsLeasedAgainMarkedCancelled() async throws {
+        let database = try SQLiteDatabase(path: try SQLiteDatabaseTests.temporaryPath())
+        let queue = try await SQLiteJobQueue(database: database)
+        try await queue.enqueue(job("c"))
+        try await queue.enqueue(job("d"))
+        #expect(try await queue.fetch(workerId: "gone", excluding: [], lease: .seconds(60), limit: 1).map(\.id) == ["c"])
+        #expect(try await queue.cancel(id: "c") == .flagged)
+        // The holder dies: its lease runs out.
+        try await database.transaction { try $0.query("UPDATE queue_jobs SET lease_until = 1 WHERE id = 'c'") }
+        let next = try await queue.fetch(workerId: "w", excluding: [], lease: .seconds(60), limit: 10)
+        #expect(next.map(\.id) == ["c", "d"])
+        #expect(next.map(\.cancelRequested) == [true, false])
+    }
+
     @Test func jobsOfSeveralTypesAreTakenInOneOrderAndATypeAtItsLimitIsSkipped() async throws {
         let database = try SQLiteDatabase(path: try SQLiteDatabaseTests.temporaryPath())
         let queue = try await SQLiteJobQueue(database: database)

@@ -22,6 +22,9 @@ public struct LeasedJob: Sendable {
     /// When the store marked the job processing in the same transaction as its lease (the
     /// embedded backends); nil when the worker still has to.
     public var startRecorded: Date?
+    /// Its cancel was asked for before this lease (while another worker held it): it ends as
+    /// cancelled without running.
+    public var cancelRequested = false
     /// The parameters, parsed when the worker recorded the job's start (nil: not parsed yet).
     public var parameters: JSONValue?
     /// The job's `conversation_id` parameter, which its events carry: found once, when the job

@@ -121,20 +121,16 @@ public final class SQLiteJobQueue: JobQueue {
         static let nextWaitingPriority = "SELECT MIN(priority) AS v FROM queue_jobs WHERE lease_until IS NULL AND task_type = ? AND priority > ?"
         /// Bindings: type, priority, now, limit.
         static let dueInPriority = """
-            SELECT * FROM queue_jobs WHERE lease_until IS NULL AND task_type = ? AND priority = ? AND run_at <= ? AND cancel_requested = 0
+            SELECT * FROM queue_jobs WHERE lease_until IS NULL AND task_type = ? AND priority = ? AND run_at <= ?
             ORDER BY run_at, seq LIMIT ?
             """
-        // A job whose cancel was asked for is never leased again: counting it as due would have
-        // the worker poll without pause.
-        static let firstDueInPriority = """
-            SELECT MIN(run_at) AS v FROM queue_jobs WHERE lease_until IS NULL AND task_type = ? AND priority = ? AND cancel_requested = 0
-            """
+        static let firstDueInPriority = "SELECT MIN(run_at) AS v FROM queue_jobs WHERE lease_until IS NULL AND task_type = ? AND priority = ?"
         static let anyWaiting = "SELECT 1 AS v FROM queue_jobs WHERE lease_until IS NULL LIMIT 1"
         static let anyExpiredLease = "SELECT 1 AS v FROM queue_jobs WHERE lease_until < ? LIMIT 1"
-        static let firstLeaseEnd = "SELECT MIN(lease_until) AS v FROM queue_jobs WHERE lease_until IS NOT NULL AND cancel_requested = 0"
+        static let firstLeaseEnd = "SELECT MIN(lease_until) AS v FROM queue_jobs WHERE lease_until IS NOT NULL"
         /// Jobs whose worker's lease ran out (it died), usually none. Bindings: now, now, limit.
         static let expiredLeases = """
-            SELECT * FROM queue_jobs WHERE lease_until < ? AND run_at <= ? AND cancel_requested = 0 ORDER BY priority, run_at, seq LIMIT ?
+            SELECT * FROM queue_jobs WHERE lease_until < ? AND run_at <= ? ORDER BY priority, run_at, seq LIMIT ?
             """
     }
 
@@ -178,7 +174,10 @@ public final class SQLiteJobQueue: JobQueue {
         return Array((rows + expired).sorted { order($0) < order($1) }.prefix(limit))
     }
 
-    /// Leases up to `limit` runnable jobs: the best first (priority, due time, age).
+    /// Leases up to `limit` runnable jobs: the best first (priority, due time, age). A job whose
+    /// cancel was asked for while another worker held it (which then died, or returned it at
+    /// shutdown) is leased too, marked `cancelRequested`, for the worker to end as cancelled
+    /// without running it: left out, it would stay queued and its task processing forever.
     static func lease(workerId: String, excluding: Set<String>, lease: Duration, limit: Int, in connection: SQLiteConnection) throws -> [LeasedJob] {
         let leaseSeconds = Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18
         let now = Self.now()
@@ -188,7 +187,7 @@ public final class SQLiteJobQueue: JobQueue {
             try connection.query(
                 "UPDATE queue_jobs SET lease_owner = ?, lease_until = ?, attempts_made = ? WHERE seq = ?",
                 [.text(workerId), .double(now + leaseSeconds), .int(Int64(attempt)), .int(seq)])
-            return LeasedJob(
+            var job = LeasedJob(
                 id: row["id"]?.text ?? "",
                 taskType: row["task_type"]?.text ?? "",
                 parametersJSON: row["parameters"]?.text ?? "{}",
@@ -198,6 +197,8 @@ public final class SQLiteJobQueue: JobQueue {
                     kind: Backoff.Kind(rawValue: row["backoff_type"]?.text ?? "") ?? .fixed,
                     delayMs: Int(row["backoff_delay_ms"]?.int ?? 0), jitter: row["backoff_jitter"]?.double ?? 0),
                 timeoutSeconds: row["timeout_s"]?.double)
+            job.cancelRequested = row["cancel_requested"]?.int == 1
+            return job
         }
     }
 

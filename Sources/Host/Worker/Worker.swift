@@ -428,7 +428,7 @@ public final class Worker: Service, Sendable {
                 // It waited for its plugin's limit: it starts now, not when it was leased.
                 job.startRecorded = nil
             }
-            if self.state.withLock({ $0.cancelledBeforeStart.remove(job.id) != nil }) {
+            if self.state.withLock({ $0.cancelledBeforeStart.remove(job.id) != nil }) || job.cancelRequested {
                 await self.finish(job, status: .cancelled, error: "cancelled", logger: self.logger(for: job))
             } else {
                 await self.process(job)
