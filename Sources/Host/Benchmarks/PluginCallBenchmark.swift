@@ -50,7 +50,7 @@ public enum PluginCallBenchmark {
         for _ in 0..<calls { call() }
         let elapsed = ContinuousClock.now - start
         guard failures.load(ordering: .relaxed) == 0 else { throw Failure(description: "some calls failed") }
-        return Result(calls: calls, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        return Result(calls: calls, seconds: elapsed.inSeconds)
     }
 }
 

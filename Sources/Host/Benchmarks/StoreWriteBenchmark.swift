@@ -36,7 +36,6 @@ public enum StoreWriteBenchmark {
         try await store.markFinished(batch.map { .init(id: $0, status: .completed, result: result, error: nil, at: Date()) })
         let batched = ContinuousClock.now - start
         try await pool.withConnection { connection in try connection.execute(script: "DROP SCHEMA \(schema) CASCADE") }
-        func seconds(_ duration: Duration) -> Double { Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18 }
-        return Result(count: count, oneByOnePerSecond: Double(count) / seconds(oneByOne), batchedPerSecond: Double(count) / seconds(batched))
+        return Result(count: count, oneByOnePerSecond: Double(count) / oneByOne.inSeconds, batchedPerSecond: Double(count) / batched.inSeconds)
     }
 }

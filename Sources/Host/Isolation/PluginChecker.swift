@@ -154,7 +154,7 @@ public enum PluginChecker {
             }
         }
         report.selfTest = "passed"
-        let millis = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
+        let millis = elapsed.inSeconds * 1000
         report.detail = String(format: "%.1f ms", millis) + sink.summary
         return report
     }

@@ -62,6 +62,8 @@ public struct TaskRecord: Sendable, Equatable {
 enum ISO8601 {
     /// Made once: building the style cost as much as formatting with it.
     private static let style = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+    /// yyyy-MM-ddTHH:mm:ss.SSSZ: each field's width and the separator after it.
+    private static let layout: [(width: Int, separator: UInt8)] = [(4, 45), (2, 45), (2, 84), (2, 58), (2, 58), (2, 46), (3, 90)]
 
     /// `2026-11-26T10:29:52.123Z`, as the style writes it. Written here from `gmtime_r` for the
     /// years 0–9999: the style's calendar arithmetic was a visible share of a no-op job's CPU (its
@@ -78,10 +80,8 @@ enum ISO8601 {
         let fields = [Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min),
                       Int(parts.tm_sec), min(Int((sinceReference - whole) * 1000), 999)]
         return String(unsafeUninitializedCapacity: 24) { buffer in
-            // yyyy-MM-ddTHH:mm:ss.SSSZ: each field's width and the separator after it.
-            let layout: [(width: Int, separator: UInt8)] = [(4, 45), (2, 45), (2, 84), (2, 58), (2, 58), (2, 46), (3, 90)]
             var position = 0
-            for (value, field) in zip(fields, layout) {
+            for (value, field) in zip(fields, Self.layout) {
                 var rest = value
                 for offset in stride(from: field.width - 1, through: 0, by: -1) {
                     buffer[position + offset] = UInt8(ascii: "0") + UInt8(rest % 10)

@@ -44,7 +44,7 @@ struct EmbeddedWrites: Sendable {
         guard try SQLiteJobQueue.nothingRunnable(now: now.timeIntervalSince1970, in: connection) else { return nil }
         let creation = try SQLiteTaskStore.create(insert, startedBy: (lease.workerId, now), in: connection)
         guard case .created = creation else { return (creation, nil) }
-        let until = now.timeIntervalSince1970 + Double(lease.duration.components.seconds) + Double(lease.duration.components.attoseconds) / 1e18
+        let until = now.timeIntervalSince1970 + lease.duration.inSeconds
         var leased = try SQLiteJobQueue.insert(job, leasedTo: (lease.workerId, until), in: connection)
         leased?.startRecorded = now
         return (creation, leased)

@@ -179,7 +179,7 @@ public final class SQLiteJobQueue: JobQueue {
     /// shutdown) is leased too, marked `cancelRequested`, for the worker to end as cancelled
     /// without running it: left out, it would stay queued and its task processing forever.
     static func lease(workerId: String, excluding: Set<String>, lease: Duration, limit: Int, in connection: SQLiteConnection) throws -> [LeasedJob] {
-        let leaseSeconds = Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18
+        let leaseSeconds = lease.inSeconds
         let now = Self.now()
         return try runnableRows(now: now, excluding: excluding, limit: max(limit, 1), in: connection).compactMap { row -> LeasedJob? in
             guard let seq = row["seq"]?.int else { return nil }

@@ -191,7 +191,7 @@ public final class RedisJobQueue: JobQueue {
 
     public func waitForJobs(limit: Duration) async {
         let hint = wake.withLock { $0 }
-        let limitSeconds = Double(limit.components.seconds) + Double(limit.components.attoseconds) / 1e18
+        let limitSeconds = limit.inSeconds
         if let limitedUntil = hint.limitedUntil {
             // Rate limited: sleep the limiter's TTL rather than spin or block on markers.
             try? await Task.sleep(for: .milliseconds(Int(max(min(limitedUntil.timeIntervalSinceNow, limitSeconds), 0.001) * 1000)))

@@ -610,9 +610,10 @@ public final class Worker: Service, Sendable {
     /// Writes the outcome: completed, retry, failed, cancelled, or back to the queue on shutdown.
     private func record(_ outcome: PluginOutcome, of active: ActiveJob, timeout: Double, logger: Logger) async {
         let job = active.job
-        settling(job)
+        // The outcomes not written by `finish` mark the job settling themselves.
         switch active.reason {
         case .released:
+            settling(job)
             await persistStore(logger) { try await self.store.markPending(id: job.id, error: nil, attempts: job.attempt - 1, runAt: nil) }
             await persist(logger, givingUp: ()) { try await self.queue.release(job, workerId: self.config.workerId) }
             publish("task.pending", id: job.id, taskType: job.taskType, data: ["reason": "returned to the queue at shutdown"],
@@ -642,6 +643,7 @@ public final class Worker: Service, Sendable {
         if (timedOut || outcome.status.isRetryable) && job.attempt < job.maxAttempts && !isStopping {
             let delay = job.backoff.delay(afterAttempt: job.attempt)
             let runAt = Date().addingTimeInterval(Double(delay) / 1000)
+            settling(job)
             // The store first: if it is down the job stays leased (and runs again after its lease)
             // rather than being retried with no record of the failed attempt.
             guard await persistStore(logger, { try await self.store.markPending(id: job.id, error: error, attempts: job.attempt, runAt: runAt) }) else { return }
