@@ -34,6 +34,18 @@ import Testing
         #expect(try await queue.fetch(workerId: "w", excluding: [], lease: .seconds(60), limit: 10).isEmpty)
     }
 
+    @Test func aRenewalExtendsTheLeaseByItsFractionsToo() async throws {
+        let database = try SQLiteDatabase(path: try SQLiteDatabaseTests.temporaryPath())
+        let queue = try await SQLiteJobQueue(database: database)
+        try await queue.enqueue(job("r"))
+        let leased = try await queue.fetch(workerId: "w", excluding: [], lease: .milliseconds(1500), limit: 1)
+        let before = Date().timeIntervalSince1970
+        #expect(try await queue.renewLeases(leased, workerId: "w", lease: .milliseconds(1500)).lost.isEmpty)
+        let until = try #require(try await database.withConnection { try $0.query("SELECT lease_until FROM queue_jobs WHERE id = 'r'").first?["lease_until"]?.double })
+        // LEASE_SECONDS may be below one second (0.3 at least): the renewal used to drop the fraction.
+        #expect(until >= before + 1.5)
+    }
+
     @Test func aJobCancelledWhileItsWorkerDiedIsLeasedAgainMarkedCancelled() async throws {
         let database = try SQLiteDatabase(path: try SQLiteDatabaseTests.temporaryPath())
         let queue = try await SQLiteJobQueue(database: database)

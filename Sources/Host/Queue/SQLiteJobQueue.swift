@@ -230,7 +230,7 @@ public final class SQLiteJobQueue: JobQueue {
     public func renewLeases(_ jobs: [LeasedJob], workerId: String, lease: Duration) async throws -> LeaseRenewal {
         let ids = jobs.map(\.id)
         guard !ids.isEmpty else { return LeaseRenewal() }
-        let leaseSeconds = Double(lease.components.seconds)
+        let leaseSeconds = lease.inSeconds
         return try await database.transaction { connection in
             var renewal = LeaseRenewal()
             let until = Self.now() + leaseSeconds
