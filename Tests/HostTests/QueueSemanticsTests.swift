@@ -124,9 +124,7 @@ import Testing
     @Test func cancellingARunningJobReachesThePlugin() async throws {
         let worker = try await TestWorker()
         let record = try await worker.submit("sleep", ["ms": 20_000])
-        for _ in 0..<100 where try await worker.worker.store.get(id: record.id)?.status != .processing {
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        try await poll(100, every: .milliseconds(20)) { try await worker.worker.store.get(id: record.id)?.status == .processing }
         let started = Date()
         guard case .accepted(let cancelled) = try await worker.worker.cancel(id: record.id) else {
             Issue.record("expected the cancel to be accepted")
@@ -167,9 +165,7 @@ import Testing
         let first = try await worker.submit(taskType: "sleep", parameters: ["ms": 8000], options: JobOptions()).0
         let second = try await worker.submit(taskType: "sleep", parameters: ["ms": 10], options: JobOptions()).0
         let running = Task { try await worker.run() }
-        for _ in 0..<200 where try await worker.store.get(id: first.id)?.status != .processing {
-            try await Task.sleep(for: .milliseconds(10))
-        }
+        try await poll(200, every: .milliseconds(10)) { try await worker.store.get(id: first.id)?.status == .processing }
         let asked = Date()
         let cancel = try await worker.cancel(id: second.id)
         guard case .accepted(let answer) = cancel else {
