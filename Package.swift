@@ -29,6 +29,9 @@ let package = Package(
     targets: [
         // The C ABI: the one contract between host and plugins.
         .target(name: "PluginAPI", path: "Sources/PluginAPI"),
+        // The one JSON library of the package: value, parser, writer, and Codable on top of them.
+        // The host, PluginKit and the plugins share it; it depends on nothing.
+        .target(name: "JSON", swiftSettings: swiftSettings),
         // pipe2 and posix_spawn's closefrom, which need _GNU_SOURCE (for starting plugin-runner children).
         .target(name: "CProcessSpawn", path: "Sources/CProcessSpawn"),
         // libcurl (Debian's libcurl4-openssl-dev headers) with typed wrappers for its variadic calls, for plugins;
@@ -42,13 +45,14 @@ let package = Package(
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(
             name: "PluginKit",
-            dependencies: ["PluginAPI"],
+            dependencies: ["PluginAPI", "JSON"],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "Host",
             dependencies: [
                 "PluginAPI",
+                "JSON",
                 "CProcessSpawn",
                 "CSQLite",
                 "CHiredis",

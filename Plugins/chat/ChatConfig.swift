@@ -23,7 +23,7 @@ struct ChatConfig: Sendable {
     var pollIntervalMs: Int
 
     init(_ config: PluginConfig) throws {
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(config.json.utf8))) as? [String: Any] else {
+        guard let object = (try? config.value())?.objectValue else {
             throw TaskError.permanent("chat: config must be a JSON object")
         }
         let known: Set<String> = ["base_url", "endpoint_id", "api_key", "mode", "model", "system_prompt", "history_messages",
@@ -31,10 +31,10 @@ struct ChatConfig: Sendable {
         if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
             throw TaskError.permanent("chat: unknown config key '\(unknown)'")
         }
-        func string(_ key: String) -> String? { (object[key] as? String).flatMap { $0.isEmpty ? nil : $0 } }
+        func string(_ key: String) -> String? { object[key]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } }
         func int(_ key: String, _ fallback: Int, _ range: ClosedRange<Int>) throws -> Int {
             guard let value = object[key] else { return fallback }
-            guard let number = value as? NSNumber, let int = Int(exactly: number.doubleValue), range.contains(int) else {
+            guard let int = value.intValue, range.contains(int) else {
                 throw TaskError.permanent("chat: \(key) must be an integer from \(range.lowerBound) to \(range.upperBound)")
             }
             return int

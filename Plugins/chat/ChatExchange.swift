@@ -12,17 +12,17 @@ struct ChatExchange {
 
     func run() throws -> ChatResult {
         if let missing = config.missingSetting { throw TaskError.permanent(missing) }
-        let conversation = try call("store.conversation.get", ["conversation_id": conversationId])
-        guard conversation["conversation"] is [String: Any] else {
+        let conversation = try call("store.conversation.get", ["conversation_id": .string(conversationId)])
+        guard conversation["conversation"]?.objectValue != nil else {
             throw TaskError.invalidParams("no conversation with id \(conversationId)")
         }
         var history = try messages()
         if let message = params.message {
             // A retried task finds its message already stored as the newest one: not again.
             let last = history.last
-            if !(last?["role"] as? String == "user" && last?["content"] as? String == message) {
-                let stored = try call("store.messages.append", ["conversation_id": conversationId, "role": "user", "content": message])
-                history.append((stored["message"] as? [String: Any]) ?? ["role": "user", "content": message])
+            if !(last?["role"]?.stringValue == "user" && last?["content"]?.stringValue == message) {
+                let stored = try call("store.messages.append", ["conversation_id": .string(conversationId), "role": "user", "content": .string(message)])
+                history.append(stored["message"] ?? ["role": "user", "content": .string(message)])
             }
         }
         let prompt = window(history)
@@ -38,19 +38,20 @@ struct ChatExchange {
             reply = try JobRoute(client: client, exchange: self).complete(prompt, model: model)
         }
         let usedModel = reply.model ?? model
-        var metadata: [String: Any] = ["model": usedModel, "usage": reply.usage, "mode": config.mode.rawValue]
-        if let finish = reply.finishReason { metadata["finish_reason"] = finish }
+        let usage = JSONValue.object(reply.usage.mapValues { .number(Double($0)) })
+        var metadata: [String: JSONValue] = ["model": .string(usedModel), "usage": usage, "mode": .string(config.mode.rawValue)]
+        if let finish = reply.finishReason { metadata["finish_reason"] = .string(finish) }
         let stored = try call("store.messages.append", [
-            "conversation_id": conversationId, "role": "assistant", "content": reply.content, "metadata": metadata,
+            "conversation_id": .string(conversationId), "role": "assistant", "content": .string(reply.content), "metadata": .object(metadata),
         ])
-        guard let message = stored["message"] as? [String: Any], let messageId = (message["message_id"] ?? message["id"]) as? String else {
+        guard let message = stored["message"], let messageId = (message["message_id"] ?? message["id"])?.stringValue else {
             throw TaskError(.internal, "the store did not return the stored message")
         }
         let result = ChatResult(message_id: messageId, content: reply.content, usage: reply.usage, model: usedModel,
                                 finish_reason: reply.finishReason)
-        emit("chat.completed", [
-            "conversation_id": conversationId, "message_id": messageId, "content": reply.content, "usage": reply.usage,
-            "model": usedModel, "finish_reason": reply.finishReason ?? NSNull(),
+        context.emit("chat.completed", payload: [
+            "conversation_id": .string(conversationId), "message_id": .string(messageId), "content": .string(reply.content), "usage": usage,
+            "model": .string(usedModel), "finish_reason": reply.finishReason.map { .string($0) } ?? .null,
         ])
         context.progress(1)
         return result
@@ -60,9 +61,9 @@ struct ChatExchange {
 
     /// The newest `history_messages`, then the oldest dropped until `history_chars` fits (the
     /// newest message always stays), in the OpenAI shape; the system prompt first.
-    func window(_ history: [[String: Any]]) -> [[String: String]] {
+    func window(_ history: [JSONValue]) -> [[String: String]] {
         var chosen: [[String: String]] = history.suffix(config.historyMessages).compactMap { message in
-            guard let role = message["role"] as? String, let content = message["content"] as? String else { return nil }
+            guard let role = message["role"]?.stringValue, let content = message["content"]?.stringValue else { return nil }
             return ["role": role, "content": content]
         }
         if let limit = config.historyChars {
@@ -77,21 +78,16 @@ struct ChatExchange {
         return chosen
     }
 
-    private func messages() throws -> [[String: Any]] {
-        let listed = try call("store.messages.list", ["conversation_id": conversationId, "limit": min(config.historyMessages + 1, 1000)])
-        return listed["messages"] as? [[String: Any]] ?? []
+    private func messages() throws -> [JSONValue] {
+        let listed = try call("store.messages.list", [
+            "conversation_id": .string(conversationId), "limit": .number(Double(min(config.historyMessages + 1, 1000))),
+        ])
+        return listed["messages"]?.arrayValue ?? []
     }
 
-    /// A host service call; its JSON reply as a dictionary.
-    func call(_ method: String, _ request: [String: Any]) throws -> [String: Any] {
-        let body = String(decoding: try JSONSerialization.data(withJSONObject: request), as: UTF8.self)
-        let reply = try context.invoke(method, requestJSON: body)
-        return (try? JSONSerialization.jsonObject(with: Data(reply.utf8))) as? [String: Any] ?? [:]
-    }
-
-    func emit(_ event: String, _ payload: [String: Any]) {
-        guard let data = try? JSONSerialization.data(withJSONObject: payload) else { return }
-        context.emit(event, payloadJSON: String(decoding: data, as: UTF8.self))
+    /// A host service call with its JSON reply.
+    func call(_ method: String, _ request: JSONValue) throws -> JSONValue {
+        try context.invoke(method, request: request)
     }
 }
 

@@ -11,9 +11,9 @@ struct RunPodClient {
 
     /// Sends one request and returns a 2xx response. With `onData`, a 2xx body is streamed there,
     /// and a call that failed after data arrived is not retried (the tokens were already sent on).
-    func send(_ method: String, _ path: String, json: [String: Any]? = nil, stoppable: Bool = true,
+    func send(_ method: String, _ path: String, json: JSONValue? = nil, stoppable: Bool = true,
               onData: ((ArraySlice<UInt8>) -> Void)? = nil) throws -> HTTPTransfer.Response {
-        let body = try json.map { Array(try JSONSerialization.data(withJSONObject: $0)) }
+        let body = json?.serializedBytes()
         var attempt = 0
         while true {
             attempt += 1
@@ -68,9 +68,9 @@ struct RunPodClient {
 
     /// The error message in a RunPod or vLLM error body, shortened.
     private func detail(_ response: HTTPTransfer.Response) -> String {
-        let object = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any]
-        let message = (object?["error"] as? [String: Any])?["message"] as? String ?? object?["message"] as? String
-            ?? object?["error"] as? String ?? String(response.text.prefix(200))
+        let object = try? JSONValue.parse(response.body)
+        let message = object?["error"]?["message"]?.stringValue ?? object?["message"]?.stringValue
+            ?? object?["error"]?.stringValue ?? String(response.text.prefix(200))
         return message.isEmpty ? "" : ": " + redact(String(message.prefix(300)))
     }
 

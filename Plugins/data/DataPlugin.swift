@@ -1,4 +1,3 @@
-import Foundation
 import PluginKit
 
 /// The `data` plugin: task type `data_processing` (sums, averages, statistics, correlation,
@@ -25,19 +24,6 @@ final class DataPlugin: Plugin {
     }
 
     init(config: PluginConfig, host: HostServices) throws {}
-}
-
-extension DataProcessingParams: CustomParameterDecoding {
-    static func decodeParameters(from json: [UInt8]) throws -> DataProcessingParams {
-        // The byte reader takes plain documents; it declines anything it cannot read exactly as
-        // JSONDecoder would, which then decides (and words every error) as before.
-        if let params = FastParamsReader.read(json) { return params }
-        do {
-            return try decode(json: Data(json))
-        } catch {
-            throw TaskError.invalidParams(error.message)
-        }
-    }
 }
 
 @_cdecl("uvw_plugin_entry_v1")

@@ -29,16 +29,6 @@ struct DataProcessingError: Error, Sendable, Equatable, CustomStringConvertible 
         .invalid("\(path) is not a number (found \(found))")
     }
 
-    /// The JSON held a number that a Double cannot hold (e.g. 1e999). The phrasing differs for
-    /// a field of an object and for a bare item because that is how users name them.
-    static func notFinite(item path: String) -> DataProcessingError {
-        .invalid("\(path) is not a finite number (it is out of the range of a double)")
-    }
-
-    static func notFinite(field: String, of path: String) -> DataProcessingError {
-        .invalid("field '\(field)' of \(path) is not a finite number (it is out of the range of a double)")
-    }
-
     static func missing(_ path: String) -> DataProcessingError {
         .invalid("\(path) is missing")
     }

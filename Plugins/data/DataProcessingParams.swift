@@ -1,20 +1,18 @@
-import Foundation
+import PluginKit
 
-/// The parameters of a `data_processing` job, decoded with Foundation's `JSONDecoder`.
+/// The parameters of a `data_processing` job, read from the JSON value the project's JSON library
+/// parsed (PluginKit hands it over through `CustomParameterDecoding`).
 ///
-/// `FastParamsReader` reads the common, plain documents first and builds them with the memberwise
-/// initialiser; whatever it declines comes here, so the messages below are the only ones.
+/// The numeric inputs (`data`, `x`, `y`) are kept as JSON values item by item instead of being
+/// converted to `[Double]` up front, so that `DataProcessor` can say exactly which item is wrong
+/// and what it found there ("data[3] is not a number (found string \"abc\")"). The raw values stay
+/// private; `DataProcessor` reads them through the accessors below, which do the per-item
+/// validation and phrase the errors.
 ///
-/// The numeric inputs (`data`, `x`, `y`) are decoded item by item into an "any JSON value" enum
-/// (`AnyJSON`) instead of `[Double]`: a `[Double]` decode would fail on the first string with a
-/// generic DecodingError, whereas keeping every value lets `DataProcessor` say exactly which
-/// item is wrong and what it found there ("data[3] is not a number (found string \"abc\")").
-/// The raw values stay private; `DataProcessor` reads them through the accessors below, which
-/// do the per-item validation and phrase the errors.
-///
-/// Unknown keys are rejected while decoding (the schema says `additionalProperties: false`):
-/// a typo such as `"group-by"` would otherwise be ignored silently and change the answer.
-struct DataProcessingParams: Decodable, Sendable {
+/// Unknown keys are refused (the schema says `additionalProperties: false`): a typo such as
+/// `"group-by"` would otherwise be ignored silently and change the answer. A key whose value is
+/// `null` counts as absent.
+struct DataProcessingParams: Decodable, Sendable, CustomParameterDecoding {
     /// sum, average, count, statistics or correlation. Kept as a String so that an unknown
     /// operation is reported by `DataProcessor.run` with the list of valid ones.
     let operation: String
@@ -29,65 +27,75 @@ struct DataProcessingParams: Decodable, Sendable {
     /// "pearson", "spearman", or nil for both.
     let method: String?
 
-    private let dataItems: [AnyJSON]?
-    private let xItems: [AnyJSON]?
-    private let yItems: [AnyJSON]?
+    private let dataItems: [JSONValue]?
+    private let xItems: [JSONValue]?
+    private let yItems: [JSONValue]?
 
-    private enum CodingKeys: String, CodingKey, CaseIterable {
-        case operation, data, field, fields, x, y, method
-        case groupBy = "group_by"
-    }
+    /// Every parameter, in the order the unknown-key message lists them.
+    static let keys = ["operation", "data", "field", "fields", "x", "y", "method", "group_by"]
 
-    /// Parameters read by `FastParamsReader`, with the meaning the decoder gives them: nil is an
-    /// absent (or null) key.
-    init(
-        operation: String, field: String?, groupBy: String?, fields: [String]?, method: String?,
-        data: [AnyJSON]?, x: [AnyJSON]?, y: [AnyJSON]?
-    ) {
-        self.operation = operation
-        self.field = field ?? "value"
-        fieldWasGiven = field != nil
-        self.groupBy = groupBy
-        self.fields = fields
-        self.method = method
-        dataItems = data
-        xItems = x
-        yItems = y
-    }
-
-    init(from decoder: any Decoder) throws {
-        // Reject unknown keys first, so that a misspelt key is what gets reported.
-        let anyKeys = try decoder.container(keyedBy: AnyKey.self)
-        let known = Set(CodingKeys.allCases.map(\.stringValue))
-        if let unknown = anyKeys.allKeys.map(\.stringValue).sorted().first(where: { !known.contains($0) }) {
-            throw DecodingError.dataCorrupted(DecodingError.Context(
-                codingPath: [AnyKey(unknown)],
-                debugDescription: "unknown parameter '\(unknown)' (expected one of: "
-                    + CodingKeys.allCases.map(\.stringValue).joined(separator: ", ") + ")"))
+    static func decodeParameters(from json: JSONValue) throws -> DataProcessingParams {
+        do {
+            return try DataProcessingParams(json)
+        } catch {
+            throw TaskError.invalidParams(error.message)
         }
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        operation = try c.decode(String.self, forKey: .operation)
-        let explicitField = try c.decodeIfPresent(String.self, forKey: .field)
+    }
+
+    /// The same reading for callers that go through `Decodable`.
+    init(from decoder: any Decoder) throws {
+        self = try Self.decodeParameters(from: try decoder.singleValueContainer().decode(JSONValue.self))
+    }
+
+    init(_ json: JSONValue) throws(DataProcessingError) {
+        guard case .object(let members) = json else { throw .invalid("the parameters must be a JSON object") }
+        // Unknown keys first, so that a misspelt key is what gets reported.
+        if let unknown = members.keys.sorted().first(where: { !Self.keys.contains($0) }) {
+            throw .invalid("unknown parameter '\(unknown)' (expected one of: \(Self.keys.joined(separator: ", ")))")
+        }
+        /// The member, or nil when absent or null.
+        func present(_ key: String) -> JSONValue? {
+            guard let value = members[key], !value.isNull else { return nil }
+            return value
+        }
+        func string(_ key: String) throws(DataProcessingError) -> String? {
+            guard let value = present(key) else { return nil }
+            guard case .string(let text) = value else { throw .invalid("\(key) must be a string") }
+            return text
+        }
+        func array(_ key: String) throws(DataProcessingError) -> [JSONValue]? {
+            guard let value = present(key) else { return nil }
+            guard case .array(let items) = value else { throw .invalid("\(key) must be an array") }
+            return items
+        }
+        switch members["operation"] {
+        case nil: throw .invalid("operation is required")
+        case .null?: throw .invalid("operation must be a string, not null")
+        case .string(let text)?: operation = text
+        default: throw .invalid("operation must be a string")
+        }
+        let explicitField = try string("field")
         field = explicitField ?? "value"
         fieldWasGiven = explicitField != nil
-        groupBy = try c.decodeIfPresent(String.self, forKey: .groupBy)
-        fields = try c.decodeIfPresent([String].self, forKey: .fields)
-        method = try c.decodeIfPresent(String.self, forKey: .method)
-        dataItems = try c.decodeIfPresent([AnyJSON].self, forKey: .data)
-        xItems = try c.decodeIfPresent([AnyJSON].self, forKey: .x)
-        yItems = try c.decodeIfPresent([AnyJSON].self, forKey: .y)
-    }
-
-    /// Decodes parameters from JSON bytes, turning `DecodingError`s (whose descriptions talk
-    /// about Swift types and coding paths) into messages an API user can act on.
-    static func decode(json: Data) throws(DataProcessingError) -> DataProcessingParams {
-        do {
-            return try JSONDecoder().decode(DataProcessingParams.self, from: json)
-        } catch let error as DecodingError {
-            throw .invalid(describe(error))
-        } catch {
-            throw .invalid("the parameters could not be read: \(error)")
+        groupBy = try string("group_by")
+        method = try string("method")
+        if let value = present("fields") {
+            guard case .array(let items) = value else { throw .invalid("fields must be an array of strings") }
+            var names: [String] = []
+            for (index, item) in items.enumerated() {
+                switch item {
+                case .string(let name): names.append(name)
+                case .null: throw .invalid("fields[\(index)] must be a string, not null")
+                default: throw .invalid("fields[\(index)] must be a string")
+                }
+            }
+            fields = names
+        } else {
+            fields = nil
         }
+        dataItems = try array("data")
+        xItems = try array("x")
+        yItems = try array("y")
     }
 
     // MARK: - Presence
@@ -133,9 +141,9 @@ struct DataProcessingParams: Decodable, Sendable {
         guard let value = members[key] else { throw .missing("\(path).\(key)") }
         switch value {
         case .string(let s): return s
-        case .number(let d): return AnyJSON.spell(d)
+        case .number(let d): return JSONValue.spell(d)
         case .bool(let b): return b ? "true" : "false"
-        case .null, .outOfRangeNumber, .array, .object:
+        case .null, .array, .object:
             throw .invalid("\(path).\(key) cannot name a group (found \(value.found)); "
                 + "group_by needs a string, number or boolean")
         }
@@ -146,7 +154,7 @@ struct DataProcessingParams: Decodable, Sendable {
     /// `y` as numbers, or nil when absent.
     func yValues() throws(DataProcessingError) -> [Double]? { try Self.numbers(yItems, name: "y") }
 
-    private static func numbers(_ items: [AnyJSON]?, name: String) throws(DataProcessingError) -> [Double]? {
+    private static func numbers(_ items: [JSONValue]?, name: String) throws(DataProcessingError) -> [Double]? {
         guard let items else { return nil }
         var out: [Double] = []
         out.reserveCapacity(items.count)
@@ -156,59 +164,8 @@ struct DataProcessingParams: Decodable, Sendable {
         return out
     }
 
-    private static func number(_ members: [String: AnyJSON], field: String, path: String) throws(DataProcessingError) -> Double {
+    private static func number(_ members: [String: JSONValue], field: String, path: String) throws(DataProcessingError) -> Double {
         guard let value = members[field] else { throw .missing("\(path).\(field)") }
-        if case .outOfRangeNumber = value { throw .notFinite(field: field, of: path) }
         return try value.number(path: "\(path).\(field)")
     }
-
-    // MARK: - DecodingError → message
-
-    private static func describe(_ error: DecodingError) -> String {
-        switch error {
-        case .keyNotFound(let key, let ctx):
-            return "\(path(ctx.codingPath + [key])) is required"
-        case .valueNotFound(let type, let ctx):
-            return "\(path(ctx.codingPath)) must be \(typeName(type)), not null"
-        case .typeMismatch(let type, let ctx):
-            if ctx.codingPath.isEmpty { return "the parameters must be a JSON object" }
-            return "\(path(ctx.codingPath)) must be \(typeName(type))"
-        case .dataCorrupted(let ctx):
-            // Our own unknown-key error carries its message; otherwise the JSON itself is bad.
-            if !ctx.codingPath.isEmpty { return ctx.debugDescription }
-            return "the parameters are not valid JSON"
-        @unknown default:
-            return "the parameters could not be read"
-        }
-    }
-
-    private static func path(_ keys: [any CodingKey]) -> String {
-        var out = ""
-        for key in keys {
-            if let i = key.intValue {
-                out += "[\(i)]"
-            } else {
-                out += out.isEmpty ? key.stringValue : ".\(key.stringValue)"
-            }
-        }
-        return out.isEmpty ? "the parameters" : out
-    }
-
-    private static func typeName(_ type: Any.Type) -> String {
-        switch type {
-        case is String.Type: return "a string"
-        case is [String].Type: return "an array of strings"
-        case is [AnyJSON].Type: return "an array"
-        default: return "a JSON value of type \(type)"
-        }
-    }
-}
-
-/// A coding key for any string, used to list the keys the request actually sent.
-private struct AnyKey: CodingKey {
-    let stringValue: String
-    init(_ s: String) { stringValue = s }
-    init?(stringValue: String) { self.stringValue = stringValue }
-    var intValue: Int? { nil }
-    init?(intValue: Int) { nil }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdWebSocket
+import JSON
 import Logging
 import ServiceLifecycle
 

@@ -1,3 +1,4 @@
+@_exported public import JSON
 @_exported public import PluginAPI
 import Foundation
 

@@ -1,5 +1,6 @@
-import PluginAPI
 import Foundation
+import JSON
+import PluginAPI
 
 /// The running task, as the host sees it: cancellation, deadline, progress, events, logs and host
 /// services. Every method may be called from any thread until the task completes.
@@ -58,8 +59,7 @@ public struct TaskContext: @unchecked Sendable {
         let text = String(decoding: reply.bytes, as: UTF8.self)
         guard status == uvw_status(UVW_OK) else {
             // Errors come as {"error": "…"}; the message names what was wrong.
-            let object = try? JSONSerialization.jsonObject(with: Data(reply.bytes)) as? [String: Any]
-            let message = (object?["error"] as? String) ?? text
+            let message = (try? JSONValue.parse(reply.bytes))?["error"]?.stringValue ?? text
             let kind: TaskError.Kind = switch Int(status) {
             case UVW_ERR_UNSUPPORTED: .unsupported
             case UVW_ERR_INVALID_PARAMS: .invalidParams
@@ -70,6 +70,26 @@ public struct TaskContext: @unchecked Sendable {
             throw TaskError(kind, "\(method) failed: \(message)")
         }
         return text
+    }
+
+    /// `invoke` with JSON values: the request written and the response parsed by the JSON library.
+    public func invoke(_ method: String, request: JSONValue) throws -> JSONValue {
+        let text = try invoke(method, requestJSON: request.serialized())
+        do {
+            return try JSONValue.parse(text)
+        } catch {
+            throw TaskError(.internal, "\(method) answered with invalid JSON: \(error)")
+        }
+    }
+
+    /// Publishes a plugin event with a JSON payload.
+    public func emit(_ event: String, payload: JSONValue) {
+        emit(event, payloadJSON: payload.serialized())
+    }
+
+    /// Reports progress in [0, 1] with a JSON object of details.
+    public func progress(_ fraction: Double, note: JSONValue) {
+        progress(fraction, noteJSON: note.serialized())
     }
 
     /// Hands the outcome to the host exactly once and returns the status the ABI expects back.

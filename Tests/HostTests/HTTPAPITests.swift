@@ -104,14 +104,14 @@ import Testing
 
     @Test func survivesGarbageInput() async throws {
         try await withWorker { worker in
-            var generator = SystemRandomNumberGenerator()
+            var generator = TestSeed.generator(for: "survivesGarbageInput")
             let pieces = ["{", "}", "[", "]", "\"", ":", ",", "task_type", "parameters", "options", "echo", "data_processing",
                           "null", "1e999", "-", "\\u", "\\ud800", "true", "\u{0}", "é", "0.5", "{\"a\":"]
             for _ in 0..<120 {
                 let body = (0..<Int.random(in: 1...20, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined()
                 let reply = try await worker.request("POST", "/execute", body: body)
-                #expect((200..<500).contains(reply.status), "\(body) -> \(reply.status)")
-                #expect(reply.json != nil, "\(body) -> \(reply.body)")
+                #expect((200..<500).contains(reply.status), "\(body) -> \(reply.status) (seed \(generator.seed))")
+                #expect(reply.json != nil, "\(body) -> \(reply.body) (seed \(generator.seed))")
             }
             let deep = String(repeating: "[", count: 100_000)
             let reply = try await worker.request("POST", "/execute", body: deep)

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import Logging
 
 /// Task outcomes written to PostgreSQL per second, one statement per outcome (what the worker

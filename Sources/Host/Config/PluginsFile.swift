@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import Yams
 
 /// plugins.yaml: which plugins to load, from where, with which limits and config.

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// A task transition (`task.pending`, `task.processing`, `task.progress`, `task.retrying`,
 /// `task.completed`, `task.failed`, `task.cancelled`) or a plugin event such as `chat.token`.

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import JSON
 
 /// An error the API answers with: `{"error": {"code", "message", "details"}}` and a 4xx/5xx status.
 public struct APIError: HTTPResponseError, Sendable {

@@ -1,3 +1,4 @@
+import JSON
 /// The OpenAPI 3.1 description of the routes in `APIRoutes`, served at `/openapi.json`.
 enum OpenAPIDocument {
     static let json: JSONValue = {

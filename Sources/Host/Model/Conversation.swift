@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// A chat conversation: the thread messages belong to.
 public struct Conversation: Sendable, Equatable {

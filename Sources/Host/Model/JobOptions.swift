@@ -1,3 +1,4 @@
+import JSON
 /// Per-job options of `POST /execute`'s `options` object.
 public struct JobOptions: Sendable, Equatable {
     /// Total tries, the first included (BullMQ's `attempts`).

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// A task as the store keeps it and `GET /task/{id}` shows it.
 public struct TaskRecord: Sendable, Equatable {

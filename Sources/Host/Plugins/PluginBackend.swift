@@ -1,3 +1,4 @@
+import JSON
 /// How a plugin generation's code is reached: loaded into this process, or in supervised
 /// `plugin-runner` children (`isolation: process`).
 protocol PluginBackend: Sendable {

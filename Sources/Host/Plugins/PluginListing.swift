@@ -1,3 +1,4 @@
+import JSON
 /// What `/plugins` and `uvian-worker plugins` show: each plugin that loaded, was refused or is
 /// disabled, with the reason.
 public enum PluginListing {

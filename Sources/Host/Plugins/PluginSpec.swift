@@ -1,3 +1,4 @@
+import JSON
 /// One plugin entry of plugins.yaml.
 public struct PluginSpec: Sendable, Equatable {
     public var name: String

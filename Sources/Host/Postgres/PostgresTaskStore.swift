@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import Logging
 
 /// The store on PostgreSQL (`DATABASE_URL`; Supabase is PostgreSQL): tasks, conversations and

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// The embedded backends keep the task store and the queue in one SQLite file, so the writes a
 /// job makes to both are one transaction instead of two: a submit creates the record and queues

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// A job as the queue hands it to a worker: leased to that worker until it is finished.
 public struct LeasedJob: Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// The embedded store: tasks, conversations and messages in the SQLite file under `DATA_DIR`.
 public final class SQLiteTaskStore: TaskStore {

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// The system of record for tasks: what `GET /task/{id}` reads. Every transition is written here.
 public protocol TaskStore: Sendable {

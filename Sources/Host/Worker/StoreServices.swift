@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import PluginAPI
 
 /// The host services plugins reach through the ABI's `invoke`: conversation history in the store.

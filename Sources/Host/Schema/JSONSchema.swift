@@ -2,6 +2,8 @@
 // plugin is loaded, so a bad schema refuses the plugin instead of failing on every job; validation then
 // walks the compiled node table and produces messages meant to be shown to API users as they are.
 
+import JSON
+
 /// One reason an instance does not match a schema.
 public struct SchemaViolation: Sendable, Hashable, CustomStringConvertible {
     /// JSON Pointer to the offending location in the instance; "" is the root.
