@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", exact: "2.8.1"),
+        // SHA-256 of plugin files (and HMAC); Hummingbird's dependencies already resolve it (4.x).
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // The C ABI: the one contract between host and plugins.
@@ -34,14 +36,16 @@ let package = Package(
         .target(name: "JSON", swiftSettings: swiftSettings),
         // pipe2 and posix_spawn's closefrom, which need _GNU_SOURCE (for starting plugin-runner children).
         .target(name: "CProcessSpawn", path: "Sources/CProcessSpawn"),
+        // System libraries dlopen'ed on first use (libpq, libcurl): one loader for both.
+        .target(name: "CLazyLibrary", path: "Sources/CLazyLibrary"),
         // libcurl (Debian's libcurl4-openssl-dev headers) with typed wrappers for its variadic calls, for plugins;
         // dlopen'ed by the first transfer (curl_loader.c), so loading a plugin maps no TLS/Kerberos/LDAP library.
-        .target(name: "CCurl", path: "Sources/CCurl"),
+        .target(name: "CCurl", dependencies: ["CLazyLibrary"], path: "Sources/CCurl"),
         // No pkgConfig: hiredis.pc adds -D_FILE_OFFSET_BITS=64, which SwiftPM refuses; the header is on the default path.
         .systemLibrary(name: "CHiredis", path: "Sources/CHiredis", providers: [.apt(["libhiredis-dev"])]),
         // libpq (Debian's libpq-dev headers), dlopen'ed on the first connection: without DATABASE_URL the worker
         // never maps libpq and the TLS/Kerberos/LDAP libraries it pulls in.
-        .target(name: "CLibpq", path: "Sources/CLibpq"),
+        .target(name: "CLibpq", dependencies: ["CLazyLibrary"], path: "Sources/CLibpq"),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(
             name: "PluginKit",
@@ -63,6 +67,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             resources: [.copy("Redis/Lua")],
             swiftSettings: swiftSettings

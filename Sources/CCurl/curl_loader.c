@@ -1,50 +1,55 @@
-/* libcurl loaded on first use: libcurl.so.4 and what it pulls in (OpenSSL, GnuTLS via rtmp/ldap,
- * Kerberos, LDAP, ssh2, nghttp2...) are dlopen'ed by the first transfer, not when the plugin
- * is loaded. The curl_* functions the plugin calls are defined here and forward to the library. */
+/* libcurl loaded on first use (see uvw_lazy_library.h): libcurl.so.4 and what it pulls in
+ * (OpenSSL, GnuTLS via rtmp/ldap, Kerberos, LDAP, ssh2, nghttp2...) are dlopen'ed by the first
+ * transfer, not when the plugin is loaded. The curl_* functions the plugin calls are defined here
+ * and forward to the library. */
 #include "uvw_curl.h"
-#include <dlfcn.h>
-#include <pthread.h>
-#include <stdio.h>
+#include "uvw_lazy_library.h"
 
 #define UVW_CURL_FUNCTIONS(X) \
     X(curl_global_init) X(curl_easy_init) X(curl_easy_cleanup) X(curl_easy_perform) X(curl_easy_strerror) \
     X(curl_easy_setopt) X(curl_easy_getinfo) X(curl_slist_append) X(curl_slist_free_all)
 
-#define UVW_DECLARE(name) __attribute__((visibility("hidden"))) __typeof__(&name) uvw_p_##name;
-UVW_CURL_FUNCTIONS(UVW_DECLARE)
+UVW_LAZY_LIBRARY_DEFINE(libcurl, "libcurl.so.4", UVW_CURL_FUNCTIONS)
 
-static pthread_once_t once = PTHREAD_ONCE_INIT;
-static const char *load_error = "libcurl.so.4 not loaded";
-static char load_error_text[512];
-
-static void load(void) {
-    void *lib = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
-    if (!lib) {
-        snprintf(load_error_text, sizeof load_error_text, "%s", dlerror());
-        load_error = load_error_text;
-        return;
-    }
-#define UVW_RESOLVE(name) \
-    if (!(uvw_p_##name = (__typeof__(&name))dlsym(lib, #name))) { load_error = "libcurl.so.4 lacks " #name; return; }
-    UVW_CURL_FUNCTIONS(UVW_RESOLVE)
-    load_error = NULL;
-}
-
-const char *uvw_curl_load_error(void) {
-    pthread_once(&once, load);
-    return load_error;
-}
+const char *uvw_curl_load_error(void) { return uvw_lazy_library_load(&libcurl); }
 
 /* curl_global_init loads the library (the plugin calls it before any other curl function). */
 #define HIDDEN __attribute__((visibility("hidden")))
-HIDDEN CURLcode curl_global_init(long flags) { return uvw_curl_load_error() ? CURLE_FAILED_INIT : uvw_p_curl_global_init(flags); }
-HIDDEN CURL *curl_easy_init(void) { return uvw_curl_load_error() ? NULL : uvw_p_curl_easy_init(); }
-HIDDEN void curl_easy_cleanup(CURL *handle) { if (uvw_p_curl_easy_cleanup) uvw_p_curl_easy_cleanup(handle); }
-HIDDEN CURLcode curl_easy_perform(CURL *handle) { return uvw_p_curl_easy_perform ? uvw_p_curl_easy_perform(handle) : CURLE_FAILED_INIT; }
+HIDDEN CURLcode curl_global_init(long flags) { return uvw_curl_load_error() ? CURLE_FAILED_INIT : p_curl_global_init(flags); }
+HIDDEN CURL *curl_easy_init(void) { return uvw_curl_load_error() ? NULL : p_curl_easy_init(); }
+HIDDEN void curl_easy_cleanup(CURL *handle) { if (p_curl_easy_cleanup) p_curl_easy_cleanup(handle); }
+HIDDEN CURLcode curl_easy_perform(CURL *handle) { return p_curl_easy_perform ? p_curl_easy_perform(handle) : CURLE_FAILED_INIT; }
 HIDDEN const char *curl_easy_strerror(CURLcode code) {
-    return uvw_p_curl_easy_strerror ? uvw_p_curl_easy_strerror(code) : (load_error ? load_error : "libcurl not loaded");
+    return p_curl_easy_strerror ? p_curl_easy_strerror(code) : (libcurl.error ? libcurl.error : "libcurl not loaded");
 }
 HIDDEN struct curl_slist *curl_slist_append(struct curl_slist *list, const char *string) {
-    return uvw_curl_load_error() ? NULL : uvw_p_curl_slist_append(list, string);
+    return uvw_curl_load_error() ? NULL : p_curl_slist_append(list, string);
 }
-HIDDEN void curl_slist_free_all(struct curl_slist *list) { if (uvw_p_curl_slist_free_all) uvw_p_curl_slist_free_all(list); }
+HIDDEN void curl_slist_free_all(struct curl_slist *list) { if (p_curl_slist_free_all) p_curl_slist_free_all(list); }
+
+/* The typed stand-ins for the variadic curl_easy_setopt / curl_easy_getinfo (see uvw_curl.h). */
+CURLcode uvw_curl_set_long(CURL *handle, CURLoption option, long value) { return p_curl_easy_setopt(handle, option, value); }
+
+CURLcode uvw_curl_set_pointer(CURL *handle, CURLoption option, const void *value) { return p_curl_easy_setopt(handle, option, value); }
+
+CURLcode uvw_curl_set_write(CURL *handle, uvw_curl_data_fn fn, void *user) {
+    CURLcode code = p_curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, fn);
+    return code != CURLE_OK ? code : p_curl_easy_setopt(handle, CURLOPT_WRITEDATA, user);
+}
+
+CURLcode uvw_curl_set_header(CURL *handle, uvw_curl_data_fn fn, void *user) {
+    CURLcode code = p_curl_easy_setopt(handle, CURLOPT_HEADERFUNCTION, fn);
+    return code != CURLE_OK ? code : p_curl_easy_setopt(handle, CURLOPT_HEADERDATA, user);
+}
+
+CURLcode uvw_curl_set_progress(CURL *handle, uvw_curl_progress_fn fn, void *user) {
+    CURLcode code = p_curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, fn);
+    if (code == CURLE_OK) code = p_curl_easy_setopt(handle, CURLOPT_XFERINFODATA, user);
+    return code != CURLE_OK ? code : p_curl_easy_setopt(handle, CURLOPT_NOPROGRESS, 0L);
+}
+
+long uvw_curl_response_code(CURL *handle) {
+    long code = 0;
+    p_curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &code);
+    return code;
+}

@@ -1,38 +1,16 @@
+/* libpq for the host, loaded on first use (see uvw_lazy_library.h): the PQ* functions the host
+ * calls are defined here and forward to libpq.so.5 once PQconnectdb has loaded it. */
 #include "uvw_libpq.h"
-#include <dlfcn.h>
-#include <pthread.h>
-#include <stddef.h>
-#include <stdio.h>
+#include "uvw_lazy_library.h"
 
 #define UVW_PQ_FUNCTIONS(X) \
     X(PQconnectdb) X(PQstatus) X(PQerrorMessage) X(PQfinish) X(PQexec) X(PQexecParams) \
     X(PQresultStatus) X(PQresultErrorMessage) X(PQresultErrorField) X(PQntuples) X(PQnfields) \
     X(PQfname) X(PQgetvalue) X(PQgetisnull) X(PQcmdTuples) X(PQclear)
 
-#define UVW_DECLARE(name) static __typeof__(&name) p_##name;
-UVW_PQ_FUNCTIONS(UVW_DECLARE)
+UVW_LAZY_LIBRARY_DEFINE(libpq, "libpq.so.5", UVW_PQ_FUNCTIONS)
 
-static pthread_once_t once = PTHREAD_ONCE_INIT;
-static const char *load_error = "libpq.so.5 not loaded";
-static char load_error_text[512];
-
-static void load(void) {
-    void *lib = dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL);
-    if (!lib) {
-        snprintf(load_error_text, sizeof load_error_text, "%s", dlerror());
-        load_error = load_error_text;
-        return;
-    }
-#define UVW_RESOLVE(name) \
-    if (!(p_##name = (__typeof__(&name))dlsym(lib, #name))) { load_error = "libpq.so.5 lacks " #name; return; }
-    UVW_PQ_FUNCTIONS(UVW_RESOLVE)
-    load_error = NULL;
-}
-
-const char *uvw_pq_load_error(void) {
-    pthread_once(&once, load);
-    return load_error;
-}
+const char *uvw_pq_load_error(void) { return uvw_lazy_library_load(&libpq); }
 
 /* Only PQconnectdb loads the library; every other call needs a connection or result it returned. */
 #define HIDDEN __attribute__((visibility("hidden")))

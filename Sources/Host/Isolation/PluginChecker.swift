@@ -77,7 +77,7 @@ public enum PluginChecker {
             report.error = "cannot read \(file)"
             return report
         }
-        report.sha256 = SHA256.hex(bytes)
+        report.sha256 = FileDigest.sha256Hex(bytes)
         var spec = PluginSpec(name: ((file as NSString).lastPathComponent as NSString).deletingPathExtension, path: file, config: config)
         spec.isolation = "process"
         spec.processes = 1

@@ -42,7 +42,7 @@ public struct PluginLoader: Sendable {
         }
         func refuse(_ reason: String) -> PluginLoadError { PluginLoadError(plugin: spec.name, file: file, reason: reason) }
         guard let contents = FileManager.default.contents(atPath: file) else { throw refuse("cannot read the file") }
-        let sha256 = SHA256.hex(contents)
+        let sha256 = FileDigest.sha256Hex(contents)
         var openPath = file
         if let stagingDir {
             openPath = (stagingDir as NSString).appendingPathComponent("\(spec.name)-\(sha256.prefix(32)).so")

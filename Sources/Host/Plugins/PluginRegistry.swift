@@ -103,7 +103,7 @@ public final class PluginRegistry: Sendable {
         let loader = PluginLoader(pluginDirs: file.pluginDirs, logger: logger, runner: runner)
         let current = state.withLock { $0.loaded.first { $0.spec.name == name } }
         if let current, let path = loader.resolveFile(for: spec), let bytes = FileManager.default.contents(atPath: path),
-           SHA256.hex(bytes) == current.sha256, spec == current.spec {
+           FileDigest.sha256Hex(bytes) == current.sha256, spec == current.spec {
             return .unchanged(current)
         }
         let taken = state.withLock { state in

@@ -1,15 +1,27 @@
 import CHiredis
 import Foundation
 
-/// One synchronous hiredis connection. Not thread-safe and blocking: `RedisClient` gives each
-/// connection a thread of its own, so no hiredis call runs on Swift's cooperative pool.
+/// One synchronous Redis connection. Not thread-safe and blocking: `RedisClient` gives each
+/// connection a thread of its own, so no Redis I/O runs on Swift's cooperative pool.
+///
+/// hiredis opens the socket (name resolution, the connect timeout, keep-alive, the reply timeout
+/// as SO_RCVTIMEO); the worker writes each command in RESP itself and reads the replies with
+/// `RESPReader`, which knows RESP3's types (Debian's hiredis does not).
 final class RedisConnection {
     private var context: UnsafeMutablePointer<redisContext>?
     let endpoint: RedisEndpoint
+    /// Commands appended and not yet written.
+    private var output: [UInt8] = []
+    private var reader = RESPReader()
+    /// Where `read` puts what arrived, reused for every read.
+    private var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    /// Out-of-band pushes that arrived while a reply was awaited (RESP3 only), oldest first.
+    private(set) var pushes: [RedisReply] = []
 
     /// Connects, authenticates and selects the database. `readTimeout` bounds every reply wait,
-    /// so a dead server is noticed instead of hanging a thread forever.
-    init(endpoint: RedisEndpoint, connectTimeout: Double = 5, readTimeout: Double) throws(RedisError) {
+    /// so a dead server is noticed instead of hanging a thread forever. `protocolVersion` 3 asks
+    /// for RESP3 with HELLO (the worker itself speaks RESP2, which every Redis 6.2 understands).
+    init(endpoint: RedisEndpoint, connectTimeout: Double = 5, readTimeout: Double, protocolVersion: Int = 2) throws(RedisError) {
         self.endpoint = endpoint
         guard let context = redisConnectWithTimeout(endpoint.host, Int32(endpoint.port), Self.timeval(connectTimeout)) else {
             throw .connection("cannot allocate a Redis connection")
@@ -23,7 +35,13 @@ final class RedisConnection {
         }
         redisSetTimeout(context, Self.timeval(readTimeout))
         redisEnableKeepAlive(context)
-        if let password = endpoint.password {
+        if protocolVersion == 3 {
+            var hello = ["HELLO", "3"]
+            if let password = endpoint.password { hello += ["AUTH", endpoint.user ?? "default", password] }
+            if case .error(let message) = try command(hello) {
+                throw .connection("Redis refused HELLO 3: \(message)")
+            }
+        } else if let password = endpoint.password {
             let auth = endpoint.user.map { ["AUTH", $0, password] } ?? ["AUTH", password]
             if case .error(let message) = try command(auth) {
                 // Never echo the password; Redis' own message does not contain it.
@@ -54,22 +72,16 @@ final class RedisConnection {
     /// Queues a command in the output buffer without waiting; `nextReply` flushes the buffer and
     /// reads the replies in order. Commands appended together go out as one pipeline.
     func append(_ arguments: [String]) throws(RedisError) {
-        guard let context else { throw .connection("connection closed") }
+        guard context != nil else { throw .connection("connection closed") }
         // Written in RESP here, straight from each string's UTF-8 (any bytes, empty strings and
-        // NULs included), and handed over as one formatted command: no argv arrays, and none of
-        // hiredis's per-argument formatting, for every command of every job.
-        var command: [UInt8] = []
-        command.reserveCapacity(16 + arguments.reduce(0) { $0 + $1.utf8.count + 16 })
-        Self.appendHeader(UInt8(ascii: "*"), arguments.count, to: &command)
+        // NULs included): no argv arrays, no per-argument formatting.
+        output.reserveCapacity(output.count + 16 + arguments.reduce(0) { $0 + $1.utf8.count + 16 })
+        Self.appendHeader(UInt8(ascii: "*"), arguments.count, to: &output)
         for argument in arguments {
-            Self.appendHeader(UInt8(ascii: "$"), argument.utf8.count, to: &command)
-            command.append(contentsOf: argument.utf8)
-            command.append(contentsOf: [13, 10])
+            Self.appendHeader(UInt8(ascii: "$"), argument.utf8.count, to: &output)
+            output.append(contentsOf: argument.utf8)
+            output.append(contentsOf: [13, 10])
         }
-        let status = command.withUnsafeBytes { bytes in
-            redisAppendFormattedCommand(context, bytes.baseAddress!.assumingMemoryBound(to: CChar.self), bytes.count)
-        }
-        guard status == REDIS_OK else { throw lost(context) }
     }
 
     /// `*<n>\r\n` or `$<n>\r\n` (the number is a small string: no allocation).
@@ -79,43 +91,62 @@ final class RedisConnection {
         command.append(contentsOf: [13, 10])
     }
 
-    /// The reply to the oldest command appended and not yet answered.
+    /// The reply to the oldest command appended and not yet answered (pushes are set aside).
     func nextReply() throws(RedisError) -> RedisReply {
         guard let context else { throw .connection("connection closed") }
-        var reply: UnsafeMutableRawPointer?
-        guard redisGetReply(context, &reply) == REDIS_OK, let reply else { throw lost(context) }
-        defer { freeReplyObject(reply) }
-        return Self.convert(reply.assumingMemoryBound(to: redisReply.self))
-    }
-
-    private func lost(_ context: UnsafeMutablePointer<redisContext>) -> RedisError {
-        let message = Self.errorString(context)
-        redisFree(context)
-        self.context = nil
-        return .connection("Redis connection lost: \(message.isEmpty ? "no reply" : message)")
-    }
-
-    private static func convert(_ reply: UnsafeMutablePointer<redisReply>) -> RedisReply {
-        let r = reply.pointee
-        switch r.type {
-        case REDIS_REPLY_STRING: return .string(text(r))
-        case REDIS_REPLY_STATUS: return .status(text(r))
-        case REDIS_REPLY_ERROR: return .error(text(r))
-        case REDIS_REPLY_INTEGER: return .integer(r.integer)
-        case REDIS_REPLY_ARRAY:
-            var items: [RedisReply] = []
-            items.reserveCapacity(r.elements)
-            for index in 0..<r.elements {
-                if let element = r.element[index] { items.append(convert(element)) } else { items.append(.null) }
+        try flush(context)
+        while true {
+            let reply: RedisReply?
+            do {
+                reply = try reader.next()
+            } catch {
+                throw lost(context, "protocol error: \(error)")
             }
-            return .array(items)
-        default: return .null
+            if let reply {
+                if case .push = reply {
+                    pushes.append(reply)
+                    continue
+                }
+                return reply
+            }
+            try receive(context)
         }
     }
 
-    private static func text(_ reply: redisReply) -> String {
-        guard let str = reply.str else { return "" }
-        return String(decoding: UnsafeRawBufferPointer(start: str, count: reply.len), as: UTF8.self)
+    /// Writes every appended command.
+    private func flush(_ context: UnsafeMutablePointer<redisContext>) throws(RedisError) {
+        var sent = 0
+        let fd = context.pointee.fd
+        while sent < output.count {
+            let n = output.withUnsafeBytes { write(fd, $0.baseAddress! + sent, $0.count - sent) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw lost(context, errno == EAGAIN ? "timed out writing a command" : String(cString: strerror(errno)))
+            }
+            sent += n
+        }
+        output.removeAll(keepingCapacity: output.capacity <= 1 << 20)
+    }
+
+    /// Reads what arrived into the reader (blocks up to the reply timeout).
+    private func receive(_ context: UnsafeMutablePointer<redisContext>) throws(RedisError) {
+        let fd = context.pointee.fd
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+            if n > 0 {
+                chunk.withUnsafeBytes { reader.append(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+                return
+            }
+            if n == 0 { throw lost(context, "the server closed the connection") }
+            if errno == EINTR { continue }
+            throw lost(context, errno == EAGAIN ? "timed out waiting for a reply" : String(cString: strerror(errno)))
+        }
+    }
+
+    private func lost(_ context: UnsafeMutablePointer<redisContext>, _ message: String) -> RedisError {
+        redisFree(context)
+        self.context = nil
+        return .connection("Redis connection lost: \(message)")
     }
 
     private static func errorString(_ context: UnsafeMutablePointer<redisContext>) -> String {
