@@ -34,7 +34,7 @@ private struct AnyPluginType: Sendable {
     let version: String
     let description: String
     let taskTypes: [(name: String, schema: String?, description: String?, maxConcurrency: UInt32, flags: UInt64,
-                     example: String?, expect: String?)]
+                     example: String?, expect: String?, failure: uvw_status, error: String?)]
     let make: @Sendable (PluginConfig, HostServices) throws -> PluginInstance
 
     init<P: Plugin>(_ type: P.Type) {
@@ -43,7 +43,8 @@ private struct AnyPluginType: Sendable {
         description = P.description
         let types = P.taskTypes
         taskTypes = types.map {
-            ($0.name, $0.paramsSchema, $0.description, $0.maxConcurrency, $0.flags.rawValue, $0.exampleParams, $0.exampleResult)
+            ($0.name, $0.paramsSchema, $0.description, $0.maxConcurrency, $0.flags.rawValue, $0.exampleParams, $0.exampleResult,
+             $0.exampleFailure?.status ?? uvw_status(UVW_OK), $0.exampleError)
         }
         make = { config, host in
             let plugin = try P(config: config, host: host)
@@ -88,7 +89,9 @@ private final class ExportedPlugin: @unchecked Sendable {
                 flags: taskType.flags,
                 description: taskType.description.map { UnsafePointer(strdup($0)!) },
                 example_params_json: taskType.example.map { UnsafePointer(strdup($0)!) },
-                example_result_json: taskType.expect.map { UnsafePointer(strdup($0)!) }
+                example_result_json: taskType.expect.map { UnsafePointer(strdup($0)!) },
+                example_status: taskType.failure,
+                example_error: taskType.error.map { UnsafePointer(strdup($0)!) }
             )
         }
         let plugin = UnsafeMutablePointer<uvw_plugin_v1>.allocate(capacity: 1)

@@ -11,6 +11,9 @@ public struct TaskType<P: Plugin>: Sendable {
     /// The declared self-test `uvian-worker plugin check` runs (ABI 1.2): see `selfTest(params:expect:)`.
     public private(set) var exampleParams: String?
     public private(set) var exampleResult: String?
+    /// A self-test of an expected failure (ABI 1.3): the class it must fail with, and a part of its message.
+    public private(set) var exampleFailure: TaskError.Kind?
+    public private(set) var exampleError: String?
     /// Runs one task and returns the ABI status it finished with (or `UVW_PENDING`).
     let execute: @Sendable (P, [UInt8], TaskContext) -> uvw_status
 
@@ -20,6 +23,16 @@ public struct TaskType<P: Plugin>: Sendable {
         var copy = self
         copy.exampleParams = params
         copy.exampleResult = expect
+        return copy
+    }
+
+    /// Declares a self-test of an expected failure: `params` (which need not satisfy the schema)
+    /// must fail with `kind`, with an error containing `containing` when it is not nil.
+    public func selfTest(params: String, failsWith kind: TaskError.Kind, containing: String? = nil) -> TaskType {
+        var copy = self
+        copy.exampleParams = params
+        copy.exampleFailure = kind
+        copy.exampleError = containing
         return copy
     }
 

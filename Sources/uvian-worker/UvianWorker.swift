@@ -68,30 +68,43 @@ struct Run: AsyncParsableCommand {
         var (config, logger) = try common.resolve()
         if common.logLevel == nil && ProcessInfo.processInfo.environment["LOG_LEVEL"] == nil { logger.logLevel = .warning }
         config.maxConcurrentTasks = 1
-        let params: JSONValue
+        // Options are flags: a bad one is a usage error. Parameters are the job's: a bad one
+        // fails the job like any failed task (exit 2, the reason alone, no usage text).
         let jobOptions: JobOptions
         do {
-            params = try JSONValue.parse(parameters)
             jobOptions = try JobOptions(json: options.map { try JSONValue.parse($0) })
         } catch let error as JobOptions.Invalid {
-            throw ValidationError("\(error.field) \(error.message)")
+            throw ValidationError("--options: \(error.field) \(error.message)")
         } catch {
-            throw ValidationError("not valid JSON: \(error)")
+            throw ValidationError("--options is not valid JSON: \(error)")
+        }
+        let params: JSONValue
+        do {
+            params = try JSONValue.parse(parameters)
+        } catch {
+            throw Self.failed("parameters are not valid JSON: \(error)")
         }
         let record: TaskRecord
         do {
             record = try await WorkerRuntime(config: config, logger: logger).runOnce(taskType: taskType, parameters: params, options: jobOptions)
         } catch Worker.SubmitError.unknownTaskType(let name, let available) {
-            throw ValidationError("no plugin provides task type '\(name)'; available: \(available.joined(separator: ", "))")
+            throw Self.failed("no plugin provides task type '\(name)'; available: \(available.joined(separator: ", "))")
         } catch Worker.SubmitError.invalidParameters(let violations) {
-            throw ValidationError("invalid parameters: " + violations.map(\.description).joined(separator: "; "))
+            throw Self.failed("invalid parameters: " + violations.map(\.description).joined(separator: "; "))
         }
         if record.status == .completed {
             print((record.result ?? .null).serialized())
         } else {
-            FileHandle.standardError.write(Data("task \(record.status.rawValue): \(record.error ?? "")\n".utf8))
-            throw ExitCode(2)
+            // A failure's result (an exit code, an HTTP status) is printed as a completed one's is.
+            if let result = record.result { print(result.serialized()) }
+            throw Self.failed("\(record.status.rawValue): \(record.error ?? "")")
         }
+    }
+
+    /// Says why the task failed on stderr; the exit code is 2.
+    private static func failed(_ reason: String) -> ExitCode {
+        FileHandle.standardError.write(Data("task \(reason)\n".utf8))
+        return ExitCode(2)
     }
 }
 

@@ -5,14 +5,18 @@ import Testing
 /// The `uvian-worker` command line: `plugins`, `run` and `--version`.
 @Suite struct CLITests {
     func cli(_ arguments: [String], environment extra: [String: String] = [:]) async throws -> (status: Int32, stdout: String) {
+        let result = try await cliResult(arguments, environment: extra)
+        return (result.status, result.stdout)
+    }
+
+    func cliResult(_ arguments: [String], environment extra: [String: String] = [:]) async throws -> Subprocess.Result {
         let dir = TestPaths.temporaryDirectory("cli")
         var environment = ProcessInfo.processInfo.environment
         environment["PLUGINS_CONFIG"] = try WorkerProcess.pluginsFile(in: dir)
         environment["DATA_DIR"] = dir + "/data"
         environment["SWIFT_BACKTRACE"] = "enable=no"
         for (key, value) in extra { environment[key] = value }
-        let result = try await Subprocess.run(TestPaths.workerBinary, arguments, environment: environment)
-        return (result.status, result.stdout)
+        return try await Subprocess.run(TestPaths.workerBinary, arguments, environment: environment)
     }
 
     @Test func pluginsListsWhatLoads() async throws {
@@ -59,6 +63,22 @@ import Testing
         #expect(unknown != 0)
         let (badJSON, _) = try await cli(["run", "echo", "{oops"])
         #expect(badJSON != 0)
+    }
+
+    /// Parameters are the job's, not the command line's: bad ones fail the task like any other
+    /// failure (exit 2, the reason alone), with no usage text.
+    @Test func runWithInvalidParametersFailsTheTask() async throws {
+        let schema = try await cliResult(["run", "data_processing", #"{"operation":"sum","data":"x"}"#])
+        #expect(schema.status == 2)
+        #expect(schema.stderr.hasPrefix("task invalid parameters: "), "\(schema.stderr)")
+        #expect(!schema.stderr.contains("USAGE") && !schema.stderr.contains("Usage"))
+        let notJSON = try await cliResult(["run", "echo", "{oops"])
+        #expect(notJSON.status == 2)
+        #expect(notJSON.stderr.hasPrefix("task parameters are not valid JSON: invalid JSON at byte 1"), "\(notJSON.stderr)")
+        // A bad flag is still a usage error.
+        let badOption = try await cliResult(["run", "echo", "{}", "--options", #"{"attempts":0}"#])
+        #expect(badOption.status == 64)
+        #expect(badOption.stderr.contains("--options: options.attempts must be an integer"), "\(badOption.stderr)")
     }
 
     @Test func printsItsVersion() async throws {

@@ -17,6 +17,19 @@ import Testing
         #expect(given.pluginDirs == ["/opt/uvian/plugins"])
     }
 
+    /// Relative plugin dirs and paths are the file's: the same plugins.yaml works whatever
+    /// directory the worker is started in.
+    @Test func relativePathsAreRelativeToTheFilesDirectory() throws {
+        let dir = TestPaths.temporaryDirectory("relative")
+        try FileManager.default.createDirectory(atPath: dir + "/conf", withIntermediateDirectories: true)
+        try "plugin_dirs: [lib, /abs/lib, ../up]\nplugins:\n  - name: a\n    path: build/liba.so\n  - name: b\n    path: /opt/libb.so\n"
+            .write(toFile: dir + "/conf/plugins.yaml", atomically: true, encoding: .utf8)
+        let base = URL(fileURLWithPath: dir).standardizedFileURL.path
+        let file = try PluginsFile.load(path: dir + "/conf/plugins.yaml", environment: [:])
+        #expect(file.pluginDirs == [base + "/conf/lib", "/abs/lib", base + "/up"])
+        #expect(file.plugins.map(\.path) == [base + "/conf/build/liba.so", "/opt/libb.so"])
+    }
+
     @Test func parsesPluginsYAMLWithEnvironmentSubstitution() throws {
         let yaml = """
             plugin_dirs: [.build/release, "${PLUGIN_HOME}/lib"]

@@ -658,7 +658,8 @@ def test_lost_lock_finish_emits_nothing_and_job_completes_once(redis_server, r, 
             original = r.get(lock)
             r.set(lock, "intruder-token", px=60000)
             # Wait until the worker's run is over and its finish was refused.
-            wait_until(lambda: any(e.get("task.id") == added.id and e.get("message") in ("task.ownership.lost", "queue.ownership.lost")
+            wait_until(lambda: any(e.get("task.id") == added.id and e.get("message") in ("task.ownership.lost", "queue.ownership.lost",
+                                                                                          "task.lease.lost.dropped")
                                    for e in worker.log_entries()), 6, "the worker to log the lost ownership")
             await asyncio.sleep(0.3)
             assert not job_events(r, qname, added.id, "completed"), "the worker finished a job whose lock it no longer held"
@@ -679,6 +680,65 @@ def test_lost_lock_finish_emits_nothing_and_job_completes_once(redis_server, r, 
             assert await job.getState() == "completed"
             assert len(job_events(r, qname, added.id, "completed")) == 1
             assert job.stalledCounter == 1 and job.attemptsStarted == 2, (job.stalledCounter, job.attemptsStarted)
+
+    asyncio.run(body())
+
+
+def test_a_stale_run_is_stopped_and_the_new_run_keeps_its_lock(redis_server, r, spawn, qname):
+    """Bug: after the stalled check recovered a job whose lock had expired under a slow run, this
+    same worker leased it again while the stale run still executed; the stale run's end removed
+    the lease renewal by job id, so the new run's lock expired and the next stalled check failed
+    the job ("job stalled more than allowable limit") while the plugin still ran it. The stale run
+    is now told to stop as soon as its lock is found lost, and touches nothing of the new run."""
+    worker = spawn(redis_server.url, qname, MAX_CONCURRENT_TASKS=10, LEASE_SECONDS=1, STALLED_INTERVAL_MS=300, MAX_STALLED_COUNT=1)
+
+    async def body():
+        async with bull_queue(redis_server.url, qname) as q:
+            added = await q.add("sleep", {"ms": 4000})
+            wait_active(r, qname, added.id, 1, 5)
+            # Well into the run, its lock expires (as when the worker's renewal came too late).
+            await asyncio.sleep(2.0)
+            r.delete(key(qname, f"{added.id}:lock"))
+            wait_active(r, qname, added.id, 2, 5)
+            wait_until(lambda: job_events(r, qname, added.id, "completed") or job_events(r, qname, added.id, "failed"),
+                       12, "the job to finish")
+            await asyncio.sleep(0.5)
+            job = await job_of(q, added.id)
+            assert await job.getState() == "completed", job.failedReason
+            assert job.returnvalue == {"slept_ms": 4000}
+            assert job.stalledCounter == 1 and job.attemptsStarted == 2, (job.stalledCounter, job.attemptsStarted)
+            assert not job_events(r, qname, added.id, "failed")
+            assert len(job_events(r, qname, added.id, "completed")) == 1
+            lost = [e for e in worker.log_entries() if e.get("message") == "task.lease.lost" and e.get("task.id") == added.id]
+            assert lost and lost[0].get("task.running") == "true", lost
+            code, task = worker.http("GET", f"/task/{added.id}")
+            # A recovery from a stall is not an attempt (BullMQ's attemptsMade stays 1).
+            assert code == 200 and task["status"] == "completed" and task["attempts"] == 1, task
+
+    asyncio.run(body())
+
+
+def test_a_failed_jobs_result_is_kept_beside_its_failed_reason(redis_server, r, spawn, qname, tmp_root):
+    """Bug: what a plugin reported with its failure was dropped; it is the job's returnvalue now,
+    next to failedReason, and the task's result."""
+    plugins = tmp_root / f"plugins-{qname}.yaml"
+    taskinfo = tmp_root / "libtaskinfo.so"
+    subprocess.run(["cc", "-std=c11", "-D_POSIX_C_SOURCE=200809L", "-shared", "-fPIC", "-I", str(REPO / "Sources" / "PluginAPI" / "include"),
+                    str(REPO / "Tests" / "HostTests" / "Fixtures" / "c-plugins" / "taskinfo.c"), "-o", str(taskinfo)], check=True)
+    plugins.write_text(f"plugins:\n  - name: taskinfo\n    path: {taskinfo}\n")
+    worker = spawn(redis_server.url, qname, PLUGINS_CONFIG=plugins)
+
+    async def body():
+        async with bull_queue(redis_server.url, qname) as q:
+            added = await q.add("flaky_until_third", {}, {"attempts": 2})
+            wait_event(r, qname, "failed", added.id, 10)
+            job = await job_of(q, added.id)
+            assert await job.getState() == "failed"
+            assert job.failedReason == "attempt 2 of 2 fails on purpose"
+            assert job.returnvalue == {"attempt": 2}, job.returnvalue
+            assert job.attemptsMade == 2
+            code, task = worker.http("GET", f"/task/{added.id}")
+            assert code == 200 and task["status"] == "failed" and task["result"] == {"attempt": 2}, task
 
     asyncio.run(body())
 

@@ -54,20 +54,30 @@ final class SwiftFixturePlugin: Plugin {
             // message, reads the history, appends a reply that counts it.
             .sync("swift_history", schema: #"{"type":"object","required":["conversation_id","message"]}"#) {
                 (_: SwiftFixturePlugin, params: HistoryParams, context: TaskContext) -> [String: String] in
-                func call(_ method: String, _ request: [String: Any]) throws -> [String: Any] {
-                    let body = String(decoding: try JSONSerialization.data(withJSONObject: request), as: UTF8.self)
-                    let reply = try context.invoke(method, requestJSON: body)
-                    return (try JSONSerialization.jsonObject(with: Data(reply.utf8)) as? [String: Any]) ?? [:]
-                }
-                _ = try call("store.messages.append", ["conversation_id": params.conversation_id, "role": "user", "content": params.message])
-                let history = try call("store.messages.list", ["conversation_id": params.conversation_id, "limit": 1000])
-                let count = (history["messages"] as? [Any])?.count ?? -1
-                let reply = try call("store.messages.append", [
-                    "conversation_id": params.conversation_id, "role": "assistant",
-                    "content": "heard \(count) message(s)", "metadata": ["model": "fixture"],
+                try exchange(params) { method, request in try context.invoke(method, request: request) }
+            },
+            // The same from an async handler, through `await invoke` (the ABI's invoke_async):
+            // no thread of the cooperative pool waits while the host answers.
+            .async("swift_history_async", schema: #"{"type":"object","required":["conversation_id","message"]}"#) {
+                (_: SwiftFixturePlugin, params: HistoryParams, context: TaskContext) -> [String: String] in
+                let id = JSONValue.string(params.conversation_id)
+                _ = try await context.invoke("store.messages.append", request: ["conversation_id": id, "role": "user", "content": .string(params.message)])
+                let history = try await context.invoke("store.messages.list", request: ["conversation_id": id, "limit": 1000])
+                let count = history["messages"]?.arrayValue?.count ?? -1
+                let reply = try await context.invoke("store.messages.append", request: [
+                    "conversation_id": id, "role": "assistant", "content": .string("heard \(count) message(s)"), "metadata": ["model": "fixture"],
                 ])
-                let message = reply["message"] as? [String: Any]
-                return ["message_id": message?["message_id"] as? String ?? "", "content": message?["content"] as? String ?? ""]
+                return ["message_id": reply["message"]?["message_id"]?.stringValue ?? "", "content": reply["message"]?["content"]?.stringValue ?? ""]
+            },
+            // What the task knows about itself (ABI 1.3's task info), as PluginKit reads it.
+            .sync("swift_info", schema: nil) { (_: SwiftFixturePlugin, _: JSONValue, context: TaskContext) -> JSONValue in
+                guard let info = context.info else { throw TaskError.permanent("the host has no task_info") }
+                return [
+                    "attempt": .number(Double(info.attempt)), "max_attempts": .number(Double(info.maxAttempts)),
+                    "task_id": .string(info.taskId), "task_type": .string(info.taskType), "queue": .string(info.queue),
+                    "has_monotonic_deadline": .bool(context.monotonicDeadlineNanoseconds != nil),
+                    "seconds_left_positive": .bool((context.secondsLeft ?? 0) > 0),
+                ]
             },
             // Does nothing: what a PluginKit call costs (the plugin-call benchmark).
             .sync("swift_noop", schema: nil) { (_: SwiftFixturePlugin, _: [String: Int], _: TaskContext) -> Bool in true },
@@ -78,9 +88,22 @@ final class SwiftFixturePlugin: Plugin {
                 case "permanent": throw TaskError.permanent("never works")
                 default: throw CocoaError(.fileNoSuchFile)
                 }
-            },
+            }
+            .selfTest(params: #"{"kind":"permanent"}"#, failsWith: .permanent, containing: "never works"),
         ]
     }
+}
+
+/// The swift_history exchange with a given way of calling the host.
+private func exchange(_ params: SwiftFixturePlugin.HistoryParams, _ call: (String, JSONValue) throws -> JSONValue) throws -> [String: String] {
+    let id = JSONValue.string(params.conversation_id)
+    _ = try call("store.messages.append", ["conversation_id": id, "role": "user", "content": .string(params.message)])
+    let history = try call("store.messages.list", ["conversation_id": id, "limit": 1000])
+    let count = history["messages"]?.arrayValue?.count ?? -1
+    let reply = try call("store.messages.append", [
+        "conversation_id": id, "role": "assistant", "content": .string("heard \(count) message(s)"), "metadata": ["model": "fixture"],
+    ])
+    return ["message_id": reply["message"]?["message_id"]?.stringValue ?? "", "content": reply["message"]?["content"]?.stringValue ?? ""]
 }
 
 @_cdecl("uvw_plugin_entry_v1")

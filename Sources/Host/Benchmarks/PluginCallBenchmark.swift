@@ -58,6 +58,6 @@ public enum PluginCallBenchmark {
 struct DiscardingSink: TaskSink {
     func progress(_ fraction: Double, noteJSON: String?) {}
     func emit(event: String, payloadJSON: String) {}
-    func invoke(method: String, requestJSON: String) -> (status: Int32, responseJSON: String) { (106, "") }
+    func invokeAsync(method: String, requestJSON: String, done: @escaping @Sendable (Int32, String) -> Void) { done(106, "") }
     func log(level: Logger.Level, _ message: String) {}
 }

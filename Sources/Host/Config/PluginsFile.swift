@@ -29,15 +29,16 @@ public struct PluginsFile: Sendable, Equatable {
         public let description: String
     }
 
-    /// Reads and parses a file. Relative plugin dirs and paths are taken relative to the working
-    /// directory, as an operator running `uvian-worker` from the project root expects.
+    /// Reads and parses a file. Relative plugin dirs and plugin paths are taken relative to the
+    /// file's own directory, so the same file works whichever directory the worker starts in.
     public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ParseError) -> PluginsFile {
         guard let text = FileManager.default.contents(atPath: path).map({ String(decoding: $0, as: UTF8.self) }) else {
             throw ParseError(description: "cannot read plugins file \(path)")
         }
         var environment = environment
         if environment["UVW_WORKER_DIR"] == nil, let directory = workerDirectory { environment["UVW_WORKER_DIR"] = directory }
-        return try parse(text, environment: environment, source: path)
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        return try parse(text, environment: environment, source: path, relativeTo: (absolute as NSString).deletingLastPathComponent)
     }
 
     /// The directory of the running executable (symbolic links resolved).
@@ -46,7 +47,9 @@ public struct PluginsFile: Sendable, Equatable {
         return (executable as NSString).deletingLastPathComponent
     }
 
-    public static func parse(_ text: String, environment: [String: String], source: String = "plugins.yaml") throws(ParseError) -> PluginsFile {
+    /// Parses the text; with `directory`, relative plugin dirs and paths are resolved against it.
+    public static func parse(_ text: String, environment: [String: String], source: String = "plugins.yaml",
+                             relativeTo directory: String? = nil) throws(ParseError) -> PluginsFile {
         let root: JSONValue
         do {
             root = try JSONValue(yaml: Yams.load(yaml: text) as Any?)
@@ -72,7 +75,17 @@ public struct PluginsFile: Sendable, Equatable {
         for plugin in file.plugins where !names.insert(plugin.name).inserted {
             throw ParseError(description: "\(source): plugin '\(plugin.name)' is listed twice")
         }
+        if let directory {
+            file.pluginDirs = file.pluginDirs.map { resolve($0, against: directory) }
+            for index in file.plugins.indices {
+                file.plugins[index].path = file.plugins[index].path.map { resolve($0, against: directory) }
+            }
+        }
         return file
+    }
+
+    private static func resolve(_ path: String, against directory: String) -> String {
+        path.hasPrefix("/") || path.isEmpty ? path : URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: directory, isDirectory: true)).standardizedFileURL.path
     }
 
     private static func spec(_ entry: JSONValue, at location: String) throws(ParseError) -> PluginSpec {

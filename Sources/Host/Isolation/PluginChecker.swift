@@ -113,7 +113,10 @@ public enum PluginChecker {
             report.detail = "example_params_json is not valid JSON: \(error)"
             return report
         }
-        if let violations = type.schema?.validate(params), !violations.isEmpty {
+        // A self-test of an expected failure may send what the schema refuses (the plugin's own
+        // check of its parameters is what it tests).
+        let expectsFailure = type.exampleStatus != Int32(UVW_OK)
+        if !expectsFailure, let violations = type.schema?.validate(params), !violations.isEmpty {
             report.detail = "example_params_json does not match the schema: " + violations.map(\.description).joined(separator: "; ")
             return report
         }
@@ -135,6 +138,20 @@ public enum PluginChecker {
         let outcome = await task.outcome()
         watchdog.cancel()
         let elapsed = ContinuousClock.now - started
+        if expectsFailure {
+            let expected = PluginOutcome.Status(abi: type.exampleStatus)
+            guard outcome.status == expected else {
+                report.detail = "expected it to fail with \(expected), got \(outcome.status)" + (outcome.error.map { ": \($0)" } ?? "")
+                return report
+            }
+            if let part = type.exampleError, !(outcome.error ?? "").contains(part) {
+                report.detail = "expected an error containing \"\(part)\", got \"\(outcome.error ?? "")\""
+                return report
+            }
+            report.selfTest = "passed"
+            report.detail = "failed as expected (\(expected)) in " + String(format: "%.1f ms", elapsed.inSeconds * 1000) + sink.summary
+            return report
+        }
         guard outcome.status == .ok else {
             report.detail = "\(outcome.status): \(outcome.error ?? "failed")"
             return report
@@ -175,8 +192,8 @@ private final class CheckSink: TaskSink {
     func progress(_ fraction: Double, noteJSON: String?) { counts.withLock { $0.progress += 1 } }
     func emit(event: String, payloadJSON: String) { counts.withLock { $0.events += 1 } }
     func log(level: Logger.Level, _ message: String) { counts.withLock { $0.logs += 1 } }
-    func invoke(method: String, requestJSON: String) -> (status: Int32, responseJSON: String) {
-        (Int32(UVW_ERR_UNSUPPORTED), #"{"error":"host services are not available in plugin check"}"#)
+    func invokeAsync(method: String, requestJSON: String, done: @escaping @Sendable (Int32, String) -> Void) {
+        done(Int32(UVW_ERR_UNSUPPORTED), #"{"error":"host services are not available in plugin check"}"#)
     }
 
     var summary: String {

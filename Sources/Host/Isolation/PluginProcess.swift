@@ -168,6 +168,8 @@ final class PluginProcess: @unchecked Sendable {
             out.string(task.taskType)
             out.i64(deadline)
             out.data(params)
+            out.i64(task.monotonicDeadline ?? 0)
+            out.taskInfo(task.info)
         })
     }
 
@@ -260,14 +262,20 @@ final class PluginProcess: @unchecked Sendable {
                 let event = try input.string(), payload = try input.string()
                 task?.sink.emit(event: event, payloadJSON: payload.isEmpty ? "null" : payload)
             default:
+                // Answered when the store has answered, so this thread goes on reading frames.
                 let invokeId = try input.u64(), method = try input.string(), request = try input.string()
-                let (status, response) = task?.sink.invoke(method: method, requestJSON: request.isEmpty ? "{}" : request)
-                    ?? (Int32(UVW_ERR_INTERNAL), "")
-                channel.send(RunnerFrame(.invokeReply) { out in
-                    out.u64(invokeId)
-                    out.i32(status)
-                    out.string(response)
-                })
+                let reply: @Sendable (Int32, String) -> Void = { [channel] status, response in
+                    channel.send(RunnerFrame(.invokeReply) { out in
+                        out.u64(invokeId)
+                        out.i32(status)
+                        out.string(response)
+                    })
+                }
+                if let task {
+                    task.sink.invokeAsync(method: method, requestJSON: request.isEmpty ? "{}" : request, done: reply)
+                } else {
+                    reply(Int32(UVW_ERR_INTERNAL), #"{"error":"the task is no longer running"}"#)
+                }
             }
         } catch {
             logger.error("plugin.process.protocol_error", metadata: ["error": "short \(frame.kind) frame"])

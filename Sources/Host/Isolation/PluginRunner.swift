@@ -89,7 +89,7 @@ final class RunnerSession: Sendable {
 
     struct InvokeTable {
         var nextId: UInt64 = 1
-        var waiting: [UInt64: PendingInvoke] = [:]
+        var waiting: [UInt64: @Sendable (Int32, String) -> Void] = [:]
     }
 
     init(plugin: LoadedPlugin, channel: RunnerChannel, limits: ResourceLimits) {
@@ -101,10 +101,13 @@ final class RunnerSession: Sendable {
     func execute(_ frame: RunnerFrame) {
         var input = frame.reader
         guard let callId = try? input.u64(), let typeIndex = try? input.u32(), let taskId = try? input.string(),
-              let taskType = try? input.string(), let deadlineMs = try? input.i64(), let params = try? input.data() else { return }
+              let taskType = try? input.string(), let deadlineMs = try? input.i64(), let params = try? input.data(),
+              let monotonicDeadline = try? input.i64(), let info = try? input.taskInfo() else { return }
         let deadline = deadlineMs > 0 ? Date(timeIntervalSince1970: Double(deadlineMs) / 1000) : nil
         let sink = RunnerTaskSink(callId: callId, session: self)
+        // CLOCK_MONOTONIC is the machine's: the worker's deadline holds here as it is.
         let task = RunningTask(id: taskId, taskType: taskType, deadline: deadline,
+                               monotonicDeadline: monotonicDeadline > 0 ? monotonicDeadline : nil, info: info,
                                logger: Logger(label: "task", factory: { _ in SwiftLogNoOpLogHandler() }), sink: sink)
         let handle = TaskHandle(pointer: TaskHandleTable.shared.register(task))
         calls.withLock { $0[callId] = (task, handle) }
@@ -134,45 +137,30 @@ final class RunnerSession: Sendable {
         executor.submit { plugin.cancel(task: call.handle.pointer) }
     }
 
-    /// Sends an `invoke` to the worker and blocks the plugin's thread until the answer is read.
-    func invoke(callId: UInt64, method: String, requestJSON: String) -> (status: Int32, responseJSON: String) {
-        let pending = PendingInvoke()
+    /// Sends an `invoke` to the worker; `done` runs on the frame-reading thread when the answer
+    /// is read (a synchronous invoke waits for it on the plugin's thread).
+    func invokeAsync(callId: UInt64, method: String, requestJSON: String, done: @escaping @Sendable (Int32, String) -> Void) {
         let invokeId = invokes.withLock { table in
             defer { table.nextId += 1 }
-            table.waiting[table.nextId] = pending
+            table.waiting[table.nextId] = done
             return table.nextId
         }
-        channel.send(RunnerFrame(.invoke) { out in
+        let sent = channel.send(RunnerFrame(.invoke) { out in
             out.u64(callId)
             out.u64(invokeId)
             out.string(method)
             out.string(requestJSON)
         })
-        return pending.wait()
+        if !sent, let done = invokes.withLock({ $0.waiting.removeValue(forKey: invokeId) }) {
+            done(Int32(UVW_ERR_INTERNAL), #"{"error":"the worker is gone"}"#)
+        }
     }
 
     func deliverReply(_ frame: RunnerFrame) {
         var input = frame.reader
         guard let invokeId = try? input.u64(), let status = try? input.i32(), let response = try? input.string(),
-              let pending = invokes.withLock({ $0.waiting.removeValue(forKey: invokeId) }) else { return }
-        pending.resolve(status: status, response: response)
-    }
-}
-
-/// One `invoke` waiting for the worker's answer.
-final class PendingInvoke: @unchecked Sendable {
-    // `answer` is written before `done` is signalled and read after the wait: ordered by the semaphore.
-    private var answer: (status: Int32, responseJSON: String) = (Int32(UVW_ERR_INTERNAL), "")
-    private let done = DispatchSemaphore(value: 0)
-
-    func resolve(status: Int32, response: String) {
-        answer = (status, response)
-        done.signal()
-    }
-
-    func wait() -> (status: Int32, responseJSON: String) {
-        done.wait()
-        return answer
+              let done = invokes.withLock({ $0.waiting.removeValue(forKey: invokeId) }) else { return }
+        done(status, response)
     }
 }
 
@@ -198,8 +186,8 @@ struct RunnerTaskSink: TaskSink {
         })
     }
 
-    func invoke(method: String, requestJSON: String) -> (status: Int32, responseJSON: String) {
-        session.invoke(callId: callId, method: method, requestJSON: requestJSON)
+    func invokeAsync(method: String, requestJSON: String, done: @escaping @Sendable (Int32, String) -> Void) {
+        session.invokeAsync(callId: callId, method: method, requestJSON: requestJSON, done: done)
     }
 
     func log(level: Logger.Level, _ message: String) {

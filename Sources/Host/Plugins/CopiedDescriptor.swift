@@ -83,7 +83,9 @@ struct CopiedDescriptor {
                     maxConcurrency: entry.max_concurrency == 0 ? nil : Int(entry.max_concurrency),
                     flags: entry.flags,
                     exampleParamsJSON: entry.example_params_json.map { String(cString: $0) },
-                    exampleResultJSON: entry.example_result_json.map { String(cString: $0) }
+                    exampleResultJSON: entry.example_result_json.map { String(cString: $0) },
+                    exampleStatus: entry.example_status,
+                    exampleError: entry.example_error.map { String(cString: $0) }
                 ))
             } catch {
                 schemaProblems.append(error.description)

@@ -26,7 +26,10 @@ final class HostTable: @unchecked Sendable {
             progress: hostProgress,
             emit: hostEmit,
             invoke: hostInvoke,
-            complete: hostComplete
+            complete: hostComplete,
+            task_info: hostTaskInfo,
+            invoke_async: hostInvokeAsync,
+            deadline_mono_ns: hostDeadlineMonotonic
         ))
     }
 }
@@ -109,6 +112,54 @@ private func hostInvoke(
     return status
 }
 
+private func hostDeadlineMonotonic(_ handle: OpaquePointer?) -> Int64 {
+    TaskHandleTable.shared.lookup(handle)?.monotonicDeadline ?? 0
+}
+
+/// The smallest uvw_task_info a caller may pass: attempt, max_attempts and stalled_count.
+private let minimumTaskInfoSize = MemoryLayout<uvw_task_info>.offset(of: \uvw_task_info.task_id)!
+
+private func hostTaskInfo(_ handle: OpaquePointer?, _ info: UnsafeMutablePointer<uvw_task_info>?) -> Int32 {
+    guard let info else { return Int32(UVW_ERR_INVALID_PARAMS) }
+    // Only the caller's struct_size bytes are the caller's: read the size alone, write no more.
+    let size = Int(UnsafeRawPointer(info).load(as: UInt32.self))
+    guard size >= minimumTaskInfoSize else { return Int32(UVW_ERR_INVALID_PARAMS) }
+    guard let task = TaskHandleTable.shared.lookup(handle) else { return Int32(UVW_ERR_INTERNAL) }
+    var filled = task.abiInfo()
+    let count = min(size, MemoryLayout<uvw_task_info>.size)
+    filled.struct_size = UInt32(size)
+    withUnsafeBytes(of: &filled) { source in
+        UnsafeMutableRawPointer(info).copyMemory(from: source.baseAddress!, byteCount: count)
+    }
+    return Int32(UVW_OK)
+}
+
+/// A plugin's `done` callback and its user pointer, called once from whichever thread answers.
+private struct InvokeCallback: @unchecked Sendable {
+    // The plugin promises the callback may be called from any host thread with its `user`.
+    let done: @convention(c) (UnsafeMutableRawPointer?, Int32, uvw_bytes) -> Void
+    let user: UnsafeMutableRawPointer?
+
+    func call(_ status: Int32, _ response: String) {
+        withBorrowedBytes(response) { done(user, status, $0) }
+    }
+}
+
+private func hostInvokeAsync(
+    _ handle: OpaquePointer?, _ method: uvw_bytes, _ request: uvw_bytes,
+    _ done: (@convention(c) (UnsafeMutableRawPointer?, Int32, uvw_bytes) -> Void)?, _ user: UnsafeMutableRawPointer?
+) {
+    guard let done else { return }
+    let callback = InvokeCallback(done: done, user: user)
+    guard let task = TaskHandleTable.shared.lookup(handle) else {
+        callback.call(Int32(UVW_ERR_INTERNAL), #"{"error":"the task is no longer running"}"#)
+        return
+    }
+    task.sink.invokeAsync(method: method.string, requestJSON: request.len == 0 ? "{}" : request.string) { status, response in
+        callback.call(status, response)
+    }
+}
+
 private func hostComplete(_ handle: OpaquePointer?, _ status: Int32, _ result: uvw_bytes, _ error: uvw_bytes) {
     completeTask(handle, status: status, resultJSON: result.len == 0 ? nil : result.string, error: error.string)
 }
@@ -124,7 +175,8 @@ func completeTask(_ handle: OpaquePointer?, status: Int32, resultJSON: String?, 
     if status == .ok {
         outcome = PluginOutcome(status: .ok, resultJSON: resultJSON ?? "null", error: nil)
     } else {
-        outcome = .failure(status, error.isEmpty ? "plugin failed with status \(status)" : error)
+        // A result that comes with an error is kept beside it (an exit code, an HTTP status).
+        outcome = PluginOutcome(status: status, resultJSON: resultJSON, error: error.isEmpty ? "plugin failed with status \(status)" : error)
     }
     if !task.finish(outcome) {
         task.logger.debug("plugin.complete.late")

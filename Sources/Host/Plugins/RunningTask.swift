@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PluginAPI
 import Synchronization
 
 /// How a plugin call ended, as the dispatcher sees it.
@@ -39,7 +40,8 @@ public struct PluginOutcome: Sendable, Equatable {
     }
 
     public var status: Status
-    /// The result JSON text when `status == .ok`.
+    /// The result JSON text: the task's result when `status == .ok`, else what the plugin
+    /// reported beside its error (nil: nothing).
     public var resultJSON: String?
     public var error: String?
 
@@ -52,9 +54,64 @@ public struct PluginOutcome: Sendable, Equatable {
 public protocol TaskSink: Sendable {
     func progress(_ fraction: Double, noteJSON: String?)
     func emit(event: String, payloadJSON: String)
+    /// Answers a host-service call later: `done` runs exactly once, on a thread that is not
+    /// Swift's cooperative pool (a plugin's callback may run in it).
+    func invokeAsync(method: String, requestJSON: String, done: @escaping @Sendable (_ status: Int32, _ responseJSON: String) -> Void)
+    /// The same, blocking the calling thread (a plugin's own) until the answer is there.
     func invoke(method: String, requestJSON: String) -> (status: Int32, responseJSON: String)
     /// A log line the plugin wrote for this task (already in the worker's log).
     func log(level: Logger.Level, _ message: String)
+}
+
+extension TaskSink {
+    public func invoke(method: String, requestJSON: String) -> (status: Int32, responseJSON: String) {
+        let answer = BlockingAnswer()
+        invokeAsync(method: method, requestJSON: requestJSON) { status, response in answer.resolve(status, response) }
+        return answer.wait()
+    }
+}
+
+/// One answer a thread waits for (a synchronous `invoke`).
+final class BlockingAnswer: @unchecked Sendable {
+    // `value` is written before `done` is signalled and read after the wait: ordered by the semaphore.
+    private var value: (status: Int32, responseJSON: String) = (105, "")
+    private let done = DispatchSemaphore(value: 0)
+
+    func resolve(_ status: Int32, _ response: String) {
+        value = (status, response)
+        done.signal()
+    }
+
+    func wait() -> (status: Int32, responseJSON: String) {
+        done.wait()
+        return value
+    }
+}
+
+/// What a running task knows about itself: the ABI's task info (1.3).
+public struct TaskInfo: Sendable, Equatable {
+    public var attempt = 1
+    public var maxAttempts = 1
+    /// Times the job was recovered after its worker lost it (BullMQ's stalled counter).
+    public var stalledCount = 0
+    public var queue = ""
+    public var conversationId: String?
+    /// The parent job's id (BullMQ flows).
+    public var parentId: String?
+    public var createdAt: Date?
+    public var startedAt = Date()
+
+    public init() {}
+}
+
+/// CLOCK_MONOTONIC, which is the same clock in every process of the machine (so a deadline can be
+/// handed to a plugin-runner child) and does not move when the wall clock is set.
+enum MonotonicClock {
+    static var nowNanoseconds: Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
+    }
 }
 
 /// One task while a plugin runs it: the state behind a `uvw_task*` handle.
@@ -64,11 +121,17 @@ public protocol TaskSink: Sendable {
 public final class RunningTask: Sendable {
     public let id: String
     public let taskType: String
+    /// The deadline on the wall clock, as the ABI's deadline_ms reports it.
     public let deadline: Date?
+    /// The same deadline on CLOCK_MONOTONIC (ns): what decides that it passed.
+    public let monotonicDeadline: Int64?
+    public let info: TaskInfo
     public let logger: Logger
     let sink: any TaskSink
     private let cancelled = Atomic<Bool>(false)
     private let state = Mutex<State>(.running(nil))
+    /// The task info as C strings for the ABI, made on the first task_info call.
+    private let infoStrings = Mutex<TaskInfoStrings?>(nil)
 
     private enum State {
         case running(Waiter?)
@@ -89,15 +152,42 @@ public final class RunningTask: Sendable {
         }
     }
 
-    public init(id: String, taskType: String, deadline: Date?, logger: Logger, sink: any TaskSink) {
+    /// `monotonicDeadline` is computed from `deadline` unless given (a child gets its worker's).
+    public init(id: String, taskType: String, deadline: Date?, monotonicDeadline: Int64? = nil, info: TaskInfo = TaskInfo(),
+                logger: Logger, sink: any TaskSink) {
         self.id = id
         self.taskType = taskType
         self.deadline = deadline
+        self.monotonicDeadline = monotonicDeadline
+            ?? deadline.map { MonotonicClock.nowNanoseconds + Int64(($0.timeIntervalSinceNow * 1e9).rounded()) }
+        self.info = info
         self.logger = logger
         self.sink = sink
     }
 
-    public var isCancelled: Bool { cancelled.load(ordering: .relaxed) || (deadline.map { Date() >= $0 } ?? false) }
+    public var isCancelled: Bool { cancelled.load(ordering: .relaxed) || isPastDeadline }
+
+    /// The deadline passed (on the monotonic clock).
+    public var isPastDeadline: Bool { monotonicDeadline.map { MonotonicClock.nowNanoseconds >= $0 } ?? false }
+
+    /// The ABI's uvw_task_info, whose byte spans stay valid as long as this task.
+    func abiInfo() -> uvw_task_info {
+        let strings = infoStrings.withLock { strings in
+            if let strings { return strings }
+            let made = TaskInfoStrings([id, taskType, info.queue, info.conversationId ?? "", info.parentId ?? ""])
+            strings = made
+            return made
+        }
+        func milliseconds(_ date: Date?) -> Int64 { date.map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) } ?? 0 }
+        return uvw_task_info(
+            struct_size: UInt32(MemoryLayout<uvw_task_info>.size),
+            attempt: UInt32(clamping: info.attempt), max_attempts: UInt32(clamping: info.maxAttempts),
+            stalled_count: UInt32(clamping: info.stalledCount),
+            task_id: strings.bytes(0), task_type: strings.bytes(1), queue: strings.bytes(2),
+            conversation_id: strings.bytes(3), parent_id: strings.bytes(4),
+            created_at_ms: milliseconds(info.createdAt), started_at_ms: milliseconds(info.startedAt),
+            deadline_ms: milliseconds(deadline), deadline_mono_ns: monotonicDeadline ?? 0)
+    }
 
     /// A log line the plugin wrote for this task: into the worker's log with the task's metadata,
     /// and to the sink (the job's own log).
@@ -162,5 +252,37 @@ public final class RunningTask: Sendable {
             }
         }
         if let ready { waiter.deliver(ready) }
+    }
+}
+
+/// Strings copied once into memory of their own, for byte spans handed to plugins; freed with the task.
+final class TaskInfoStrings: @unchecked Sendable {
+    // Written once in init, read-only afterwards.
+    private let storage: UnsafeMutableRawBufferPointer
+    private let ranges: [Range<Int>]
+
+    init(_ strings: [String]) {
+        let total = strings.reduce(0) { $0 + $1.utf8.count }
+        let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(total, 1), alignment: 1)
+        self.storage = storage
+        var ranges: [Range<Int>] = []
+        var offset = 0
+        for string in strings {
+            let bytes = Array(string.utf8)
+            bytes.withUnsafeBytes { source in
+                if !source.isEmpty { UnsafeMutableRawBufferPointer(rebasing: storage[offset..<offset + source.count]).copyMemory(from: source) }
+            }
+            ranges.append(offset..<offset + bytes.count)
+            offset += bytes.count
+        }
+        self.ranges = ranges
+    }
+
+    deinit { storage.deallocate() }
+
+    func bytes(_ index: Int) -> uvw_bytes {
+        let range = ranges[index]
+        guard !range.isEmpty else { return uvw_bytes(ptr: nil, len: 0) }
+        return uvw_bytes(ptr: UnsafePointer(storage.baseAddress!.advanced(by: range.lowerBound).assumingMemoryBound(to: UInt8.self)), len: range.count)
     }
 }

@@ -11,12 +11,16 @@ public struct TaskTypeInfo: Sendable {
     /// The declared self-test (ABI 1.2): parameters, and the result they must give (nil: any).
     public var exampleParamsJSON: String? = nil
     public var exampleResultJSON: String? = nil
+    /// The status the self-test must end with (ABI 1.3): 0, UVW_OK, unless it tests a failure.
+    public var exampleStatus: Int32 = 0
+    /// With an error `exampleStatus`: a substring its error must contain.
+    public var exampleError: String? = nil
 }
 
 extension TaskTypeInfo {
     /// Builds the host's copy, parsing the schema; a schema that does not parse is refused.
     init(name: String, index: UInt32, description: String?, schemaText: String?, maxConcurrency: Int?, flags: UInt64,
-         exampleParamsJSON: String?, exampleResultJSON: String?) throws(DescriptorError) {
+         exampleParamsJSON: String?, exampleResultJSON: String?, exampleStatus: Int32 = 0, exampleError: String? = nil) throws(DescriptorError) {
         var schema: JSONSchema?
         if let schemaText {
             do {
@@ -27,6 +31,6 @@ extension TaskTypeInfo {
         }
         self.init(name: name, index: index, description: description, schemaText: schemaText, schema: schema,
                   maxConcurrency: maxConcurrency, flags: flags, exampleParamsJSON: exampleParamsJSON,
-                  exampleResultJSON: exampleResultJSON)
+                  exampleResultJSON: exampleResultJSON, exampleStatus: exampleStatus, exampleError: exampleError)
     }
 }

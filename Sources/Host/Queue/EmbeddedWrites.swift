@@ -82,7 +82,7 @@ struct EmbeddedWrites: Sendable {
     func finish(_ job: LeasedJob, workerId: String, status: TaskStatus, result: JSONValue?, error: String?, at date: Date) async throws -> Finished {
         let bindings = SQLiteTaskStore.finishBindings(id: job.id, status: status, result: result, error: error, at: date)
         let row = try await database.transaction { connection -> [String: SQLiteValue]?? in
-            guard try SQLiteJobQueue.remove(id: job.id, workerId: workerId, in: connection) else { return .none }
+            guard try SQLiteJobQueue.remove(job, workerId: workerId, in: connection) else { return .none }
             return .some(try SQLiteTaskStore.markFinished(bindings, returning: true, in: connection))
         }
         // The row is read here, not on the database thread every write waits for.

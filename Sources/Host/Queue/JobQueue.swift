@@ -28,6 +28,10 @@ public struct LeasedJob: Sendable {
     public var cancelRequested = false
     /// The parameters, parsed when the worker recorded the job's start (nil: not parsed yet).
     public var parameters: JSONValue?
+    /// Times the queue recovered the job after its worker lost it (BullMQ's `stc`).
+    public var stalledCount = 0
+    /// The parent job's id (BullMQ flows: the `parentKey` of a child job).
+    public var parentId: String?
     /// The job's `conversation_id` parameter, which its events carry: found once, when the job
     /// is leased, rather than for every event.
     public let conversationId: String?
@@ -43,6 +47,16 @@ public struct LeasedJob: Sendable {
         self.timeoutSeconds = timeoutSeconds
         conversationId = Self.conversationId(in: parametersJSON)
     }
+}
+
+extension LeasedJob {
+    /// One run of a job: its id and the lease it runs under. A job leased again is a new run.
+    public struct RunKey: Hashable, Sendable {
+        public let id: String
+        public let token: String
+    }
+
+    public var runKey: RunKey { RunKey(id: id, token: token) }
 }
 
 /// A job to add to the queue.
@@ -75,8 +89,8 @@ public protocol JobQueue: Sendable {
     /// requested (possibly by another process).
     func renewLeases(_ jobs: [LeasedJob], workerId: String, lease: Duration) async throws -> LeaseRenewal
     func complete(_ job: LeasedJob, workerId: String, resultJSON: String) async throws -> Bool
-    /// Fails the job for good.
-    func fail(_ job: LeasedJob, workerId: String, reason: String) async throws -> Bool
+    /// Fails the job for good; `resultJSON` is what the plugin reported beside the error, if anything.
+    func fail(_ job: LeasedJob, workerId: String, reason: String, resultJSON: String?) async throws -> Bool
     /// Schedules another attempt after `delayMs` (0 = at once).
     func retry(_ job: LeasedJob, workerId: String, reason: String, delayMs: Int) async throws -> Bool
     /// Ends a job that was cancelled while it ran.

@@ -25,6 +25,12 @@ public final class SQLiteJobQueue: JobQueue {
     static func migrate(_ connection: SQLiteConnection) throws {
         try connection.transaction {
             try connection.execute(table)
+            // Columns added since the first version, appended (so the rebuild below, which copies
+            // rows with SELECT *, sees the same columns in the same order as `table`).
+            let columns = Set(try connection.query("PRAGMA table_info(queue_jobs)").compactMap { $0["name"]?.text })
+            for (column, type) in [("created_at", "REAL"), ("lease_token", "TEXT")] where !columns.contains(column) {
+                try connection.execute("ALTER TABLE queue_jobs ADD COLUMN \(column) \(type)")
+            }
             // Earlier files declared `seq` AUTOINCREMENT, which writes `sqlite_sequence` on every
             // insert for nothing: a plain rowid is already larger than every row present, which
             // is all the oldest-first order needs. The table is rebuilt once, rows kept.
@@ -54,7 +60,9 @@ public final class SQLiteJobQueue: JobQueue {
             timeout_s REAL,
             lease_owner TEXT,
             lease_until REAL,
-            cancel_requested INTEGER NOT NULL DEFAULT 0
+            cancel_requested INTEGER NOT NULL DEFAULT 0,
+            created_at REAL,
+            lease_token TEXT
         );
         """
 
@@ -71,6 +79,18 @@ public final class SQLiteJobQueue: JobQueue {
 
     private static func now() -> Double { Date().timeIntervalSince1970 }
 
+    /// A lease's own token: a job leased again by the same worker (its lease ran out while it ran)
+    /// is a new lease, and only the newest one's holder may renew or finish it.
+    static func newLeaseToken() -> String { String(UUID().uuidString.prefix(13)) }
+
+    /// `lease_owner = ? AND lease_token IS ?`: the lease `job` holds (no token: one taken by an
+    /// earlier version, which had none).
+    static let heldBy = "lease_owner = ? AND lease_token IS ?"
+
+    static func holder(_ workerId: String, _ token: String) -> [SQLiteValue] {
+        [.text(workerId), token.isEmpty ? .null : .text(token)]
+    }
+
     public func enqueue(_ job: NewJob) async throws {
         try await database.transaction { connection in try Self.insert(job, in: connection) }
     }
@@ -79,12 +99,14 @@ public final class SQLiteJobQueue: JobQueue {
     /// then returned.
     @discardableResult
     static func insert(_ job: NewJob, leasedTo lease: (workerId: String, until: Double)? = nil, in connection: SQLiteConnection) throws -> LeasedJob? {
-        let runAt = now() + Double(job.options.delayMs) / 1000
+        let now = now()
+        let runAt = now + Double(job.options.delayMs) / 1000
+        let token = lease.map { _ in newLeaseToken() }
         try connection.query(
             """
             INSERT INTO queue_jobs (id, task_type, parameters, priority, run_at, max_attempts, backoff_type, backoff_delay_ms, backoff_jitter, timeout_s,
-                lease_owner, lease_until, attempts_made)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                lease_owner, lease_until, attempts_made, created_at, lease_token)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
                 .text(job.id), .text(job.taskType), .text(job.parametersJSON), .int(Int64(job.options.priority)),
@@ -92,10 +114,14 @@ public final class SQLiteJobQueue: JobQueue {
                 .int(Int64(job.options.backoff.delayMs)), .double(job.options.backoff.jitter),
                 job.options.timeoutSeconds.map { .double($0) } ?? .null,
                 lease.map { .text($0.workerId) } ?? .null, lease.map { .double($0.until) } ?? .null, .int(lease == nil ? 0 : 1),
+                .double(now), token.map { .text($0) } ?? .null,
             ])
-        guard lease != nil else { return nil }
-        return LeasedJob(id: job.id, taskType: job.taskType, parametersJSON: job.parametersJSON, attempt: 1, maxAttempts: job.options.attempts,
-                         backoff: job.options.backoff, timeoutSeconds: job.options.timeoutSeconds)
+        guard let token else { return nil }
+        var leased = LeasedJob(id: job.id, taskType: job.taskType, parametersJSON: job.parametersJSON, attempt: 1, maxAttempts: job.options.attempts,
+                               backoff: job.options.backoff, timeoutSeconds: job.options.timeoutSeconds)
+        leased.token = token
+        leased.createdAt = Date(timeIntervalSince1970: now)
+        return leased
     }
 
     /// True when no job waits and no lease has run out: a job added now is the one a fetch
@@ -181,12 +207,13 @@ public final class SQLiteJobQueue: JobQueue {
     static func lease(workerId: String, excluding: Set<String>, lease: Duration, limit: Int, in connection: SQLiteConnection) throws -> [LeasedJob] {
         let leaseSeconds = lease.inSeconds
         let now = Self.now()
+        let token = newLeaseToken()
         return try runnableRows(now: now, excluding: excluding, limit: max(limit, 1), in: connection).compactMap { row -> LeasedJob? in
             guard let seq = row["seq"]?.int else { return nil }
             let attempt = Int(row["attempts_made"]?.int ?? 0) + 1
             try connection.query(
-                "UPDATE queue_jobs SET lease_owner = ?, lease_until = ?, attempts_made = ? WHERE seq = ?",
-                [.text(workerId), .double(now + leaseSeconds), .int(Int64(attempt)), .int(seq)])
+                "UPDATE queue_jobs SET lease_owner = ?, lease_until = ?, attempts_made = ?, lease_token = ? WHERE seq = ?",
+                [.text(workerId), .double(now + leaseSeconds), .int(Int64(attempt)), .text(token), .int(seq)])
             var job = LeasedJob(
                 id: row["id"]?.text ?? "",
                 taskType: row["task_type"]?.text ?? "",
@@ -198,6 +225,8 @@ public final class SQLiteJobQueue: JobQueue {
                     delayMs: Int(row["backoff_delay_ms"]?.int ?? 0), jitter: row["backoff_jitter"]?.double ?? 0),
                 timeoutSeconds: row["timeout_s"]?.double)
             job.cancelRequested = row["cancel_requested"]?.int == 1
+            job.token = token
+            job.createdAt = row["created_at"]?.double.map { Date(timeIntervalSince1970: $0) }
             return job
         }
     }
@@ -228,21 +257,20 @@ public final class SQLiteJobQueue: JobQueue {
     }
 
     public func renewLeases(_ jobs: [LeasedJob], workerId: String, lease: Duration) async throws -> LeaseRenewal {
-        let ids = jobs.map(\.id)
-        guard !ids.isEmpty else { return LeaseRenewal() }
+        guard !jobs.isEmpty else { return LeaseRenewal() }
         let leaseSeconds = lease.inSeconds
         return try await database.transaction { connection in
             var renewal = LeaseRenewal()
             let until = Self.now() + leaseSeconds
-            for id in ids {
-                try connection.query("UPDATE queue_jobs SET lease_until = ? WHERE id = ? AND lease_owner = ?",
-                                     [.double(until), .text(id), .text(workerId)])
+            for job in jobs {
+                try connection.query("UPDATE queue_jobs SET lease_until = ? WHERE id = ? AND \(Self.heldBy)",
+                                     [.double(until), .text(job.id)] + Self.holder(workerId, job.token))
                 if connection.changes == 0 {
-                    renewal.lost.insert(id)
+                    renewal.lost.insert(job.id)
                     continue
                 }
-                if try connection.query("SELECT cancel_requested FROM queue_jobs WHERE id = ?", [.text(id)]).first?["cancel_requested"]?.int == 1 {
-                    renewal.cancelRequested.insert(id)
+                if try connection.query("SELECT cancel_requested FROM queue_jobs WHERE id = ?", [.text(job.id)]).first?["cancel_requested"]?.int == 1 {
+                    renewal.cancelRequested.insert(job.id)
                 }
             }
             return renewal
@@ -253,7 +281,7 @@ public final class SQLiteJobQueue: JobQueue {
         try await remove(job, workerId: workerId)
     }
 
-    public func fail(_ job: LeasedJob, workerId: String, reason: String) async throws -> Bool {
+    public func fail(_ job: LeasedJob, workerId: String, reason: String, resultJSON: String?) async throws -> Bool {
         try await remove(job, workerId: workerId)
     }
 
@@ -263,12 +291,12 @@ public final class SQLiteJobQueue: JobQueue {
 
     /// The outcome lives in the store; the queue only forgets the job.
     private func remove(_ job: LeasedJob, workerId: String) async throws -> Bool {
-        try await database.transaction { connection in try Self.remove(id: job.id, workerId: workerId, in: connection) }
+        try await database.transaction { connection in try Self.remove(job, workerId: workerId, in: connection) }
     }
 
-    /// Deletes the job if `workerId` holds it; false if it does not (any more).
-    static func remove(id: String, workerId: String, in connection: SQLiteConnection) throws -> Bool {
-        try connection.query("DELETE FROM queue_jobs WHERE id = ? AND lease_owner = ?", [.text(id), .text(workerId)])
+    /// Deletes the job if `workerId` holds its lease (this very lease); false if it does not (any more).
+    static func remove(_ job: LeasedJob, workerId: String, in connection: SQLiteConnection) throws -> Bool {
+        try connection.query("DELETE FROM queue_jobs WHERE id = ? AND \(heldBy)", [.text(job.id)] + holder(workerId, job.token))
         return connection.changes > 0
     }
 
@@ -276,8 +304,8 @@ public final class SQLiteJobQueue: JobQueue {
         let runAt = Self.now() + Double(delayMs) / 1000
         return try await database.transaction { connection in
             try connection.query(
-                "UPDATE queue_jobs SET lease_owner = NULL, lease_until = NULL, run_at = ? WHERE id = ? AND lease_owner = ?",
-                [.double(runAt), .text(job.id), .text(workerId)])
+                "UPDATE queue_jobs SET lease_owner = NULL, lease_until = NULL, lease_token = NULL, run_at = ? WHERE id = ? AND \(Self.heldBy)",
+                [.double(runAt), .text(job.id)] + Self.holder(workerId, job.token))
             return connection.changes > 0
         }
     }
@@ -286,10 +314,10 @@ public final class SQLiteJobQueue: JobQueue {
         try await database.transaction { connection in
             try connection.query(
                 """
-                UPDATE queue_jobs SET lease_owner = NULL, lease_until = NULL, attempts_made = MAX(attempts_made - 1, 0)
-                WHERE id = ? AND lease_owner = ?
+                UPDATE queue_jobs SET lease_owner = NULL, lease_until = NULL, lease_token = NULL, attempts_made = MAX(attempts_made - 1, 0)
+                WHERE id = ? AND \(Self.heldBy)
                 """,
-                [.text(job.id), .text(workerId)])
+                [.text(job.id)] + Self.holder(workerId, job.token))
         }
     }
 

@@ -186,6 +186,9 @@ public final class RedisJobQueue: JobQueue {
         job.token = token
         job.createdAt = hash["timestamp"].flatMap(Double.init).map { Date(timeIntervalSince1970: $0 / 1000) }
         job.deferredFailure = hash["defa"]
+        job.stalledCount = hash["stc"].flatMap { Int($0) } ?? 0
+        // "bull:queue:id" (BullMQ's parentKey), of which the id is the last part.
+        job.parentId = hash["parentKey"].flatMap { key in key.split(separator: ":").last.map(String.init) }
         job.queueOptions = opts
         return job
     }
@@ -264,13 +267,13 @@ public final class RedisJobQueue: JobQueue {
         return try await moveToFinished(job, target: "completed", value: resultJSON, keep: keep, stackEntry: "")
     }
 
-    public func fail(_ job: LeasedJob, workerId: String, reason: String) async throws -> Bool {
+    public func fail(_ job: LeasedJob, workerId: String, reason: String, resultJSON: String?) async throws -> Bool {
         let keep = keepJobs(job, option: "removeOnFail")
-        return try await moveToFinished(job, target: "failed", value: reason, keep: keep, stackEntry: reason)
+        return try await moveToFinished(job, target: "failed", value: reason, keep: keep, stackEntry: reason, failedResult: resultJSON)
     }
 
     public func finishCancelled(_ job: LeasedJob, workerId: String, reason: String) async throws -> Bool {
-        try await fail(job, workerId: workerId, reason: reason)
+        try await fail(job, workerId: workerId, reason: reason, resultJSON: nil)
     }
 
     public func retry(_ job: LeasedJob, workerId: String, reason: String, delayMs: Int) async throws -> Bool {
@@ -299,7 +302,8 @@ public final class RedisJobQueue: JobQueue {
         _ = try owned(reply, job, "release")
     }
 
-    private func moveToFinished(_ job: LeasedJob, target: String, value: String, keep: KeepJobs, stackEntry: String) async throws -> Bool {
+    private func moveToFinished(_ job: LeasedJob, target: String, value: String, keep: KeepJobs, stackEntry: String,
+                                failedResult: String? = nil) async throws -> Bool {
         let stackLimit = target == "failed" ? stackTraceLimit(job) : ""
         let reply = try await commands.evaluate(
             scripts.moveToFinished,
@@ -308,7 +312,7 @@ public final class RedisJobQueue: JobQueue {
             arguments: [
                 keys.base, job.id, job.token, String(Self.nowMs()), target, value,
                 String(keep.count), keep.age.map(String.init) ?? "", keep.limit.map(String.init) ?? "",
-                String(job.maxAttempts), stackEntry, stackLimit, knownEventsCap,
+                String(job.maxAttempts), stackEntry, stackLimit, knownEventsCap, failedResult ?? "",
             ])
         return try owned(reply, job, "finish")
     }

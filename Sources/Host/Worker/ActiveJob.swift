@@ -3,7 +3,8 @@ import Synchronization
 /// A job this worker is running: the leased job, where it runs, and why it may end early.
 final class ActiveJob: Sendable {
     enum Interruption: Sendable {
-        case none, cancelled, timedOut, released
+        /// `leaseLost`: another run holds the job now; this one's outcome is dropped.
+        case none, cancelled, timedOut, released, leaseLost
     }
 
     let job: LeasedJob

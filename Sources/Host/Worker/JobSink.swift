@@ -11,6 +11,8 @@ final class JobSink: TaskSink {
     let queue: any JobQueue
     let events: EventBus
     let logger: Logger
+    /// Where `invokeAsync` answers plugins: threads of the worker's own, not the cooperative pool.
+    let callbacks: BlockingExecutor
     /// Store writes of progress are throttled; events are not.
     private let lastStoredProgress = Mutex<ContinuousClock.Instant?>(nil)
 
@@ -19,8 +21,9 @@ final class JobSink: TaskSink {
     /// Parsed once per job, not per event.
     let conversationId: String?
 
-    init(job: LeasedJob, store: any TaskStore, queue: any JobQueue, events: EventBus, logger: Logger) {
+    init(job: LeasedJob, store: any TaskStore, queue: any JobQueue, events: EventBus, logger: Logger, callbacks: BlockingExecutor) {
         self.job = job
+        self.callbacks = callbacks
         self.store = store
         self.queue = queue
         self.events = events
@@ -60,21 +63,26 @@ final class JobSink: TaskSink {
         events.publish(TaskEvent(type: event, taskId: taskId, taskType: taskType, data: payload, conversationId: conversationId))
     }
 
-    /// Runs on the plugin's thread (never the cooperative pool), so waiting for the async store
-    /// call here blocks only that thread.
-    func invoke(method: String, requestJSON: String) -> (status: Int32, responseJSON: String) {
-        final class Answer: @unchecked Sendable {
-            // Written by the task before it signals, read after the wait: ordered by the semaphore.
-            var value: (status: Int32, response: JSONValue) = (0, .null)
+    /// The answer is computed by a task (the store calls are asynchronous) and handed to `done`
+    /// on a thread of `callbacks`, never on the cooperative pool: a plugin's callback runs there.
+    func invokeAsync(method: String, requestJSON: String, done: @escaping @Sendable (Int32, String) -> Void) {
+        let (services, callbacks) = (StoreServices(store: store), self.callbacks)
+        Task {
+            let (status, response) = await services.handle(method: method, requestJSON: requestJSON)
+            let text = response.serialized()
+            callbacks.submit { done(status, text) }
         }
-        let answer = Answer()
-        let done = DispatchSemaphore(value: 0)
+    }
+
+    /// Runs on the plugin's thread (never the cooperative pool), so waiting here blocks only
+    /// that thread; the task that answers signals it directly, without a callback thread.
+    func invoke(method: String, requestJSON: String) -> (status: Int32, responseJSON: String) {
+        let answer = BlockingAnswer()
         let services = StoreServices(store: store)
         Task {
-            answer.value = await services.handle(method: method, requestJSON: requestJSON)
-            done.signal()
+            let (status, response) = await services.handle(method: method, requestJSON: requestJSON)
+            answer.resolve(status, response.serialized())
         }
-        done.wait()
-        return (answer.value.status, answer.value.response.serialized())
+        return answer.wait()
     }
 }

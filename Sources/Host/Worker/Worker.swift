@@ -27,10 +27,16 @@ public final class Worker: Service, Sendable {
     private let state = Mutex(State())
 
     private struct State {
+        /// The run of each job this worker holds the current lease of (a job leased again, after
+        /// its lease ran out under a stale run, is a new run; the stale one is `superseded`).
         var active: [String: ActiveJob] = [:]
-        /// Every job leased to this worker, running or waiting for its plugin's limit: what lease
-        /// renewal covers.
+        /// Every job leased to this worker, running or waiting for its plugin's limit, by its
+        /// current lease: what lease renewal covers.
         var leased: [String: LeasedJob] = [:]
+        /// Runs whose lease is gone (found lost at a renewal, or the job leased again): told to
+        /// stop, and whatever they end with is dropped, so they never touch the current run's
+        /// lease, record or events.
+        var superseded: Set<LeasedJob.RunKey> = []
         /// Jobs being fetched or held: what the global limit counts. A slot is taken before the
         /// fetch, so the worker never leases more jobs than it can run.
         var slots = 0
@@ -39,10 +45,10 @@ public final class Worker: Service, Sendable {
         var stopping = false
         /// Leased jobs cancelled before they started (while waiting for a plugin's limit): they
         /// end as cancelled without running.
-        var cancelledBeforeStart: Set<String> = []
+        var cancelledBeforeStart: Set<LeasedJob.RunKey> = []
         /// Leased jobs whose outcome is being written: the queue lets go of them before they
         /// leave `leased`, so a renewal that no longer finds them has not lost them.
-        var settling: Set<String> = []
+        var settling: Set<LeasedJob.RunKey> = []
     }
 
     /// `max_concurrency` of each plugin (by name) and task type (by name), where set.
@@ -216,7 +222,7 @@ public final class Worker: Service, Sendable {
     private func cancelBeforeStart(_ id: String) -> Bool {
         guard let job = state.withLock({ state -> LeasedJob? in
             guard state.active[id] == nil, let job = state.leased[id] else { return nil }
-            state.cancelledBeforeStart.insert(id)
+            state.cancelledBeforeStart.insert(job.runKey)
             return job
         }) else { return false }
         if let route = registry.route(job.taskType) {
@@ -414,7 +420,14 @@ public final class Worker: Service, Sendable {
     /// taken); the returned closure waits for the limits still missing, runs the job, and gives
     /// everything back.
     private func prepareToRun(_ job: LeasedJob) -> @Sendable () async -> Void {
-        state.withLock { $0.leased[job.id] = job }
+        // The same job leased again (its lease ran out while a run of it went on here, and the
+        // queue gave it out anew): the older run is stale from now on.
+        let stale = state.withLock { state -> LeasedJob? in
+            defer { state.leased[job.id] = job }
+            guard let previous = state.leased[job.id], previous.runKey != job.runKey else { return nil }
+            return previous
+        }
+        if let stale { leaseLost(stale, reason: "leased again") }
         let route = registry.route(job.taskType)
         let limits = route.map(limiters(for:)) ?? []
         let held = limits.map { $0.tryAcquire() }
@@ -429,15 +442,20 @@ public final class Worker: Service, Sendable {
                 // It waited for its plugin's limit: it starts now, not when it was leased.
                 job.startRecorded = nil
             }
-            if self.state.withLock({ $0.cancelledBeforeStart.remove(job.id) != nil }) || job.cancelRequested {
+            if self.isSuperseded(job) {
+                self.logger(for: job).warning("task.lease.lost.unstarted")
+            } else if self.state.withLock({ $0.cancelledBeforeStart.remove(job.runKey) != nil }) || job.cancelRequested {
                 await self.finish(job, status: .cancelled, error: "cancelled", logger: self.logger(for: job))
             } else {
                 await self.process(job)
             }
             for (limiter, taken) in zip(limits, held) where taken { limiter.release() }
+            // Only this run's own entries: a newer run of the same job keeps its state.
             self.state.withLock { state in
-                state.leased[job.id] = nil
-                state.settling.remove(job.id)
+                if state.leased[job.id]?.runKey == job.runKey { state.leased[job.id] = nil }
+                state.settling.remove(job.runKey)
+                state.superseded.remove(job.runKey)
+                state.cancelledBeforeStart.remove(job.runKey)
             }
             self.releaseSlots(1)
         }
@@ -532,17 +550,24 @@ public final class Worker: Service, Sendable {
 
         let timeout = min(job.timeoutSeconds ?? route.plugin.spec.timeoutSeconds ?? config.maxTaskTimeout, config.maxTaskTimeout)
         let startedAt = job.startRecorded ?? Date()
-        let sink = JobSink(job: job, store: store, queue: queue, events: events, logger: logger)
-        let task = RunningTask(id: job.id, taskType: job.taskType, deadline: startedAt.addingTimeInterval(timeout), logger: logger, sink: sink)
+        let sink = JobSink(job: job, store: store, queue: queue, events: events, logger: logger, callbacks: executor)
+        let task = RunningTask(id: job.id, taskType: job.taskType, deadline: startedAt.addingTimeInterval(timeout),
+                               info: taskInfo(of: job, startedAt: startedAt), logger: logger, sink: sink)
         let handle = TaskHandle(pointer: TaskHandleTable.shared.register(task))
         let active = ActiveJob(job: job, route: route, task: task, handle: handle)
-        // A cancel that came after the check in `start` but before this finds it active from now on.
-        let cancelledEarly = state.withLock { state in
+        // A cancel that came after the check in `start` but before this finds it active from now
+        // on; a run whose lease went in the meantime does not start.
+        let (cancelledEarly, current) = state.withLock { state in
+            guard !state.superseded.contains(job.runKey) else { return (false, false) }
             state.active[job.id] = active
-            return state.cancelledBeforeStart.remove(job.id) != nil
+            return (state.cancelledBeforeStart.remove(job.runKey) != nil, true)
+        }
+        guard current else {
+            TaskHandleTable.shared.remove(handle.pointer)
+            return logger.warning("task.lease.lost.unstarted")
         }
         if cancelledEarly { interrupt(active, .cancelled) }
-        defer { state.withLock { $0.active[job.id] = nil } }
+        defer { state.withLock { state in if state.active[job.id] === active { state.active[job.id] = nil } } }
 
         if job.startRecorded == nil {
             do {
@@ -567,15 +592,28 @@ public final class Worker: Service, Sendable {
         await record(outcome, of: active, timeout: timeout, logger: logger)
     }
 
+    /// What the plugin learns about its task through the ABI's task_info.
+    private func taskInfo(of job: LeasedJob, startedAt: Date) -> TaskInfo {
+        var info = TaskInfo()
+        info.attempt = job.attempt
+        info.maxAttempts = job.maxAttempts
+        info.stalledCount = job.stalledCount
+        info.queue = config.queueName
+        info.conversationId = job.conversationId
+        info.parentId = job.parentId
+        info.createdAt = job.createdAt
+        info.startedAt = startedAt
+        return info
+    }
+
     /// Interrupts the jobs whose deadline passed, every 50 ms. One loop for all jobs: a task per
     /// job sleeping until its deadline keeps its timer (and memory) alive until the timeout even
     /// when the job ended long before, which grew the heap with every job.
     private func enforceDeadlines() async {
         while !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(50))
-            let now = Date()
             let expired = state.withLock { state in
-                state.active.values.filter { active in active.reason == .none && active.task.deadline.map { now >= $0 } ?? false }
+                state.active.values.filter { active in active.reason == .none && active.task.isPastDeadline }
             }
             for active in expired { interrupt(active, .timedOut) }
         }
@@ -611,6 +649,10 @@ public final class Worker: Service, Sendable {
     /// Writes the outcome: completed, retry, failed, cancelled, or back to the queue on shutdown.
     private func record(_ outcome: PluginOutcome, of active: ActiveJob, timeout: Double, logger: Logger) async {
         let job = active.job
+        // Its lease went to a newer run (here or elsewhere): that run's outcome is the job's.
+        if active.reason == .leaseLost || isSuperseded(job) {
+            return logger.warning("task.lease.lost.dropped", metadata: ["plugin.status": "\(outcome.status)"])
+        }
         // The outcomes not written by `finish` mark the job settling themselves.
         switch active.reason {
         case .released:
@@ -638,9 +680,11 @@ public final class Worker: Service, Sendable {
             return
         }
         // The plugin may notice the deadline (is_cancelled, deadline_ms) before the watchdog does.
-        let timedOut = active.reason == .timedOut || (active.reason == .none && active.task.deadline.map { Date() >= $0 } ?? false)
+        let timedOut = active.reason == .timedOut || (active.reason == .none && active.task.isPastDeadline)
         let error = timedOut ? "timed out after \(Self.seconds(timeout))" + (active.abandonment.map { " (\($0))" } ?? "")
             : (outcome.error ?? "failed")
+        // What the plugin reported beside its error (an exit code, an HTTP status) stays with it.
+        let failedResult = outcome.resultJSON.map { text in (try? JSONValue.parse(text)) ?? .string(text) }
         if (timedOut || outcome.status.isRetryable) && job.attempt < job.maxAttempts && !isStopping {
             let delay = job.backoff.delay(afterAttempt: job.attempt)
             let runAt = Date().addingTimeInterval(Double(delay) / 1000)
@@ -652,19 +696,22 @@ public final class Worker: Service, Sendable {
                 try await self.queue.retry(job, workerId: self.config.workerId, reason: error, delayMs: delay)
             }
             guard owned else { return lostOwnership(job, logger) }
-            publish("task.retrying", id: job.id, taskType: job.taskType, data: [
+            var data: [String: JSONValue] = [
                 "attempt": .number(Double(job.attempt)), "error": .string(error), "next_attempt_at": .string(ISO8601.format(runAt)),
-            ], conversationId: job.conversationId)
+            ]
+            if let failedResult { data["result"] = failedResult }
+            publish("task.retrying", id: job.id, taskType: job.taskType, data: data, conversationId: job.conversationId)
             logger.info("task.retrying", metadata: ["error": "\(error)", "task.delay_ms": "\(delay)"])
             doorbell.ring()
             return
         }
-        await finish(job, status: .failed, error: error, logger: logger)
+        await finish(job, status: .failed, result: failedResult, resultJSON: failedResult?.serialized(), error: error, logger: logger)
     }
 
     /// Records a final outcome in the queue and the store.
     private func finish(_ job: LeasedJob, status: TaskStatus, result: JSONValue? = nil, resultJSON: String? = nil,
                         error: String? = nil, logger: Logger) async {
+        if isSuperseded(job) { return logger.warning("task.lease.lost.dropped") }
         settling(job)
         let owned: Bool
         var recorded: TaskRecord?
@@ -689,7 +736,7 @@ public final class Worker: Service, Sendable {
             owned = separately
         }
         guard owned else { return lostOwnership(job, logger) }
-        var data: [String: JSONValue] = ["attempts": .number(Double(job.attempt))]
+        var data: [String: JSONValue] = ["attempt": .number(Double(job.attempt))]
         if let result { data["result"] = result }
         if let error { data["error"] = .string(error) }
         publish("task.\(status.rawValue)", id: job.id, taskType: job.taskType, data: data, conversationId: job.conversationId, record: recorded)
@@ -714,7 +761,7 @@ public final class Worker: Service, Sendable {
             switch status {
             case .completed: return try await self.queue.complete(job, workerId: worker, resultJSON: resultJSON ?? "null")
             case .cancelled: return try await self.queue.finishCancelled(job, workerId: worker, reason: error ?? "cancelled")
-            default: return try await self.queue.fail(job, workerId: worker, reason: error ?? "failed")
+            default: return try await self.queue.fail(job, workerId: worker, reason: error ?? "failed", resultJSON: resultJSON)
             }
         }
     }
@@ -722,7 +769,28 @@ public final class Worker: Service, Sendable {
     /// Notes that the job's outcome is being written (before the write, so a renewal that then
     /// misses the job knows why).
     private func settling(_ job: LeasedJob) {
-        state.withLock { _ = $0.settling.insert(job.id) }
+        state.withLock { _ = $0.settling.insert(job.runKey) }
+    }
+
+    private func isSuperseded(_ job: LeasedJob) -> Bool {
+        state.withLock { $0.superseded.contains(job.runKey) }
+    }
+
+    /// This run's lease is gone (a renewal found it lost, or the queue leased the job again):
+    /// it is told to stop through the plugin's cancel path, or, not started yet, never starts;
+    /// either way nothing it ends with is written.
+    private func leaseLost(_ job: LeasedJob, reason: String) {
+        let active = state.withLock { state -> ActiveJob? in
+            guard !state.settling.contains(job.runKey), state.superseded.insert(job.runKey).inserted else { return nil }
+            if state.leased[job.id]?.runKey == job.runKey { state.leased[job.id] = nil }
+            return state.active[job.id].flatMap { $0.job.runKey == job.runKey ? $0 : nil }
+        }
+        logger.warning("task.lease.lost", metadata: ["task.id": "\(job.id)", "reason": "\(reason)", "task.running": "\(active != nil)"])
+        if let active {
+            interrupt(active, .leaseLost)
+        } else if let route = registry.route(job.taskType) {
+            for limiter in limiters(for: route) { limiter.withdraw(job.id) }
+        }
     }
 
     /// Another worker owns the job now (this worker's lease ran out): its run counts, not ours.
@@ -844,11 +912,12 @@ public final class Worker: Service, Sendable {
                     if let job = active[id] { interrupt(job, .cancelled) } else { _ = cancelBeforeStart(id) }
                 }
                 // A job that finished while the renewal was on its way is gone from the queue
-                // too: only jobs still held here were lost.
-                let lost = state.withLock { state in renewal.lost.filter { state.leased[$0] != nil && !state.settling.contains($0) } }
-                for id in lost {
-                    logger.warning("task.lease.lost", metadata: ["task.id": "\(id)"])
+                // too: only runs still held here, by the lease renewed, were lost.
+                let sent = Dictionary(leased.map { ($0.id, $0.runKey) }, uniquingKeysWith: { $1 })
+                let lost = state.withLock { state in
+                    renewal.lost.compactMap { id in state.leased[id].flatMap { $0.runKey == sent[id] ? $0 : nil } }
                 }
+                for job in lost { leaseLost(job, reason: "lease renewal found it lost") }
             } catch {
                 logger.error("queue.renew.failed", metadata: ["error": "\(error)"])
             }

@@ -41,11 +41,13 @@ extern "C" {
 #endif
 
 #define UVW_ABI_MAJOR 1
-#define UVW_ABI_MINOR 2
+#define UVW_ABI_MINOR 3
 /* History of appended members:
  *   1.0  the first release.
  *   1.1  uvw_task_type_v1.description, uvw_plugin_v1.cancel.
  *   1.2  uvw_task_type_v1.example_params_json and example_result_json (the self-test).
+ *   1.3  uvw_host_v1.task_info (with uvw_task_info), invoke_async and deadline_mono_ns;
+ *        uvw_task_type_v1.example_status and example_error (a self-test that must fail).
  * A struct shorter than its 1.0 layout is refused ("struct too small"). */
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -120,6 +122,26 @@ enum {
  * (is_cancelled() answers true for it), so a late call is harmless — but it is still a bug. */
 typedef struct uvw_task uvw_task;
 
+/* What a running task knows about itself (host->task_info, 1.3). The caller sets struct_size to
+ * sizeof(uvw_task_info) as it compiled it; the host fills only the fields that lie within it. The
+ * byte spans point into host memory that stays valid while the task is live (until complete()
+ * returns); copy what you keep longer. */
+typedef struct uvw_task_info {
+    uint32_t struct_size;
+    uint32_t attempt;          /* this attempt's number: 1 for the first try */
+    uint32_t max_attempts;     /* attempts the job may have in all (1: no retries) */
+    uint32_t stalled_count;    /* times the job was recovered after its worker lost it (Redis) */
+    uvw_bytes task_id;
+    uvw_bytes task_type;
+    uvw_bytes queue;           /* the queue's name (the BullMQ queue with Redis) */
+    uvw_bytes conversation_id; /* the job's conversation_id parameter; len 0 when it has none */
+    uvw_bytes parent_id;       /* the parent job's id (BullMQ flows); len 0 when it has none */
+    int64_t created_at_ms;     /* when the job was added, ms since the Unix epoch; 0 unknown */
+    int64_t started_at_ms;     /* when this attempt started, ms since the Unix epoch */
+    int64_t deadline_ms;       /* as deadline_ms(); 0 none */
+    int64_t deadline_mono_ns;  /* as deadline_mono_ns(); 0 none */
+} uvw_task_info;
+
 /* ---------------------------------------------------------------------------------------------
  * The host table: every service the host offers, passed to init(). Host-owned; valid until
  * shutdown() returns. Check UVW_HAS_FIELD(host, uvw_host_v1, fn) before calling a function that
@@ -140,7 +162,8 @@ typedef struct uvw_host_v1 { /* all members below exist since 1.0 */
     bool (*is_cancelled)(uvw_task *t);
 
     /* [any thread; task live] The task's deadline in milliseconds since the Unix epoch
-     * (CLOCK_REALTIME), or 0 when it has none. */
+     * (CLOCK_REALTIME), or 0 when it has none. The wall clock can jump (NTP, an operator): to
+     * measure time left, prefer deadline_mono_ns (1.3). */
     int64_t (*deadline_ms)(uvw_task *t);
 
     /* [any thread; task live] Report progress: `fraction` in [0, 1] (clamped), and an optional
@@ -151,11 +174,13 @@ typedef struct uvw_host_v1 { /* all members below exist since 1.0 */
      * The host copies both and delivers them to subscribers (SSE, pub/sub) in call order. */
     void (*emit)(uvw_task *t, uvw_bytes event, uvw_bytes payload_json);
 
-    /* [any thread; task live; may block] Call a host service by name with a JSON request, e.g.
-     * "store.messages.list". On UVW_OK the host has called `reply` exactly once, on the calling
-     * thread, before invoke returns, with a JSON response borrowed for the duration of `reply`.
-     * On an error status `reply` is called once with {"error": "..."} when there is a message,
-     * or not at all. Returns UVW_ERR_UNSUPPORTED for an unknown method. */
+    /* [any thread but one that must not block; task live; blocks] Call a host service by name
+     * with a JSON request, e.g. "store.messages.list". On UVW_OK the host has called `reply`
+     * exactly once, on the calling thread, before invoke returns, with a JSON response borrowed for
+     * the duration of `reply`. On an error status `reply` is called once with {"error": "..."}
+     * when there is a message, or not at all. Returns UVW_ERR_UNSUPPORTED for an unknown method.
+     * It blocks the calling thread until the host answers: from an event loop or an async
+     * runtime's thread (Swift concurrency, tokio) use invoke_async (1.3) instead. */
     uvw_status (*invoke)(uvw_task *t, uvw_bytes method, uvw_bytes request_json,
                          void (*reply)(void *user, uvw_bytes response_json), void *user);
 
@@ -164,6 +189,31 @@ typedef struct uvw_host_v1 { /* all members below exist since 1.0 */
      * readable reason. The host copies both. After complete() returns `t` is dead; a second
      * call for the same task is dropped. */
     void (*complete)(uvw_task *t, uvw_status status, uvw_bytes result_json, uvw_bytes error);
+    /* An error status may come with a result too (`result_json` non-empty, a JSON value): it is
+     * kept beside the error (the task's `result`, and the BullMQ job's `returnvalue` next to its
+     * `failedReason`), so a failure can say what it got, e.g. an exit code and stderr, or an
+     * HTTP status. */
+
+    /* --- 1.3 --- */
+
+    /* [any thread; task live] Fills *info (see uvw_task_info). Returns UVW_OK, or
+     * UVW_ERR_INVALID_PARAMS when info is NULL or its struct_size is smaller than the 1.3
+     * layout's first four fields, or UVW_ERR_INTERNAL when the task is no longer live. */
+    uvw_status (*task_info)(uvw_task *t, uvw_task_info *info);
+
+    /* [any thread; task live] invoke without blocking: returns at once, and the host calls
+     * `done` exactly once, from a host thread (possibly before invoke_async returns), with the
+     * status and the JSON response borrowed for the duration of `done` ({"error": "..."} on an
+     * error status). Do not block in `done`: hand the answer to your own thread or runtime. A
+     * task that is no longer live gets UVW_ERR_INTERNAL. The task must stay live until `done`
+     * ran: call complete() after it. */
+    void (*invoke_async)(uvw_task *t, uvw_bytes method, uvw_bytes request_json,
+                         void (*done)(void *user, uvw_status status, uvw_bytes response_json), void *user);
+
+    /* [any thread; task live] The task's deadline on CLOCK_MONOTONIC in nanoseconds (compare
+     * with clock_gettime(CLOCK_MONOTONIC)), or 0 when it has none. Unlike deadline_ms it does
+     * not move when the wall clock is set. */
+    int64_t (*deadline_mono_ns)(uvw_task *t);
 
     /* Appended members go here only (bump UVW_ABI_MINOR). */
 } uvw_host_v1;
@@ -192,6 +242,13 @@ typedef struct uvw_task_type_v1 {
     /* NUL-terminated JSON the self-test's result must equal (object key order does not matter),
      * or NULL to accept any successful result. */
     const char *example_result_json;
+    /* --- 1.3 --- */
+    /* The status the self-test must end with: UVW_OK (0, the default) for a success, or an error
+     * status (e.g. UVW_ERR_INVALID_PARAMS) for a self-test of an expected failure; its
+     * example_params_json then need not satisfy the schema, which the check skips. */
+    int32_t example_status;
+    /* With an error example_status: a NUL-terminated substring the error must contain, or NULL. */
+    const char *example_error;
 } uvw_task_type_v1;
 
 typedef struct uvw_plugin_v1 {

@@ -10,7 +10,7 @@ enum DirectCall {
         func progress(_ fraction: Double, noteJSON: String?) {}
         func emit(event: String, payloadJSON: String) {}
         func log(level: Logger.Level, _ message: String) {}
-        func invoke(method: String, requestJSON: String) -> (status: Int32, responseJSON: String) { (106, "") }
+        func invokeAsync(method: String, requestJSON: String, done: @escaping @Sendable (Int32, String) -> Void) { done(106, "") }
     }
 
     static let executor = BlockingExecutor(threads: 2, name: "direct-call")

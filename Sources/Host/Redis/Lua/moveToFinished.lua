@@ -25,6 +25,8 @@
   ARGV[12] stackLimit   keep the last N stacktrace entries ('0' = none); '' = unlimited
   ARGV[13] eventsCap    the events stream cap as the worker last read it from meta
                         (opts.maxLenEvents); '' = read it here
+  ARGV[14] failedResult failed only: what the plugin reported beside its error, kept as the
+                        job's returnvalue (JSON); '' or absent = none
 
   Returns 0, or: -1 job missing; -2 lock missing; -6 lock held by another token;
   -3 job not in active. Nothing is modified when a negative code is returned.
@@ -33,7 +35,7 @@
   stream is trimmed by the XADDs' MAXLEN ~ cap); release P..'de:'..deid (if expired, or without
   TTL and owned by this job);
   HINCRBY atm 1; keep: ZADD target now id + HSET returnvalue|failedReason, finishedOn
-  (failed: stacktrace append, HDEL defa), then age/count trimming of target (deleting the
+  (failed: stacktrace append, HDEL defa, HSET returnvalue failedResult when given), then age/count trimming of target (deleting the
   trimmed jobs' hash, :logs, :dependencies, :processed, :failed, :unsuccessful);
   keepCount 0: delete this job and its sub-keys instead.
   Events: `completed jobId returnvalue prev active` | `failed jobId failedReason prev active`
@@ -55,6 +57,7 @@ local attempts = tonumber(ARGV[10]) or 0
 local stackEntry = ARGV[11] or ""
 local stackLimit = ARGV[12] or ""
 local givenCap = ARGV[13]
+local failedResult = ARGV[14] or ""
 
 local function removeJobKeys(key)
   rcall("DEL", key, key .. ":logs", key .. ":dependencies", key .. ":processed",
@@ -83,6 +86,7 @@ if keepCount ~= 0 then
   if target == "failed" then
     appendStacktrace(jobKey, stackEntry, stackLimit)
     rcall("HDEL", jobKey, "defa")
+    if failedResult ~= "" then rcall("HSET", jobKey, "returnvalue", failedResult) end
   end
   if keepAge then
     local limit = keepLimit
