@@ -16,10 +16,10 @@ public struct WorkerRuntime: Sendable {
     }
 
     /// Reads plugins.yaml and loads every plugin (refusals are logged and listed, not fatal).
-    public func loadPlugins() throws -> PluginRegistry {
+    public func loadPlugins() async throws -> PluginRegistry {
         let file = try PluginsFile.load(path: config.pluginsConfig)
         let registry = PluginRegistry(logger: logger, stagingDir: (config.dataDir as NSString).appendingPathComponent("plugins"))
-        registry.loadAll(file)
+        await registry.loadAll(file)
         return registry
     }
 
@@ -63,7 +63,7 @@ public struct WorkerRuntime: Sendable {
 
     /// Runs the worker and the HTTP API until SIGTERM/SIGINT, then shuts down gracefully.
     public func serve() async throws {
-        let registry = try loadPlugins()
+        let registry = try await loadPlugins()
         let worker = try await makeWorker(registry: registry)
         let router = Router()
         router.middlewares.add(ErrorMiddleware())
@@ -115,7 +115,7 @@ public struct WorkerRuntime: Sendable {
 
     /// Runs one job in-process on a throwaway database and returns the finished task.
     public func runOnce(taskType: String, parameters: JSONValue, options: JobOptions) async throws -> TaskRecord {
-        let registry = try loadPlugins()
+        let registry = try await loadPlugins()
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("uvian-run-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let worker = try await makeWorker(registry: registry, dataDir: scratch, embedded: true)

@@ -116,7 +116,7 @@ struct Plugins: AsyncParsableCommand {
     func run() async throws {
         var (config, logger) = try common.resolve()
         if common.logLevel == nil && ProcessInfo.processInfo.environment["LOG_LEVEL"] == nil { logger.logLevel = .critical }
-        let registry = try WorkerRuntime(config: config, logger: logger).loadPlugins()
+        let registry = try await WorkerRuntime(config: config, logger: logger).loadPlugins()
         defer { registry.shutdownAll() }
         let entries = PluginListing.entries(registry)
         if json {

@@ -18,6 +18,20 @@ import Testing
         await worker.stop()
     }
 
+    /// Bug: with CLEANUP_INTERVAL=0 ("never") the clean-up service returned at start-up, which
+    /// ended the service group: the HTTP API stopped, and SIGTERM no longer stopped the worker.
+    @Test func cleanupIntervalZeroKeepsTheWorkerServing() async throws {
+        let worker = try WorkerProcess(environment: ["CLEANUP_INTERVAL": "0"])
+        try await worker.start()
+        for _ in 0..<3 {
+            #expect(try await worker.request("GET", "/health").status == 200)
+            let done = try await worker.request("POST", "/execute?wait=10", body: Self.statistics)
+            #expect(done.json?["status"] == "completed")
+        }
+        worker.signal(SIGTERM)
+        #expect(await worker.waitForExit(timeout: 10) == 0)
+    }
+
     @Test func runsAStatisticsTaskAndServesItsResult() async throws {
         try await withWorker { worker in
             let accepted = try await worker.request("POST", "/execute", body: Self.statistics)
@@ -256,6 +270,20 @@ import Testing
             #expect(denied.json?["error"]?["code"]?.stringValue == "unauthorized")
             #expect(try await worker.request("GET", "/tasks", headers: ["Authorization: Bearer s3cret"]).status == 200)
             #expect(try await worker.request("GET", "/tasks", headers: ["Authorization: Bearer wrong"]).status == 401)
+            for near in ["Bearer s3cre", "Bearer s3crett", "Bearer S3cret", "bearer s3cret", "s3cret", ""] {
+                #expect(try await worker.request("GET", "/tasks", headers: ["Authorization: \(near)"]).status == 401, "\(near)")
+            }
         }
+    }
+
+    /// The token is compared without stopping at the first wrong byte.
+    @Test func tokensAreComparedWholly() {
+        let key = Array("Bearer s3cret".utf8)
+        #expect(BearerToken.constantTimeEqual(key, key))
+        for other in ["Bearer s3cre", "Bearer s3crett", "Bearer s3creT", "", "Bearer s3cret\u{0}", "X" + "earer s3cret"] {
+            #expect(!BearerToken.constantTimeEqual(Array(other.utf8), key), "\(other)")
+        }
+        // Lengths that differ by a multiple of 256 are still told apart.
+        #expect(!BearerToken.constantTimeEqual(key + [UInt8](repeating: 0, count: 256), key))
     }
 }

@@ -26,14 +26,14 @@ import Testing
         try Self.install(v1, at: pluginPath)
         let file = PluginsFile(plugins: [PluginSpec(name: "versioned", path: pluginPath)])
         let registry = PluginRegistry(logger: TestWorker.quietLogger, stagingDir: dir + "/staged", runner: TestPaths.runner)
-        registry.loadAll(file)
+        await registry.loadAll(file)
         var config = WorkerConfig()
         config.pollIntervalMs = 20
         let worker = try await WorkerRuntime(config: config, logger: TestWorker.quietLogger).makeWorker(registry: registry, dataDir: dir + "/data")
         // Queued (and valid) under v1, before the worker runs anything.
         let early = try await worker.submit(taskType: "versioned", parameters: ["ms": 1], options: JobOptions()).0
         try Self.install(strict, at: pluginPath)
-        guard case .reloaded = registry.reload("versioned", from: file) else {
+        guard case .reloaded = await registry.reload("versioned", from: file) else {
             Issue.record("reload did not load the strict version")
             return
         }
@@ -65,7 +65,7 @@ import Testing
         let file = PluginsFile(plugins: [spec])
 
         let registry = PluginRegistry(logger: TestWorker.quietLogger, stagingDir: dir + "/staged", runner: TestPaths.runner)
-        registry.loadAll(file)
+        await registry.loadAll(file)
         var config = WorkerConfig()
         config.maxConcurrentTasks = 8
         config.pollIntervalMs = 20
@@ -79,7 +79,7 @@ import Testing
         // Swap once some jobs have run and many are still queued or running.
         while try await worker.store.counts()[.completed, default: 0] < 40 { try await Task.sleep(for: .milliseconds(5)) }
         try Self.install(v2, at: pluginPath)
-        guard case .reloaded(let fresh) = registry.reload("versioned", from: file) else {
+        guard case .reloaded(let fresh) = await registry.reload("versioned", from: file) else {
             Issue.record("reload did not load v2")
             return
         }
@@ -107,7 +107,7 @@ import Testing
 
         // A broken new version leaves v2 serving, and says why.
         try Self.install(broken, at: pluginPath)
-        guard case .failed(let error) = registry.reload("versioned", from: file) else {
+        guard case .failed(let error) = await registry.reload("versioned", from: file) else {
             Issue.record("the broken version was not refused")
             return
         }
@@ -121,7 +121,7 @@ import Testing
 
         // So does one built for another ABI major.
         try Self.install(wrongMajor, at: pluginPath)
-        guard case .failed(let majorError) = registry.reload("versioned", from: file) else {
+        guard case .failed(let majorError) = await registry.reload("versioned", from: file) else {
             Issue.record("the wrong-major version was not refused")
             return
         }
@@ -133,7 +133,7 @@ import Testing
 
         // Reloading an unchanged file changes nothing.
         try Self.install(v2, at: pluginPath)
-        guard case .unchanged = registry.reload("versioned", from: file) else {
+        guard case .unchanged = await registry.reload("versioned", from: file) else {
             Issue.record("an unchanged file made a new generation")
             return
         }
@@ -180,6 +180,61 @@ import Testing
         #expect(gone.status == 404)
         #expect(worker.process.isRunning)
         await worker.stop()
+    }
+}
+
+/// Reloads of one plugin that come together (HTTP, SIGHUP and the file watcher may all fire at
+/// once) run one after the other. (Bug: each computed the same next generation, one was dropped
+/// without `shutdown`, and a process-isolated plugin's children of it were never stopped.)
+@Suite struct ConcurrentReloadTests {
+    /// The children of this process (plugin-runners) that have a file under `directory` mapped:
+    /// the staged copies of this test's plugin, whatever other tests run alongside.
+    static func children(mapping directory: String) -> Int {
+        let me = getpid()
+        var count = 0
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            // Read to the end: procfs files report size 0, and String(contentsOfFile:) stops at a page.
+            func read(_ file: String) -> String? {
+                FileHandle(forReadingAtPath: "/proc/\(entry)/\(file)").map { String(decoding: $0.readDataToEndOfFile(), as: UTF8.self) }
+            }
+            guard let pid = Int32(entry), pid != me,
+                  let status = read("status"), status.split(separator: "\n").contains(where: { $0 == "PPid:\t\(me)" }),
+                  let maps = read("maps"), maps.contains(directory) else { continue }
+            count += 1
+        }
+        return count
+    }
+
+    @Test func reloadsOfOnePluginAtOnceMakeOneGenerationAndStopTheRest() async throws {
+        let v1 = try HotSwapTests.build(["FIX_VERSION=1"], "versioned-v1")
+        let v2 = try HotSwapTests.build(["FIX_VERSION=2"], "versioned-v2")
+        let dir = TestPaths.temporaryDirectory("reload-race")
+        let pluginPath = dir + "/libversioned.so"
+        try HotSwapTests.install(v1, at: pluginPath)
+        var spec = PluginSpec(name: "versioned", path: pluginPath)
+        spec.isolation = "process"
+        spec.processes = 1
+        let file = PluginsFile(plugins: [spec])
+        let registry = PluginRegistry(logger: TestWorker.quietLogger, stagingDir: dir + "/staged", runner: TestPaths.runner)
+        await registry.loadAll(file)
+        #expect(registry.loaded.first?.generation == 1)
+
+        try HotSwapTests.install(v2, at: pluginPath)
+        let results = await withTaskGroup(of: PluginRegistry.ReloadResult.self) { group in
+            for _ in 0..<8 { group.addTask { await registry.reload("versioned", from: file) } }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        let reloaded = results.filter { if case .reloaded = $0 { true } else { false } }
+        let unchanged = results.filter { if case .unchanged = $0 { true } else { false } }
+        #expect(reloaded.count == 1 && unchanged.count == 7, "\(results)")
+        #expect(registry.loaded.map(\.generation) == [2])
+        // Generation 1 is retired and its child stopped; only generation 2's one child is left.
+        try await poll(200, every: .milliseconds(20), "generation 1 retired") { registry.lifecycle(of: "versioned").draining == 0 }
+        try await poll(200, every: .milliseconds(20), "one child left (\(Self.children(mapping: dir + "/staged/")))") {
+            Self.children(mapping: dir + "/staged/") == 1
+        }
+        registry.shutdownAll()
+        try await poll(200, every: .milliseconds(20), "no child left") { Self.children(mapping: dir + "/staged/") == 0 }
     }
 }
 

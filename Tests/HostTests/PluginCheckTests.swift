@@ -72,7 +72,7 @@ import Testing
         ]
         for index in specs.indices { specs[index].isolation = isolation }
         let registry = PluginRegistry(logger: TestWorker.quietLogger, stagingDir: dir + "/staged", runner: TestPaths.runner)
-        registry.loadAll(PluginsFile(plugins: specs))
+        await registry.loadAll(PluginsFile(plugins: specs))
         #expect(registry.refused.map(\.error.reason) == [])
         #expect(Set(registry.loaded.map(\.runtimeName)) == ["c", "swift", "rust"])
         var config = WorkerConfig()

@@ -81,9 +81,9 @@ import Testing
         #expect(error.reason.contains("duplicate task type 'fixture_echo': already provided by plugin 'fixture'"))
     }
 
-    @Test func registryKeepsServingTheOthersAndListsWhy() throws {
+    @Test func registryKeepsServingTheOthersAndListsWhy() async throws {
         let registry = PluginRegistry(logger: TestWorker.quietLogger)
-        registry.loadAll(PluginsFile(plugins: [
+        await registry.loadAll(PluginsFile(plugins: [
             PluginSpec(name: "fixture", path: try CPluginBuilder.fixture()),
             PluginSpec(name: "dup", path: try CPluginBuilder.fixture("UVW_FIX_DUPLICATE_TYPE")),
             PluginSpec(name: "major", path: try CPluginBuilder.fixture("UVW_FIX_WRONG_MAJOR")),

@@ -156,7 +156,7 @@ import Testing
         specs[1].maxConcurrency = 1  // hello-c, which serves "sleep"
         let dir = TestPaths.temporaryDirectory("cancel-waiting")
         let registry = PluginRegistry(logger: TestWorker.quietLogger, stagingDir: dir + "/staged", runner: TestPaths.runner)
-        registry.loadAll(PluginsFile(plugins: specs))
+        await registry.loadAll(PluginsFile(plugins: specs))
         var config = WorkerConfig()
         config.pollIntervalMs = 20
         config.cancelGraceSeconds = 1

@@ -3,22 +3,25 @@ import Hummingbird
 import JSON
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// The worker's HTTP API. Every error is JSON (`APIError`); no input reaches a `fatalError`.
 struct APIRoutes: Sendable {
     let worker: Worker
     let startedAt = Date()
+    /// What `/health` last logged, so a probe every second logs a problem once, not every time.
+    let healthLog = HealthLog()
     /// Largest accepted request body.
     static let maxBodyBytes = 8 << 20
 
     func register(on router: Router<BasicRequestContext>) {
-        router.get("/health") { _, _ in try await self.health() }
+        router.get("/health") { request, _ in try await self.health(request) }
         router.post("/execute") { request, _ in try await self.execute(request) }
         router.get("/task/:id") { _, context in try await self.task(id: context.parameters.require("id")) }
         router.delete("/task/:id") { _, context in try await self.cancel(id: context.parameters.require("id")) }
         router.get("/tasks") { request, _ in try await self.tasks(request) }
         router.get("/plugins") { _, _ in self.plugins() }
-        router.post("/plugins/:name/reload") { _, context in try self.reload(name: context.parameters.require("name")) }
+        router.post("/plugins/:name/reload") { _, context in try await self.reload(name: context.parameters.require("name")) }
         router.get("/events") { request, _ in try self.eventStream(request) }
         router.get("/openapi.json") { _, _ in JSONResponse.make(OpenAPIDocument.json) }
         router.post("/conversations") { request, _ in try await self.createConversation(request) }
@@ -88,26 +91,29 @@ struct APIRoutes: Sendable {
 
     // MARK: - Handlers
 
-    /// Always 200 while the process serves: `status` is `ok`, or `degraded` with the `reason`
-    /// (a backend unreachable, store writes failing) so probes and people can tell.
-    func health() async throws -> Response {
-        var problems: [String] = []
+    /// Always 200 while the process serves: `status` is `ok`, or `degraded` with a fixed
+    /// `reason` code (`queue_unreachable`, `store_unreachable`, `store_writes_failing`) so probes
+    /// and people can tell. The backends' own error text (host names, SQL) is in the log, and in
+    /// `details` only for callers with the API key (or when none is set).
+    func health(_ request: Request) async throws -> Response {
+        var problems: [(code: String, detail: String)] = []
         var depth = (waiting: 0, active: 0)
         var counts: [TaskStatus: Int] = [:]
         do {
             depth = try await worker.queue.depth()
         } catch {
-            problems.append("queue unreachable: \(error)")
+            problems.append(("queue_unreachable", "queue unreachable: \(error)"))
         }
         do {
             counts = try await worker.store.counts()
         } catch {
-            problems.append("store unreachable: \(error)")
+            problems.append(("store_unreachable", "store unreachable: \(error)"))
         }
-        if let problem = worker.storeProblem { problems.append(problem) }
-        let body: JSONValue = .object([
+        if let problem = worker.storeProblem { problems.append(("store_writes_failing", problem)) }
+        healthLog.note(problems.map(\.detail), logger: worker.logger)
+        var body: [String: JSONValue] = [
             "status": .string(problems.isEmpty ? "ok" : "degraded"),
-            "reason": problems.isEmpty ? .null : .string(problems.joined(separator: "; ")),
+            "reason": problems.isEmpty ? .null : .string(problems.map(\.code).joined(separator: ",")),
             "version": .string(UvianVersion.current),
             "worker_id": .string(worker.config.workerId),
             "uptime_s": .number((Date().timeIntervalSince(startedAt) * 1000).rounded() / 1000),
@@ -119,8 +125,11 @@ struct APIRoutes: Sendable {
                 "loaded": .number(Double(worker.registry.loaded.count)),
                 "refused": .number(Double(worker.registry.refused.count)),
             ]),
-        ])
-        return JSONResponse.make(body)
+        ]
+        if !problems.isEmpty, BearerToken.authorizes(request, apiKey: worker.config.apiKey) {
+            body["details"] = .array(problems.map { .string($0.detail) })
+        }
+        return JSONResponse.make(.object(body))
     }
 
     func execute(_ request: Request) async throws -> Response {
@@ -219,7 +228,7 @@ struct APIRoutes: Sendable {
 
     /// Loads a new generation of the plugin from plugins.yaml and its file; running jobs finish
     /// on the old one.
-    func reload(name: String) throws -> Response {
+    func reload(name: String) async throws -> Response {
         let file: PluginsFile
         do {
             file = try PluginsFile.load(path: worker.config.pluginsConfig)
@@ -229,7 +238,7 @@ struct APIRoutes: Sendable {
         func entry() -> JSONValue {
             PluginListing.entries(worker.registry).first { $0["name"]?.stringValue == name } ?? .null
         }
-        switch worker.registry.reload(name, from: file) {
+        switch await worker.registry.reload(name, from: file) {
         case .unknown:
             throw APIError(.notFound, code: "unknown_plugin", "plugin '\(name)' is not in \(worker.config.pluginsConfig)")
         case .failed(let error):
@@ -297,5 +306,23 @@ struct APIRoutes: Sendable {
 
     static func taskNotFound(_ id: String) -> APIError {
         APIError(.notFound, code: "task_not_found", "no task with id \(id)")
+    }
+}
+
+/// Logs `/health`'s problems when they change (and once when they clear).
+final class HealthLog: Sendable {
+    private let last = Mutex<[String]>([])
+
+    func note(_ problems: [String], logger: Logger) {
+        let changed = last.withLock { last in
+            defer { last = problems }
+            return last != problems
+        }
+        guard changed else { return }
+        if problems.isEmpty {
+            logger.notice("health.ok")
+        } else {
+            logger.warning("health.degraded", metadata: ["health.problems": "\(problems.joined(separator: "; "))"])
+        }
     }
 }

@@ -21,15 +21,36 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 }
 
-/// Bearer-token check when `API_KEY` is set; `/health` stays open for probes.
+/// Bearer-token check when `API_KEY` is set; `/health` stays open for probes (and shows its
+/// details only to callers with the token).
 struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
     let apiKey: String
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if request.uri.path == "/health" { return try await next(request, context) }
-        guard let header = request.headers[.authorization], header == "Bearer \(apiKey)" else {
+        guard BearerToken.authorizes(request, apiKey: apiKey) else {
             throw APIError(.unauthorized, code: "unauthorized", "missing or wrong bearer token (Authorization: Bearer <API_KEY>)")
         }
         return try await next(request, context)
+    }
+}
+
+/// The `Authorization: Bearer <API_KEY>` check.
+enum BearerToken {
+    /// True when no key is set, or the request carries it as its bearer token.
+    static func authorizes(_ request: Request, apiKey: String?) -> Bool {
+        guard let apiKey else { return true }
+        guard let header = request.headers[.authorization] else { return false }
+        return constantTimeEqual(Array(header.utf8), Array("Bearer \(apiKey)".utf8))
+    }
+
+    /// Compares every byte whatever the first difference, so the time taken says nothing about
+    /// how much of a guessed token was right (only its length, which is not the secret).
+    static func constantTimeEqual(_ given: [UInt8], _ expected: [UInt8]) -> Bool {
+        var difference = UInt(bitPattern: given.count ^ expected.count)
+        for index in expected.indices {
+            difference |= UInt(expected[index] ^ (index < given.count ? given[index] : 0))
+        }
+        return difference == 0
     }
 }

@@ -28,7 +28,7 @@ struct PluginFileWatcher: Service {
                 defer { seen[spec.name] = stamp }
                 // The first look only records the file; a change after that reloads.
                 guard let previous = seen[spec.name], previous != stamp else { continue }
-                switch registry.reload(spec.name, from: file) {
+                switch await registry.reload(spec.name, from: file) {
                 case .reloaded(let fresh):
                     logger.info("plugin.watch.reloaded", metadata: ["plugin": "\(spec.name)", "plugin.generation": "\(fresh.generation)"])
                 case .failed(let error):

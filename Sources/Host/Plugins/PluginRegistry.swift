@@ -35,6 +35,12 @@ public final class PluginRegistry: Sendable {
 
     /// Starts the children of process-isolated plugins.
     let runner: PluginRunnerCommand
+    /// Where loads run: dlopen, `init`, a child's start-up and file hashing block, so never on
+    /// Swift's cooperative pool.
+    private let loads = BlockingExecutor(threads: 1, maxThreads: 8, name: "plugin-load")
+    /// One lock per plugin name: the reloads of a plugin (HTTP, SIGHUP, the file watcher) run one
+    /// after the other, each seeing the generation the previous one left.
+    private let reloadLocks = Mutex<[String: NSLock]>([:])
 
     public init(logger: Logger, stagingDir: String? = nil, runner: PluginRunnerCommand = .current) {
         self.logger = logger
@@ -42,8 +48,13 @@ public final class PluginRegistry: Sendable {
         self.runner = runner
     }
 
-    /// Loads every enabled plugin of the file. A refused plugin is logged and skipped; the others load.
-    public func loadAll(_ file: PluginsFile) {
+    /// Loads every enabled plugin of the file, off the cooperative pool. A refused plugin is
+    /// logged and skipped; the others load.
+    public func loadAll(_ file: PluginsFile) async {
+        await offPool { self.loadAllNow(file) }
+    }
+
+    private func loadAllNow(_ file: PluginsFile) {
         let loader = PluginLoader(pluginDirs: file.pluginDirs, logger: logger, runner: runner)
         for spec in file.plugins {
             guard spec.enabled else {
@@ -52,7 +63,9 @@ public final class PluginRegistry: Sendable {
             }
             let taken = state.withLock { state in state.routes.mapValues { $0.plugin.name } }
             do {
-                let plugin = try loader.load(spec, takenTaskTypes: taken, stagingDir: stagingDir)
+                let plugin = try serialized(spec.name) { () throws(PluginLoadError) in
+                    try loader.load(spec, takenTaskTypes: taken, stagingDir: stagingDir)
+                }
                 state.withLock { state in
                     state.loaded.append(plugin)
                     for taskType in plugin.taskTypes { state.routes[taskType.name] = Route(plugin: plugin, taskType: taskType) }
@@ -98,7 +111,30 @@ public final class PluginRegistry: Sendable {
     /// to it at once; the old generation takes no new jobs, finishes its running ones, then gets
     /// `shutdown` (and `dlclose` for C). If the new one fails to load, the old one keeps serving
     /// and the reason is kept for `/plugins`.
-    public func reload(_ name: String, from file: PluginsFile) -> ReloadResult {
+    public func reload(_ name: String, from file: PluginsFile) async -> ReloadResult {
+        await offPool { self.serialized(name) { self.reloadNow(name, from: file) } }
+    }
+
+    /// Runs blocking plugin work on `loads` and waits for it without holding a cooperative thread.
+    private func offPool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in loads.submit { continuation.resume(returning: work()) } }
+    }
+
+    /// Runs `body` holding the plugin's reload lock (on a `loads` thread: it may wait for another reload).
+    private func serialized<T, E: Error>(_ name: String, _ body: () throws(E) -> T) throws(E) -> T {
+        let lock = reloadLocks.withLock { locks in
+            if let lock = locks[name] { return lock }
+            let lock = NSLock()
+            locks[name] = lock
+            return lock
+        }
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
+    }
+
+    /// One reload, under the plugin's reload lock.
+    private func reloadNow(_ name: String, from file: PluginsFile) -> ReloadResult {
         guard let spec = file.plugins.first(where: { $0.name == name }) else { return .unknown }
         let loader = PluginLoader(pluginDirs: file.pluginDirs, logger: logger, runner: runner)
         let current = state.withLock { $0.loaded.first { $0.spec.name == name } }
@@ -117,23 +153,25 @@ public final class PluginRegistry: Sendable {
             logger.error("plugin.reload.failed", metadata: ["plugin": "\(name)", "error": "\(error.reason)"])
             return .failed(error)
         }
-        fresh.generation = (current?.generation ?? 0) + 1
-        let drained: Bool = state.withLock { state in
+        let (replaced, drained) = state.withLock { state -> (LoadedPlugin?, Bool) in
+            // Counted from what is loaded now (under the reload lock, what `current` was).
+            let replaced = state.loaded.first { $0.spec.name == name }
+            fresh.generation = (replaced?.generation ?? 0) + 1
             state.reloadErrors[name] = nil
             state.refused.removeAll { $0.spec.name == name }
             state.loaded.removeAll { $0.spec.name == name }
             state.loaded.append(fresh)
             state.routes = state.routes.filter { $0.value.plugin.spec.name != name }
             for taskType in fresh.taskTypes { state.routes[taskType.name] = Route(plugin: fresh, taskType: taskType) }
-            guard let current else { return false }
-            state.draining.append(current)
-            return current.retire()
+            guard let replaced else { return (nil, false) }
+            state.draining.append(replaced)
+            return (replaced, replaced.retire())
         }
         logger.info("plugin.reloaded", metadata: [
             "plugin": "\(name)", "plugin.version": "\(fresh.version)", "plugin.generation": "\(fresh.generation)",
             "plugin.sha256": "\(fresh.sha256)",
         ])
-        if drained, let current { finalize(current) }
+        if drained, let replaced { finalize(replaced) }
         return .reloaded(fresh)
     }
 
@@ -148,12 +186,16 @@ public final class PluginRegistry: Sendable {
     /// Brings the loaded plugins in line with a re-read plugins.yaml (SIGHUP): new entries load,
     /// changed ones (file or settings) get a new generation, entries gone or disabled are retired
     /// after their running jobs. A failure leaves that plugin as it was.
-    public func sync(with file: PluginsFile) -> SyncReport {
+    public func sync(with file: PluginsFile) async -> SyncReport {
+        await offPool { self.syncNow(file) }
+    }
+
+    private func syncNow(_ file: PluginsFile) -> SyncReport {
         var report = SyncReport()
         let wanted = Set(file.plugins.filter(\.enabled).map(\.name))
         let loadedNames = state.withLock { $0.loaded.map(\.spec.name) }
         for name in loadedNames where !wanted.contains(name) {
-            remove(name)
+            serialized(name) { remove(name) }
             report.removed.append(name)
         }
         state.withLock { state in
@@ -162,7 +204,7 @@ public final class PluginRegistry: Sendable {
         }
         for spec in file.plugins where spec.enabled {
             let isLoaded = loadedNames.contains(spec.name)
-            switch reload(spec.name, from: file) {
+            switch serialized(spec.name, { reloadNow(spec.name, from: file) }) {
             case .reloaded: isLoaded ? report.reloaded.append(spec.name) : report.added.append(spec.name)
             case .failed(let error):
                 report.failed[spec.name] = error.reason

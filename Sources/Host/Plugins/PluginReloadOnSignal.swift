@@ -13,7 +13,7 @@ struct PluginReloadOnSignal: Service {
         let signals = await UnixSignalsSequence(trapping: .sighup)
         for await _ in signals.cancelOnGracefulShutdown() {
             do {
-                _ = registry.sync(with: try PluginsFile.load(path: path))
+                _ = await registry.sync(with: try PluginsFile.load(path: path))
             } catch {
                 // A broken file changes nothing: the running plugins stay as they are.
                 logger.error("plugins.reload.failed", metadata: ["error": "\(error)"])

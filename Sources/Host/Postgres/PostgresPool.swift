@@ -27,22 +27,34 @@ public final class PostgresPool: Sendable {
         executor.shutdown()
     }
 
-    /// Runs `body` with a connection on a pool thread.
+    /// Runs `body` with a connection on a pool thread. A pooled connection found broken (the
+    /// server restarted while it sat idle: libpq learns it only when it is used) is replaced and
+    /// `body` run once more on a new one, so the first calls after a restart do not fail.
     @discardableResult
     func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
         try await executor.run { [self] in
-            let connection = try take()
+            let (connection, pooled) = try take()
             do {
-                let value = try body(connection)
-                give(connection)
-                return value
-            } catch let error as PostgresError {
-                if !error.connectionLost && connection.isHealthy { give(connection) }
-                throw error
-            } catch {
-                if connection.isHealthy { give(connection) }
-                throw error
+                return try run(body, on: connection)
+            } catch let error as PostgresError where error.connectionLost && pooled {
+                logger.notice("postgres.connection.replaced", metadata: ["error": "\(error)"])
+                return try run(body, on: try take(fresh: true).connection)
             }
+        }
+    }
+
+    /// Runs `body`; the connection goes back to the pool unless it broke.
+    private func run<T>(_ body: (PostgresConnection) throws -> T, on connection: PostgresConnection) throws -> T {
+        do {
+            let value = try body(connection)
+            give(connection)
+            return value
+        } catch let error as PostgresError {
+            if !error.connectionLost && connection.isHealthy { give(connection) }
+            throw error
+        } catch {
+            if connection.isHealthy { give(connection) }
+            throw error
         }
     }
 
@@ -52,13 +64,14 @@ public final class PostgresPool: Sendable {
         try await withConnection { connection in try connection.transaction { try body(connection) } }
     }
 
-    private func take() throws -> PostgresConnection {
-        if let connection = idle.withLock({ $0.popLast() }) { return connection }
+    /// An idle connection (`pooled`), or a new one.
+    private func take(fresh: Bool = false) throws -> (connection: PostgresConnection, pooled: Bool) {
+        if !fresh, let connection = idle.withLock({ $0.popLast() }) { return (connection, true) }
         let connection = try PostgresConnection(url: url)
         try connection.query("SELECT set_config('search_path', $1, false)", [Self.quoteIdentifier(schema)])
         // NOTICEs ("schema already exists, skipping") would go to stderr, past the worker's log.
         try connection.query("SET client_min_messages = warning")
-        return connection
+        return (connection, false)
     }
 
     private func give(_ connection: PostgresConnection) {

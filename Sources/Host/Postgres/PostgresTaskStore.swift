@@ -98,17 +98,41 @@ public final class PostgresTaskStore: TaskStore {
         }
     }
 
-    public func markFinished(id: String, status: TaskStatus, result: JSONValue?, error: String?, at date: Date) async throws {
+    public func markFinished(id: String, status: TaskStatus, result: JSONValue?, error: String?, at date: Date, creating: TaskStart?) async throws {
+        let values: [String?] = [status.rawValue, result?.serialized(), error, Self.seconds(date), id]
+        guard let creating else {
+            return try await pool.withConnection { connection in
+                try connection.query(
+                    """
+                    UPDATE tasks SET status = $1, result = $2::jsonb, error = $3, finished_at = to_timestamp($4::float8),
+                        updated_at = to_timestamp($4::float8), run_at = NULL,
+                        progress = CASE WHEN $1 = 'completed' THEN 1 ELSE progress END
+                    WHERE id = $5
+                    """, values)
+            }
+        }
+        // One statement: the record is created with the outcome when its start was never written.
+        let record = Self.missingRecord(creating)
         try await pool.withConnection { connection in
             try connection.query(
                 """
-                UPDATE tasks SET status = $1, result = $2::jsonb, error = $3, finished_at = to_timestamp($4::float8),
+                INSERT INTO tasks (id, queue, task_type, status, parameters, options, progress, attempts, worker_id, created_at,
+                    started_at, result, error, finished_at, updated_at, run_at, idempotency_key)
+                VALUES ($5, $6, $7, $1, $8::jsonb, $9::jsonb, CASE WHEN $1 = 'completed' THEN 1 ELSE 0 END, $10, $11,
+                    to_timestamp($12::float8), to_timestamp($13::float8), $2::jsonb, $3, to_timestamp($4::float8),
+                    to_timestamp($4::float8), NULL, NULL)
+                ON CONFLICT (id) DO UPDATE SET status = $1, result = $2::jsonb, error = $3, finished_at = to_timestamp($4::float8),
                     updated_at = to_timestamp($4::float8), run_at = NULL,
-                    progress = CASE WHEN $1 = 'completed' THEN 1 ELSE progress END
-                WHERE id = $5
-                """,
-                [status.rawValue, result?.serialized(), error, Self.seconds(date), id])
+                    progress = CASE WHEN $1 = 'completed' THEN 1 ELSE tasks.progress END
+                """, values + record)
         }
+    }
+
+    /// The columns of a record this store may not have ($6 … $13 after an outcome's five values).
+    static func missingRecord(_ start: TaskStart) -> [String?] {
+        let record = start.record
+        return [record.queue, record.taskType, start.parametersJSON ?? record.parameters.serialized(), record.options.json.serialized(),
+                String(start.attempt), start.workerId, seconds(record.createdAt), start.startedAt.map(seconds)]
     }
 
     /// One outcome for `markFinished(_:)`.
@@ -150,14 +174,30 @@ public final class PostgresTaskStore: TaskStore {
         }
     }
 
-    public func markPending(id: String, error: String?, attempts: Int, runAt: Date?) async throws {
+    public func markPending(id: String, error: String?, attempts: Int, runAt: Date?, creating: TaskStart?) async throws {
+        let values: [String?] = [error, String(attempts), runAt.map(Self.seconds), id]
+        guard let creating else {
+            return try await pool.withConnection { connection in
+                try connection.query(
+                    """
+                    UPDATE tasks SET status = 'pending', error = $1, attempts = $2, run_at = to_timestamp($3::float8), updated_at = now(),
+                        worker_id = NULL WHERE id = $4
+                    """, values)
+            }
+        }
+        // The record's columns but the attempt and the worker, which a pending task has as given here.
+        let full = Self.missingRecord(creating)
+        let record = Array(full[0..<4]) + Array(full[6..<8])
         try await pool.withConnection { connection in
             try connection.query(
                 """
-                UPDATE tasks SET status = 'pending', error = $1, attempts = $2, run_at = to_timestamp($3::float8), updated_at = now(),
-                    worker_id = NULL WHERE id = $4
-                """,
-                [error, String(attempts), runAt.map(Self.seconds), id])
+                INSERT INTO tasks (id, queue, task_type, status, parameters, options, progress, attempts, worker_id, created_at,
+                    started_at, error, updated_at, run_at, idempotency_key)
+                VALUES ($4, $5, $6, 'pending', $7::jsonb, $8::jsonb, 0, $2, NULL, to_timestamp($9::float8), to_timestamp($10::float8),
+                    $1, now(), to_timestamp($3::float8), NULL)
+                ON CONFLICT (id) DO UPDATE SET status = 'pending', error = $1, attempts = $2, run_at = to_timestamp($3::float8),
+                    updated_at = now(), worker_id = NULL
+                """, values + record)
         }
     }
 

@@ -28,6 +28,8 @@ public struct LeasedJob: Sendable {
     public var cancelRequested = false
     /// The parameters, parsed when the worker recorded the job's start (nil: not parsed yet).
     public var parameters: JSONValue?
+    /// When this run started its plugin (set by the worker; nil before).
+    public var startedAt: Date?
     /// Times the queue recovered the job after its worker lost it (BullMQ's `stc`).
     public var stalledCount = 0
     /// The parent job's id (BullMQ flows: the `parentKey` of a child job).

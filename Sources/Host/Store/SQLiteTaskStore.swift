@@ -184,11 +184,36 @@ public final class SQLiteTaskStore: TaskStore {
         }
     }
 
-    public func markFinished(id: String, status: TaskStatus, result: JSONValue?, error: String?, at date: Date) async throws {
+    public func markFinished(id: String, status: TaskStatus, result: JSONValue?, error: String?, at date: Date, creating: TaskStart?) async throws {
         let bindings = Self.finishBindings(id: id, status: status, result: result, error: error, at: date)
+        let missing = creating.map { Self.missingRecordBindings($0, status: status.rawValue, at: date) }
         try await database.transaction { connection in
+            if let missing { try Self.insertIfMissing(missing, in: connection) }
             _ = try Self.markFinished(bindings, returning: false, in: connection)
         }
+    }
+
+    /// The bindings of `insertIfMissing`: the record as it would have been started.
+    static func missingRecordBindings(_ start: TaskStart, status: String, at date: Date) -> [SQLiteValue] {
+        let record = start.record
+        return [
+            .text(record.id), .text(record.queue), .text(record.taskType), .text(status),
+            .text(start.parametersJSON ?? record.parameters.serialized()), .text(record.options.json.serialized()),
+            .int(Int64(start.attempt)), start.workerId.map { .text($0) } ?? .null, .double(record.createdAt.timeIntervalSince1970),
+            start.startedAt.map { .double($0.timeIntervalSince1970) } ?? .null, .double(date.timeIntervalSince1970),
+        ]
+    }
+
+    /// Creates the record of a task this store does not know (its start was never written);
+    /// the outcome's own write follows in the same transaction.
+    static func insertIfMissing(_ bindings: [SQLiteValue], in connection: SQLiteConnection) throws {
+        try connection.query(
+            """
+            INSERT INTO tasks (id, queue, task_type, status, parameters, options, progress, attempts, worker_id, created_at,
+                started_at, updated_at, run_at, idempotency_key)
+            VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, NULL, NULL)
+            ON CONFLICT(id) DO NOTHING
+            """, bindings)
     }
 
     /// The bindings of `markFinished`, made before the write reaches the database thread (the
@@ -223,8 +248,10 @@ public final class SQLiteTaskStore: TaskStore {
         return connection.changes > 0
     }
 
-    public func markPending(id: String, error: String?, attempts: Int, runAt: Date?) async throws {
+    public func markPending(id: String, error: String?, attempts: Int, runAt: Date?, creating: TaskStart?) async throws {
+        let missing = creating.map { Self.missingRecordBindings($0, status: TaskStatus.pending.rawValue, at: Date()) }
         try await database.transaction { connection in
+            if let missing { try Self.insertIfMissing(missing, in: connection) }
             try connection.query(
                 "UPDATE tasks SET status = 'pending', error = ?, attempts = ?, run_at = ?, updated_at = ?, worker_id = NULL WHERE id = ?",
                 [error.map { .text($0) } ?? .null, .int(Int64(attempts)), runAt.map { .double($0.timeIntervalSince1970) } ?? .null,

@@ -20,7 +20,9 @@ public struct StoreCleanup: Service {
     }
 
     public func run() async throws {
-        guard interval > 0 else { return }
+        // Nothing to do ("never"): wait for the shutdown rather than return, which would end the
+        // whole service group (the HTTP API with it) at start-up.
+        guard interval > 0 else { return try await gracefulShutdown() }
         while true {
             do {
                 // Ends at once on graceful shutdown.

@@ -13,10 +13,13 @@ public protocol TaskStore: Sendable {
     /// producer queued) is created from its `record` in the same statement.
     func markProcessing(_ starts: [TaskStart], workerId: String, at date: Date) async throws
     func updateProgress(id: String, progress: Double) async throws
-    /// Completed, failed or cancelled, with the result or error.
-    func markFinished(id: String, status: TaskStatus, result: JSONValue?, error: String?, at date: Date) async throws
-    /// Back to pending: a retry after backoff, or a job returned to the queue at shutdown.
-    func markPending(id: String, error: String?, attempts: Int, runAt: Date?) async throws
+    /// Completed, failed or cancelled, with the result or error. With `creating`, an upsert: a
+    /// task with no record (its start could not be written, the store being down when the job
+    /// was picked up) is created from it with this outcome, in the same statement.
+    func markFinished(id: String, status: TaskStatus, result: JSONValue?, error: String?, at date: Date, creating: TaskStart?) async throws
+    /// Back to pending: a retry after backoff, or a job returned to the queue at shutdown; with
+    /// `creating`, an upsert as for `markFinished`.
+    func markPending(id: String, error: String?, attempts: Int, runAt: Date?, creating: TaskStart?) async throws
     /// Counts per status, for `/health`.
     func counts() async throws -> [TaskStatus: Int]
     /// Deletes up to `limit` finished tasks that finished before `date`; returns how many.
@@ -32,7 +35,8 @@ public protocol TaskStore: Sendable {
     func messages(conversationId: String, limit: Int) async throws -> [Message]
 }
 
-/// A task a worker starts: its record (what the store creates if it has none) and the attempt.
+/// A task a worker starts (or finishes): its record (what the store creates if it has none), the
+/// attempt, and the worker and time it started at.
 public struct TaskStart: Sendable {
     public let record: TaskRecord
     public let attempt: Int
@@ -40,14 +44,28 @@ public struct TaskStart: Sendable {
     /// serialising `record.parameters` again.
     public let parametersJSON: String?
 
-    public init(record: TaskRecord, attempt: Int, parametersJSON: String? = nil) {
+    /// For a record made at the finish: who ran the attempt, since when.
+    public var workerId: String?
+    public var startedAt: Date?
+
+    public init(record: TaskRecord, attempt: Int, parametersJSON: String? = nil, workerId: String? = nil, startedAt: Date? = nil) {
         self.record = record
         self.attempt = attempt
         self.parametersJSON = parametersJSON
+        self.workerId = workerId
+        self.startedAt = startedAt
     }
 }
 
 extension TaskStore {
+    public func markFinished(id: String, status: TaskStatus, result: JSONValue?, error: String?, at date: Date) async throws {
+        try await markFinished(id: id, status: status, result: result, error: error, at: date, creating: nil)
+    }
+
+    public func markPending(id: String, error: String?, attempts: Int, runAt: Date?) async throws {
+        try await markPending(id: id, error: error, attempts: attempts, runAt: runAt, creating: nil)
+    }
+
     /// Marks one task processing (see `markProcessing(_:workerId:at:)`).
     public func markProcessing(_ record: TaskRecord, attempt: Int, workerId: String, at date: Date) async throws {
         try await markProcessing([TaskStart(record: record, attempt: attempt)], workerId: workerId, at: date)

@@ -550,6 +550,8 @@ public final class Worker: Service, Sendable {
 
         let timeout = min(job.timeoutSeconds ?? route.plugin.spec.timeoutSeconds ?? config.maxTaskTimeout, config.maxTaskTimeout)
         let startedAt = job.startRecorded ?? Date()
+        var job = job
+        job.startedAt = startedAt
         let sink = JobSink(job: job, store: store, queue: queue, events: events, logger: logger, callbacks: executor)
         let task = RunningTask(id: job.id, taskType: job.taskType, deadline: startedAt.addingTimeInterval(timeout),
                                info: taskInfo(of: job, startedAt: startedAt), logger: logger, sink: sink)
@@ -657,7 +659,9 @@ public final class Worker: Service, Sendable {
         switch active.reason {
         case .released:
             settling(job)
-            await persistStore(logger) { try await self.store.markPending(id: job.id, error: nil, attempts: job.attempt - 1, runAt: nil) }
+            await persistStore(logger) {
+                try await self.store.markPending(id: job.id, error: nil, attempts: job.attempt - 1, runAt: nil, creating: self.start(of: job))
+            }
             await persist(logger, givingUp: ()) { try await self.queue.release(job, workerId: self.config.workerId) }
             publish("task.pending", id: job.id, taskType: job.taskType, data: ["reason": "returned to the queue at shutdown"],
                     conversationId: job.conversationId)
@@ -691,7 +695,9 @@ public final class Worker: Service, Sendable {
             settling(job)
             // The store first: if it is down the job stays leased (and runs again after its lease)
             // rather than being retried with no record of the failed attempt.
-            guard await persistStore(logger, { try await self.store.markPending(id: job.id, error: error, attempts: job.attempt, runAt: runAt) }) else { return }
+            guard await persistStore(logger, {
+                try await self.store.markPending(id: job.id, error: error, attempts: job.attempt, runAt: runAt, creating: self.start(of: job))
+            }) else { return }
             let owned = await persist(logger, givingUp: false) {
                 try await self.queue.retry(job, workerId: self.config.workerId, reason: error, delayMs: delay)
             }
@@ -753,7 +759,9 @@ public final class Worker: Service, Sendable {
                                   logger: Logger) async -> Bool? {
         // The outcome is recorded before the queue lets go of the job: if the store is down, the
         // write is retried, and at shutdown the job stays leased so it runs again later.
-        guard await persistStore(logger, { try await self.store.markFinished(id: job.id, status: status, result: result, error: error, at: Date()) }) else {
+        guard await persistStore(logger, {
+            try await self.store.markFinished(id: job.id, status: status, result: result, error: error, at: Date(), creating: self.start(of: job))
+        }) else {
             return nil
         }
         return await persist(logger, givingUp: false) {
@@ -764,6 +772,16 @@ public final class Worker: Service, Sendable {
             default: return try await self.queue.fail(job, workerId: worker, reason: error ?? "failed", resultJSON: resultJSON)
             }
         }
+    }
+
+    /// What the store creates the task's record from when it has none (the start could not be
+    /// written: the store was down when the job was picked up): the finish is then an upsert.
+    private func start(of job: LeasedJob) -> TaskStart {
+        // The parameters go in as the queue holds them when they are JSON (parsed when the job
+        // was checked); text that is not JSON is stored as a string, as `record(of:)` does.
+        let parameters = job.parameters ?? (try? JSONValue.parse(job.parametersJSON))
+        return TaskStart(record: record(of: job, parameters: parameters ?? .string(job.parametersJSON)), attempt: job.attempt,
+                         parametersJSON: parameters == nil ? nil : job.parametersJSON, workerId: config.workerId, startedAt: job.startedAt)
     }
 
     /// Notes that the job's outcome is being written (before the write, so a renewal that then

@@ -36,7 +36,7 @@ final class TestWorker: Sendable {
         configure(&config)
         dataDir = TestPaths.temporaryDirectory("worker")
         let registry = PluginRegistry(logger: Self.quietLogger, runner: TestPaths.runner)
-        registry.loadAll(PluginsFile(plugins: try specs ?? Self.defaultSpecs()))
+        await registry.loadAll(PluginsFile(plugins: try specs ?? Self.defaultSpecs()))
         self.registry = registry
         let worker = try await WorkerRuntime(config: config, logger: Self.quietLogger).makeWorker(registry: registry, dataDir: dataDir)
         self.worker = worker
