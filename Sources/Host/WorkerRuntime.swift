@@ -66,9 +66,10 @@ public struct WorkerRuntime: Sendable {
         let registry = try await loadPlugins()
         let worker = try await makeWorker(registry: registry)
         let router = Router()
-        router.middlewares.add(ErrorMiddleware())
+        let api = APIRoutes(worker: worker)
+        router.middlewares.add(ErrorMiddleware(routes: api.catalog))
         if let apiKey = config.apiKey { router.middlewares.add(AuthMiddleware(apiKey: apiKey)) }
-        APIRoutes(worker: worker).register(on: router)
+        api.register(on: router)
         let socketRouter = Router(context: BasicWebSocketRequestContext.self)
         if let apiKey = config.apiKey { socketRouter.middlewares.add(AuthMiddleware(apiKey: apiKey)) }
         EventSocketRoutes(events: worker.events).register(on: socketRouter)

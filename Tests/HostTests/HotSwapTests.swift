@@ -238,6 +238,53 @@ import Testing
     }
 }
 
+/// Plugins are loaded from copies in DATA_DIR/plugins; the directory keeps only the copies some
+/// generation (of any worker sharing it) uses. (Bug: every load left its copy there forever.)
+@Suite struct StagingTests {
+    static func staged(_ dir: String) -> Set<String> {
+        Set((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
+    }
+
+    @Test(arguments: ["in_process", "process"])
+    func onlyTheCopiesInUseStay(_ isolation: String) async throws {
+        let v1 = try HotSwapTests.build(["FIX_VERSION=1"], "versioned-v1")
+        let v2 = try HotSwapTests.build(["FIX_VERSION=2"], "versioned-v2")
+        let dir = TestPaths.temporaryDirectory("staging")
+        let staging = dir + "/staged"
+        try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
+        // Left by an earlier run: removed at start-up. Held by another worker: kept.
+        FileManager.default.createFile(atPath: staging + "/old-0123.so", contents: Data([1, 2, 3]))
+        FileManager.default.createFile(atPath: staging + "/other-4567.so", contents: Data([4, 5, 6]))
+        FileManager.default.createFile(atPath: staging + "/x.so.tmp-999999999", contents: Data([7]))
+        let other = try StagedPluginFile(path: staging + "/other-4567.so")
+        let pluginPath = dir + "/libversioned.so"
+        try HotSwapTests.install(v1, at: pluginPath)
+        var spec = PluginSpec(name: "versioned", path: pluginPath)
+        spec.isolation = isolation
+        let file = PluginsFile(plugins: [spec])
+        let registry = PluginRegistry(logger: TestWorker.quietLogger, stagingDir: staging, runner: TestPaths.runner)
+        await registry.loadAll(file)
+        let first = try #require(registry.loaded.first?.staged?.path)
+        #expect(Self.staged(staging) == [(first as NSString).lastPathComponent, "other-4567.so"])
+
+        try HotSwapTests.install(v2, at: pluginPath)
+        guard case .reloaded(let fresh) = await registry.reload("versioned", from: file) else {
+            Issue.record("no reload")
+            return
+        }
+        let second = try #require(fresh.staged?.path)
+        #expect(second != first)
+        try await poll(200, every: .milliseconds(20), "the first generation's copy removed") {
+            Self.staged(staging) == [(second as NSString).lastPathComponent, "other-4567.so"]
+        }
+        // The other worker's copy goes once it lets go of it and a sweep comes.
+        other.release()
+        #expect(StagedPluginFile.sweep(staging) == ["other-4567.so"])
+        #expect(Self.staged(staging) == [(second as NSString).lastPathComponent])
+        registry.shutdownAll()
+    }
+}
+
 /// `watch: true` reloads a plugin when its file changes.
 @Suite struct WatchTests {
     @Test func aChangedFileIsPickedUp() async throws {

@@ -8,12 +8,15 @@ public struct APIError: HTTPResponseError, Sendable {
     public let code: String
     public let message: String
     public let details: JSONValue?
+    /// Headers the answer carries besides its JSON (`Allow` on a 405, `Retry-After` on a 503).
+    public let headers: HTTPFields
 
-    public init(_ status: HTTPResponse.Status, code: String, _ message: String, details: JSONValue? = nil) {
+    public init(_ status: HTTPResponse.Status, code: String, _ message: String, details: JSONValue? = nil, headers: HTTPFields = [:]) {
         self.status = status
         self.code = code
         self.message = message
         self.details = details
+        self.headers = headers
     }
 
     public var json: JSONValue {
@@ -23,7 +26,9 @@ public struct APIError: HTTPResponseError, Sendable {
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        JSONResponse.make(json, status: status)
+        var response = JSONResponse.make(json, status: status)
+        response.headers.append(contentsOf: headers)
+        return response
     }
 }
 

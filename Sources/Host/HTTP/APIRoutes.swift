@@ -14,23 +14,183 @@ struct APIRoutes: Sendable {
     /// Largest accepted request body.
     static let maxBodyBytes = 8 << 20
 
+    /// Every route, with its OpenAPI operation: the router and `/openapi.json` are both made
+    /// from this list.
+    var catalog: [APIRoute] {
+        [
+            APIRoute(.get, "/health", .respond { request, _ in try await self.health(request) }, operation: #"""
+                {
+                 "summary": "Liveness, queue depth and task counts",
+                 "security": [],
+                 "responses": {
+                   "200": {"description": "Healthy", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}}}
+                 }
+                }
+                """#),
+            APIRoute(.post, "/execute", .respond { request, _ in try await self.execute(request) }, operation: #"""
+                {
+                 "summary": "Queue a task",
+                 "parameters": [{"name": "wait", "in": "query", "required": false, "description": "Seconds (0-300) to wait for the task to finish; the finished task is returned if it does.", "schema": {"type": "number", "minimum": 0, "maximum": 300}}],
+                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ExecuteRequest"}}}},
+                 "responses": {
+                   "202": {"description": "Queued (or still running after wait)", "content": {"application/json": {"schema": {"oneOf": [{"$ref": "#/components/schemas/Accepted"}, {"$ref": "#/components/schemas/Task"}]}}}},
+                   "200": {"description": "Finished within wait, or an existing task with the same idempotency key", "content": {"application/json": {"schema": {"oneOf": [{"$ref": "#/components/schemas/Accepted"}, {"$ref": "#/components/schemas/Task"}]}}}},
+                   "400": {"$ref": "#/components/responses/Error"},
+                   "401": {"$ref": "#/components/responses/Error"},
+                   "404": {"$ref": "#/components/responses/Error"},
+                   "413": {"$ref": "#/components/responses/Error"},
+                   "422": {"$ref": "#/components/responses/Error"},
+                   "503": {"$ref": "#/components/responses/Error"}
+                 }
+                }
+                """#),
+            APIRoute(.get, "/task/{id}", .respond { _, context in try await self.task(id: context.parameters.require("id")) }, operation: #"""
+                {
+                 "summary": "A task's status, result or error",
+                 "parameters": [{"$ref": "#/components/parameters/TaskId"}],
+                 "responses": {
+                   "200": {"description": "The task", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Task"}}}},
+                   "401": {"$ref": "#/components/responses/Error"},
+                   "404": {"$ref": "#/components/responses/Error"}
+                 }
+                }
+                """#),
+            APIRoute(.delete, "/task/{id}", .respond { _, context in try await self.cancel(id: context.parameters.require("id")) }, operation: #"""
+                {
+                 "summary": "Cancel a task",
+                 "parameters": [{"$ref": "#/components/parameters/TaskId"}],
+                 "responses": {
+                   "200": {"description": "Cancelled", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Task"}}}},
+                   "202": {"description": "Cancellation requested from the worker running it", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Task"}}}},
+                   "401": {"$ref": "#/components/responses/Error"},
+                   "404": {"$ref": "#/components/responses/Error"},
+                   "409": {"$ref": "#/components/responses/Error"}
+                 }
+                }
+                """#),
+            APIRoute(.get, "/tasks", .respond { request, _ in try await self.tasks(request) }, operation: #"""
+                {
+                 "summary": "List tasks, newest first",
+                 "parameters": [{"name": "status", "in": "query", "schema": {"$ref": "#/components/schemas/Status"}}, {"name": "task_type", "in": "query", "schema": {"type": "string"}}, {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 50}}, {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 2147483647, "default": 0}}],
+                 "responses": {
+                   "200": {"description": "A page of tasks", "content": {"application/json": {"schema": {"type": "object", "required": ["tasks", "total", "limit", "offset"], "properties": {"tasks": {"type": "array", "items": {"$ref": "#/components/schemas/Task"}}, "total": {"type": "integer"}, "limit": {"type": "integer"}, "offset": {"type": "integer"}}}}}},
+                   "400": {"$ref": "#/components/responses/Error"},
+                   "401": {"$ref": "#/components/responses/Error"}
+                 }
+                }
+                """#),
+            APIRoute(.get, "/plugins", .respond { _, _ in self.plugins() }, operation: #"""
+                {
+                 "summary": "Plugins: loaded, refused (with the reason) or disabled",
+                 "responses": {
+                   "200": {"description": "Plugins", "content": {"application/json": {"schema": {"type": "object", "required": ["plugins"], "properties": {"plugins": {"type": "array", "items": {"$ref": "#/components/schemas/Plugin"}}}}}}},
+                   "401": {"$ref": "#/components/responses/Error"}
+                 }
+                }
+                """#),
+            APIRoute(.post, "/plugins/{name}/reload", .respond { _, context in try await self.reload(name: context.parameters.require("name")) }, operation: #"""
+                {
+                 "summary": "Load a new generation of a plugin from plugins.yaml and its file; running jobs finish on the old one",
+                 "parameters": [{"name": "name", "in": "path", "required": true, "schema": {"type": "string"}}],
+                 "responses": {
+                   "200": {"description": "Reloaded, or unchanged", "content": {"application/json": {"schema": {"type": "object", "required": ["reloaded", "plugin"], "properties": {"reloaded": {"type": "boolean"}, "plugin": {"$ref": "#/components/schemas/Plugin"}}}}}},
+                   "401": {"$ref": "#/components/responses/Error"},
+                   "404": {"$ref": "#/components/responses/Error"},
+                   "422": {"$ref": "#/components/responses/Error"}
+                 }
+                }
+                """#),
+            APIRoute(.get, "/events", .respond { request, _ in try self.eventStream(request) }, operation: #"""
+                {
+                 "summary": "Server-Sent Events of task events",
+                 "parameters": [{"name": "task_id", "in": "query", "schema": {"type": "string"}}, {"name": "task_type", "in": "query", "schema": {"type": "string"}}, {"name": "conversation_id", "in": "query", "schema": {"type": "string"}}],
+                 "responses": {
+                   "200": {"description": "An event stream; each event's data is a TaskEvent", "content": {"text/event-stream": {"schema": {"type": "string"}}}},
+                   "401": {"$ref": "#/components/responses/Error"}
+                 }
+                }
+                """#),
+            APIRoute(.get, "/events/ws", .webSocket, operation: #"""
+                {
+                 "summary": "The same events over a WebSocket: one JSON text message per TaskEvent",
+                 "parameters": [{"name": "task_id", "in": "query", "schema": {"type": "string"}}, {"name": "task_type", "in": "query", "schema": {"type": "string"}}, {"name": "conversation_id", "in": "query", "schema": {"type": "string"}}],
+                 "responses": {
+                   "101": {"description": "Switching to the WebSocket protocol"},
+                   "401": {"$ref": "#/components/responses/Error"}
+                 }
+                }
+                """#),
+            APIRoute(.post, "/conversations", .respond { request, _ in try await self.createConversation(request) }, operation: #"""
+                {
+                 "summary": "Create a conversation",
+                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "additionalProperties": false, "properties": {"conversation_id": {"type": "string"}, "title": {"type": ["string", "null"]}, "metadata": {"type": "object"}}}}}},
+                 "responses": {
+                   "201": {"description": "Created", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Conversation"}}}},
+                   "400": {"$ref": "#/components/responses/Error"},
+                   "401": {"$ref": "#/components/responses/Error"},
+                   "409": {"$ref": "#/components/responses/Error"},
+                   "422": {"$ref": "#/components/responses/Error"}
+                 }
+                }
+                """#),
+            APIRoute(.get, "/conversations/{id}", .respond { _, context in try await self.conversation(id: context.parameters.require("id")) }, operation: #"""
+                {
+                 "summary": "A conversation",
+                 "parameters": [{"$ref": "#/components/parameters/ConversationId"}],
+                 "responses": {
+                   "200": {"description": "The conversation", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Conversation"}}}},
+                   "401": {"$ref": "#/components/responses/Error"},
+                   "404": {"$ref": "#/components/responses/Error"}
+                 }
+                }
+                """#),
+            APIRoute(.get, "/conversations/{id}/messages", .respond { request, context in try await self.messages(request, conversationId: context.parameters.require("id")) }, operation: #"""
+                {
+                 "summary": "The conversation's last messages, oldest first",
+                 "parameters": [{"$ref": "#/components/parameters/ConversationId"}, {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}}],
+                 "responses": {
+                   "200": {"description": "Messages", "content": {"application/json": {"schema": {"type": "object", "required": ["conversation_id", "messages"], "properties": {"conversation_id": {"type": "string"}, "messages": {"type": "array", "items": {"$ref": "#/components/schemas/Message"}}}}}}},
+                   "400": {"$ref": "#/components/responses/Error"},
+                   "401": {"$ref": "#/components/responses/Error"},
+                   "404": {"$ref": "#/components/responses/Error"}
+                 }
+                }
+                """#),
+            APIRoute(.post, "/conversations/{id}/messages", .respond { request, context in try await self.appendMessage(request, conversationId: context.parameters.require("id")) }, operation: #"""
+                {
+                 "summary": "Append a message",
+                 "parameters": [{"$ref": "#/components/parameters/ConversationId"}],
+                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["role", "content"], "properties": {"role": {"enum": ["system", "user", "assistant", "tool"]}, "content": {"type": "string"}, "metadata": {"type": "object"}}}}}},
+                 "responses": {
+                   "201": {"description": "Appended", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Message"}}}},
+                   "400": {"$ref": "#/components/responses/Error"},
+                   "401": {"$ref": "#/components/responses/Error"},
+                   "404": {"$ref": "#/components/responses/Error"},
+                   "422": {"$ref": "#/components/responses/Error"}
+                 }
+                }
+                """#),
+            APIRoute(.get, "/openapi.json", .document, operation: #"""
+                {
+                 "summary": "This document",
+                 "responses": {
+                   "200": {"description": "OpenAPI 3.1", "content": {"application/json": {"schema": {"type": "object"}}}},
+                   "401": {"$ref": "#/components/responses/Error"}
+                 }
+                }
+                """#),
+        ]
+    }
+
     func register(on router: Router<BasicRequestContext>) {
-        router.get("/health") { request, _ in try await self.health(request) }
-        router.post("/execute") { request, _ in try await self.execute(request) }
-        router.get("/task/:id") { _, context in try await self.task(id: context.parameters.require("id")) }
-        router.delete("/task/:id") { _, context in try await self.cancel(id: context.parameters.require("id")) }
-        router.get("/tasks") { request, _ in try await self.tasks(request) }
-        router.get("/plugins") { _, _ in self.plugins() }
-        router.post("/plugins/:name/reload") { _, context in try await self.reload(name: context.parameters.require("name")) }
-        router.get("/events") { request, _ in try self.eventStream(request) }
-        router.get("/openapi.json") { _, _ in JSONResponse.make(OpenAPIDocument.json) }
-        router.post("/conversations") { request, _ in try await self.createConversation(request) }
-        router.get("/conversations/:id") { _, context in try await self.conversation(id: context.parameters.require("id")) }
-        router.get("/conversations/:id/messages") { request, context in
-            try await self.messages(request, conversationId: context.parameters.require("id"))
-        }
-        router.post("/conversations/:id/messages") { request, context in
-            try await self.appendMessage(request, conversationId: context.parameters.require("id"))
+        let routes = catalog
+        let document = OpenAPIDocument.make(routes)
+        for route in routes {
+            switch route.handler {
+            case .respond(let respond): router.on(RouterPath(route.routerPath), method: route.method, use: respond)
+            case .document: router.on(RouterPath(route.routerPath), method: route.method) { _, _ in JSONResponse.make(document) }
+            case .webSocket: break
+            }
         }
     }
 

@@ -14,6 +14,8 @@ public final class LoadedPlugin: @unchecked Sendable {
     public let unloadable: Bool
     /// 1 for the first load of this plugin, then 2, 3, … for each reload (set by the registry).
     public internal(set) var generation = 1
+    /// The copy this generation was loaded from, held while it is in use (set by the loader).
+    var staged: StagedPluginFile?
     /// Jobs running on this generation, and whether a newer one replaced it.
     private let usage = Mutex((inFlight: 0, retired: false))
     /// What the plugin said about itself when it loaded.

@@ -44,20 +44,40 @@ public struct PluginLoader: Sendable {
         guard let contents = FileManager.default.contents(atPath: file) else { throw refuse("cannot read the file") }
         let sha256 = FileDigest.sha256Hex(contents)
         var openPath = file
+        var staged: StagedPluginFile?
         if let stagingDir {
             openPath = (stagingDir as NSString).appendingPathComponent("\(spec.name)-\(sha256.prefix(32)).so")
-            if !FileManager.default.fileExists(atPath: openPath) {
+            staged = try stage(contents, at: openPath, in: stagingDir, refuse)
+        }
+        let plugin = try open(spec, file: file, openPath: openPath, sha256: sha256, takenTaskTypes: takenTaskTypes, refuse)
+        plugin.staged = staged
+        return plugin
+    }
+
+    /// Copies the file to its content-addressed path (unless the copy is there already) and takes
+    /// the copy's lock, which keeps it from being swept while this generation uses it.
+    private func stage(_ contents: Data, at path: String, in stagingDir: String,
+                       _ refuse: (String) -> PluginLoadError) throws(PluginLoadError) -> StagedPluginFile {
+        for _ in 0..<3 {
+            if !FileManager.default.fileExists(atPath: path) {
                 do {
                     try FileManager.default.createDirectory(atPath: stagingDir, withIntermediateDirectories: true)
-                    let temporary = openPath + ".tmp-\(getpid())"
+                    let temporary = path + ".tmp-\(getpid())"
                     try contents.write(to: URL(fileURLWithPath: temporary))
-                    guard rename(temporary, openPath) == 0 else { throw CocoaError(.fileWriteUnknown) }
+                    guard rename(temporary, path) == 0 else { throw CocoaError(.fileWriteUnknown) }
                 } catch {
                     throw refuse("cannot stage a copy in \(stagingDir): \(error)")
                 }
             }
+            // A sweep by another worker may remove the copy before its lock is taken: copy again.
+            if let staged = try? StagedPluginFile(path: path) { return staged }
         }
+        throw refuse("cannot stage a copy in \(stagingDir): it keeps being removed")
+    }
 
+    /// Opens the (staged) file: in this process, or in plugin-runner children.
+    private func open(_ spec: PluginSpec, file: String, openPath: String, sha256: String, takenTaskTypes: [String: String],
+                      _ refuse: (String) -> PluginLoadError) throws(PluginLoadError) -> LoadedPlugin {
         if spec.isProcessIsolated {
             return try loadIsolated(spec, file: file, openPath: openPath, sha256: sha256, takenTaskTypes: takenTaskTypes)
         }

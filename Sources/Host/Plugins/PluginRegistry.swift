@@ -55,6 +55,12 @@ public final class PluginRegistry: Sendable {
     }
 
     private func loadAllNow(_ file: PluginsFile) {
+        defer {
+            // Copies left by earlier runs (and by generations no worker uses any more).
+            if let stagingDir, case let removed = StagedPluginFile.sweep(stagingDir), !removed.isEmpty {
+                logger.info("plugins.staging.swept", metadata: ["plugins.removed": "\(removed.count)"])
+            }
+        }
         let loader = PluginLoader(pluginDirs: file.pluginDirs, logger: logger, runner: runner)
         for spec in file.plugins {
             guard spec.enabled else {
@@ -241,6 +247,9 @@ public final class PluginRegistry: Sendable {
         Thread.detachNewThread { [self] in
             plugin.shutdown()
             let unloaded = plugin.unload()
+            // Its copy is no longer needed (a newer generation holds its own): swept if nobody else holds it.
+            plugin.staged?.release()
+            if let stagingDir = self.stagingDir { StagedPluginFile.sweep(stagingDir) }
             state.withLock { state in
                 state.draining.removeAll { $0 === plugin }
                 if !unloaded { state.leaked[plugin.spec.name, default: 0] += 1 }

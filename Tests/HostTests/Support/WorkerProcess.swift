@@ -26,7 +26,9 @@ final class WorkerProcess: @unchecked Sendable {
         return path
     }
 
-    init(dataDir: String? = nil, environment extra: [String: String] = [:]) throws {
+    /// `launcher`: a command the worker is started through (its arguments, then the worker's
+    /// path and `serve`), e.g. one that mounts a small file system first.
+    init(dataDir: String? = nil, environment extra: [String: String] = [:], launcher: [String] = []) throws {
         let dir = dataDir ?? TestPaths.temporaryDirectory("proc")
         self.dataDir = dir
         logPath = dir + "/worker-\(UUID().uuidString.prefix(6)).log"
@@ -41,8 +43,13 @@ final class WorkerProcess: @unchecked Sendable {
         environment["POLL_INTERVAL_MS"] = "50"
         environment["SWIFT_BACKTRACE"] = "enable=no"
         for (key, value) in extra { environment[key] = value }
-        process.executableURL = URL(fileURLWithPath: TestPaths.workerBinary)
-        process.arguments = ["serve"]
+        if let command = launcher.first {
+            process.executableURL = URL(fileURLWithPath: command)
+            process.arguments = Array(launcher.dropFirst()) + [TestPaths.workerBinary, "serve"]
+        } else {
+            process.executableURL = URL(fileURLWithPath: TestPaths.workerBinary)
+            process.arguments = ["serve"]
+        }
         process.environment = environment
         process.standardOutput = FileHandle(forWritingAtPath: logPath)
         process.standardError = FileHandle(forWritingAtPath: logPath)
