@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import HummingbirdWebSocket
 import JSON
 import Logging
@@ -74,10 +75,13 @@ public struct WorkerRuntime: Sendable {
         if let apiKey = config.apiKey { socketRouter.middlewares.add(AuthMiddleware(apiKey: apiKey)) }
         EventSocketRoutes(events: worker.events).register(on: socketRouter)
         let logger = self.logger
+        let limits = ConnectionLimits(headerTimeout: .milliseconds(Int64(config.httpHeaderTimeout * 1000)),
+                                      idleTimeout: .milliseconds(Int64(config.httpIdleTimeout * 1000)), maxBodyBytes: APIRoutes.maxBodyBytes)
         let app = Application(
             router: router,
-            server: .http1WebSocketUpgrade(webSocketRouter: socketRouter),
-            configuration: .init(address: .hostname(config.host, port: config.port), serverName: "uvian-worker"),
+            server: .guardedHTTP1WebSocketUpgrade(webSocketRouter: socketRouter, limits: limits),
+            configuration: .init(address: .hostname(config.host, port: config.port), serverName: "uvian-worker",
+                                 availableConnectionsDelegate: MaximumAvailableConnections(config.httpMaxConnections)),
             services: publishers(for: worker) + [
                 StoreCleanup(store: worker.store, config: config, logger: logger),
                 PluginReloadOnSignal(registry: registry, path: config.pluginsConfig, logger: logger),

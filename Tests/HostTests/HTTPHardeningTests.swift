@@ -2,9 +2,91 @@ import Foundation
 import Testing
 @testable import Host
 
-/// What the HTTP API answers when the request or the machine is not as it should be: methods a
-/// path is not served with, a full disk, and the routes the OpenAPI document names.
+/// What the HTTP API answers when the request or the machine is not as it should be: malformed
+/// and slow requests (raw sockets), a connection cap, methods a path is not served with, a full
+/// disk, and the routes the OpenAPI document names.
 @Suite struct HTTPHardeningTests {
+    /// Bug: these got no answer and their connection stayed open. Each is answered with the
+    /// API's JSON error and closed at once.
+    static let malformed: [(name: String, request: [UInt8], status: Int)] = [
+        ("a garbage request line", Array("HELLO WORLD\r\n\r\n".utf8), 400),
+        ("a negative Content-Length", Array("POST /execute HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n".utf8), 400),
+        ("two Content-Lengths", Array("POST /execute HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}".utf8), 400),
+        ("Content-Length with Transfer-Encoding",
+         Array("POST /execute HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n".utf8), 400),
+        ("80 KB of headers", Array(("GET /health HTTP/1.1\r\nHost: x\r\n" + (0..<90).map { "X-H\($0): " + String(repeating: "a", count: 1000) + "\r\n" }.joined() + "\r\n").utf8), 431),
+        ("a 1 MB URL", Array(("GET /" + String(repeating: "a", count: 1_000_000) + " HTTP/1.1\r\nHost: x\r\n\r\n").utf8), 431),
+        ("a NUL in a header", Array("GET /health HTTP/1.1\r\nHost: x\r\nX-A: a".utf8) + [0] + Array("b\r\n\r\n".utf8), 400),
+        ("a bare CR in a header", Array("GET /health HTTP/1.1\r\nHost: x\r\nX-A: a\rb\r\n\r\n".utf8), 400),
+        ("HTTP/0.9", Array("GET /health\r\n".utf8), 400),
+        ("a body announced past the limit", Array("POST /execute HTTP/1.1\r\nHost: x\r\nContent-Length: 9000000\r\n\r\n".utf8)
+            + [UInt8](repeating: UInt8(ascii: "x"), count: 100_000), 413),
+    ]
+
+    @Test func malformedRequestsAreAnsweredAndClosed() async throws {
+        try await withWorker { worker in
+            for (name, request, status) in Self.malformed {
+                let socket = try RawSocket(port: worker.port)
+                await socket.send(request)
+                let reply = await socket.receive(timeout: 5)
+                #expect(reply.text.hasPrefix("HTTP/1.1 \(status) "), "\(name): \(reply.text.prefix(80))")
+                #expect(reply.text.lowercased().contains("connection: close"), "\(name)")
+                #expect(reply.text.contains(#"{"error":{"#), "\(name): \(reply.text.suffix(200))")
+                #expect(reply.closed, "\(name): the connection stayed open")
+            }
+            #expect(worker.process.isRunning)
+            #expect(!worker.logLines().contains { $0["level"] == "error" }, "errors logged for refused requests")
+        }
+    }
+
+    /// Bug: headers sent slowly (slowloris) were never timed out; an idle keep-alive connection
+    /// was never closed. A chunked body past the limit is answered 413 and closed, not left open.
+    @Test func slowIdleAndOversizedConnectionsAreClosed() async throws {
+        try await withWorker(environment: ["HTTP_HEADER_TIMEOUT": "1", "HTTP_IDLE_TIMEOUT": "2"]) { worker in
+            // Lower bounds only (from before the first byte): the timer, not something else,
+            // closed the connection; how much later it fires depends on the machine's load.
+            let slow = try RawSocket(port: worker.port)
+            let slowStart = Date()
+            await slow.send("GET /health HTTP/1.1\r\nHost: x\r\n")
+            let cut = await slow.receive(timeout: 10)
+            #expect(cut.text.hasPrefix("HTTP/1.1 408 "), "\(cut.text.prefix(80))")
+            #expect(cut.closed && Date().timeIntervalSince(slowStart) >= 1, "\(cut.closed)")
+
+            let idle = try RawSocket(port: worker.port)
+            let idleStart = Date()
+            await idle.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            let kept = await idle.receive(timeout: 10)
+            #expect(kept.text.hasPrefix("HTTP/1.1 200 "))
+            #expect(kept.closed && Date().timeIntervalSince(idleStart) >= 2, "an idle connection closed before the idle timeout")
+
+            let chunked = try RawSocket(port: worker.port)
+            let chunk = String(repeating: "y", count: 1 << 20)
+            var body = "POST /execute HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+            for _ in 0..<9 { body += String(chunk.utf8.count, radix: 16) + "\r\n" + chunk + "\r\n" }
+            await chunked.send(body)
+            let refused = await chunked.receive(timeout: 10)
+            #expect(refused.text.hasPrefix("HTTP/1.1 413 "), "\(refused.text.prefix(80))")
+            #expect(refused.closed)
+        }
+    }
+
+    /// At most HTTP_MAX_CONNECTIONS connections are served at once; the next waits for one to go.
+    @Test func connectionsAreCapped() async throws {
+        try await withWorker(environment: ["HTTP_MAX_CONNECTIONS": "2"]) { worker in
+            let first = try RawSocket(port: worker.port), second = try RawSocket(port: worker.port)
+            for socket in [first, second] {
+                await socket.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+                #expect(await socket.receive(timeout: 10, until: "\"status\"").text.hasPrefix("HTTP/1.1 200 "))
+            }
+            let third = try RawSocket(port: worker.port)
+            await third.send("GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            #expect(await third.receive(timeout: 1).text.isEmpty, "a third connection was served")
+            await first.send("GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            _ = await first.receive(timeout: 10)
+            #expect(await third.receive(timeout: 10).text.hasPrefix("HTTP/1.1 200 "))
+        }
+    }
+
     func withWorker(environment: [String: String] = [:], launcher: [String] = [], _ body: (WorkerProcess) async throws -> Void) async throws {
         let worker = try WorkerProcess(environment: environment, launcher: launcher)
         try await worker.start()

@@ -43,6 +43,12 @@ public struct WorkerConfig: Sendable {
     public var logLevel = "info"
     public var logFormat = "console"
     public var environment = "development"
+    /// Seconds from a request's first byte to its complete head (slow headers are cut off).
+    public var httpHeaderTimeout: Double = 10
+    /// Seconds an HTTP connection with no request in progress is kept open.
+    public var httpIdleTimeout: Double = 60
+    /// HTTP connections served at once; more wait in the listen backlog.
+    public var httpMaxConnections = 1024
 
     public init() {}
 
@@ -86,6 +92,9 @@ public struct WorkerConfig: Sendable {
         if let v = env["LOG_LEVEL"], !v.isEmpty { logLevel = v.lowercased() }
         if let v = env["LOG_FORMAT"], !v.isEmpty { logFormat = v.lowercased() }
         if let v = env["ENVIRONMENT"], !v.isEmpty { environment = v }
+        if let v = try number("HTTP_HEADER_TIMEOUT", 0.1...3600) { httpHeaderTimeout = v }
+        if let v = try number("HTTP_IDLE_TIMEOUT", 0.1...86_400) { httpIdleTimeout = v }
+        if let v = try number("HTTP_MAX_CONNECTIONS", 1...1_000_000) { httpMaxConnections = Int(v) }
         try validate()
     }
 

@@ -436,7 +436,8 @@ struct APIRoutes: Sendable {
         do {
             buffer = try await request.body.collect(upTo: maxBodyBytes)
         } catch {
-            throw APIError(.contentTooLarge, code: "body_too_large", "the body exceeds \(maxBodyBytes) bytes")
+            // The rest of the body is not read: the connection is closed after this answer.
+            throw APIError(.contentTooLarge, code: "body_too_large", "the body exceeds \(maxBodyBytes) bytes", headers: [.connection: "close"])
         }
         guard buffer.readableBytes > 0 else {
             throw APIError(.badRequest, code: "malformed_json", "the body is empty; expected a JSON object")
