@@ -48,6 +48,8 @@ let package = Package(
         // libpq (Debian's libpq-dev headers), dlopen'ed on the first connection: without DATABASE_URL the worker
         // never maps libpq and the TLS/Kerberos/LDAP libraries it pulls in.
         .target(name: "CLibpq", dependencies: ["CLazyLibrary"], path: "Sources/CLibpq"),
+        // glibc's malloc.h (mallopt), for the worker's memory policy.
+        .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(
             name: "PluginKit",
@@ -59,6 +61,7 @@ let package = Package(
             dependencies: [
                 "PluginAPI",
                 "JSON",
+                "CMalloc",
                 "CProcessSpawn",
                 "CSQLite",
                 "CHiredis",

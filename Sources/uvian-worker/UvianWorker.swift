@@ -6,6 +6,21 @@ import Logging
 /// `uvian-worker`: serve (default), run one job, list plugins.
 @main
 struct UvianWorker: AsyncParsableCommand {
+    static func main() async {
+        // Before any thread starts (and so any arena is made): see MemoryPolicy.
+        MemoryPolicy.apply(environment: ProcessInfo.processInfo.environment)
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "uvian-worker",
         abstract: "A background-job worker that runs task plugins loaded through a stable C ABI.",

@@ -52,7 +52,7 @@ import Testing
         try await queue.enqueue(job("c"))
         try await queue.enqueue(job("d"))
         #expect(try await queue.fetch(workerId: "gone", excluding: [], lease: .seconds(60), limit: 1).map(\.id) == ["c"])
-        #expect(try await queue.cancel(id: "c") == .flagged)
+        #expect(try await queue.cancel(id: "c") == .flagged(holder: "gone"))
         // The holder dies: its lease runs out.
         try await database.transaction { try $0.query("UPDATE queue_jobs SET lease_until = 1 WHERE id = 'c'") }
         let next = try await queue.fetch(workerId: "w", excluding: [], lease: .seconds(60), limit: 10)

@@ -128,8 +128,10 @@ public struct LeaseRenewal: Sendable {
     public init() {}
 }
 
-public enum QueueCancellation: Sendable {
-    case removed, flagged, notFound
+public enum QueueCancellation: Sendable, Equatable {
+    /// `flagged`: the job is leased; `holder` names who holds it (a worker id, or a lock token
+    /// that begins with one) when the queue knows.
+    case removed, flagged(holder: String?), notFound
 }
 
 extension LeasedJob {

@@ -326,8 +326,9 @@ public final class SQLiteJobQueue: JobQueue {
             let now = Self.now()
             try connection.query("DELETE FROM queue_jobs WHERE id = ? AND (lease_until IS NULL OR lease_until < ?)", [.text(id), .double(now)])
             if connection.changes > 0 { return .removed }
-            try connection.query("UPDATE queue_jobs SET cancel_requested = 1 WHERE id = ?", [.text(id)])
-            return connection.changes > 0 ? .flagged : .notFound
+            let holder = try connection.query("UPDATE queue_jobs SET cancel_requested = 1 WHERE id = ? RETURNING lease_owner", [.text(id)])
+            guard let row = holder.first else { return .notFound }
+            return .flagged(holder: row["lease_owner"]?.text)
         }
     }
 

@@ -360,7 +360,9 @@ public final class RedisJobQueue: JobQueue {
             arguments: [keys.base, id, String(Self.nowMs()), "cancelled"])
         switch reply.string {
         case "removed": return .removed
-        case "flagged": return .flagged
+        case "flagged":
+            // Its lock's token begins with the holding worker's id.
+            return .flagged(holder: try? await commands.send(["GET", keys.job(id) + ":lock"]).string)
         default: return .notFound
         }
     }

@@ -46,6 +46,10 @@ public final class Worker: Service, Sendable {
         /// Leased jobs cancelled before they started (while waiting for a plugin's limit): they
         /// end as cancelled without running.
         var cancelledBeforeStart: Set<LeasedJob.RunKey> = []
+        /// Cancels asked for while the queue held the job leased to this worker, but this worker
+        /// had not taken it in yet (its fetch was on its way back): the job ends cancelled as
+        /// soon as it is taken in. Cleared at each lease renewal round of entries older than a lease.
+        var cancelAsked: [String: ContinuousClock.Instant] = [:]
         /// Leased jobs whose outcome is being written: the queue lets go of them before they
         /// leave `leased`, so a renewal that no longer finds them has not lost them.
         var settling: Set<LeasedJob.RunKey> = []
@@ -209,6 +213,13 @@ public final class Worker: Service, Sendable {
         case .removed, .notFound:
             try await store.markFinished(id: id, status: .cancelled, result: nil, error: "cancelled", at: Date())
             publish("task.cancelled", id: id, taskType: record.taskType, data: ["reason": "cancelled before it ran"])
+        case .flagged(let holder) where holder.map({ $0 == config.workerId || $0.hasPrefix(config.workerId + ":") }) == true:
+            // Leased to this worker by a fetch whose jobs are not taken in yet: they end
+            // cancelled as they are (or, taken in meanwhile, as any job held here).
+            state.withLock { $0.cancelAsked[id] = .now }
+            let active = state.withLock { $0.active[id] }
+            if let active { interrupt(active, .cancelled) } else { _ = cancelBeforeStart(id) }
+            return .accepted(await waitForFinish(id: id, timeout: config.cancelGraceSeconds + 1) ?? record)
         case .flagged:
             // Another worker process runs it; it sees the flag at its next lease renewal.
             break
@@ -444,7 +455,8 @@ public final class Worker: Service, Sendable {
             }
             if self.isSuperseded(job) {
                 self.logger(for: job).warning("task.lease.lost.unstarted")
-            } else if self.state.withLock({ $0.cancelledBeforeStart.remove(job.runKey) != nil }) || job.cancelRequested {
+            } else if self.state.withLock({ $0.cancelledBeforeStart.remove(job.runKey) != nil || $0.cancelAsked.removeValue(forKey: job.id) != nil })
+                        || job.cancelRequested {
                 await self.finish(job, status: .cancelled, error: "cancelled", logger: self.logger(for: job))
             } else {
                 await self.process(job)
@@ -562,7 +574,8 @@ public final class Worker: Service, Sendable {
         let (cancelledEarly, current) = state.withLock { state in
             guard !state.superseded.contains(job.runKey) else { return (false, false) }
             state.active[job.id] = active
-            return (state.cancelledBeforeStart.remove(job.runKey) != nil, true)
+            let cancelled = state.cancelledBeforeStart.remove(job.runKey) != nil || state.cancelAsked.removeValue(forKey: job.id) != nil
+            return (cancelled, true)
         }
         guard current else {
             TaskHandleTable.shared.remove(handle.pointer)
@@ -921,7 +934,12 @@ public final class Worker: Service, Sendable {
             } catch {
                 return
             }
-            let leased = state.withLock { Array($0.leased.values) }
+            let leased = state.withLock { state in
+                // A cancel for a fetch that never came back here (it failed) is forgotten.
+                let stale = ContinuousClock.now - .seconds(config.leaseSeconds)
+                state.cancelAsked = state.cancelAsked.filter { $0.value > stale }
+                return Array(state.leased.values)
+            }
             guard !leased.isEmpty else { continue }
             do {
                 let renewal = try await queue.renewLeases(leased, workerId: config.workerId, lease: .seconds(config.leaseSeconds))
