@@ -13,10 +13,9 @@ import Testing
         let accepted = try await first.request("POST", "/execute", body: #"{"task_type":"sleep","parameters":{"ms":3000}}"#)
         let id = try #require(accepted.json?["task_id"]?.stringValue)
         var status: String?
-        for _ in 0..<100 {
+        try await poll(100, every: .milliseconds(20), "the job's start") {
             status = try await first.request("GET", "/task/\(id)").json?["status"]?.stringValue
-            if status == "processing" { break }
-            try await Task.sleep(for: .milliseconds(20))
+            return status == "processing"
         }
         first.signal(SIGKILL)
         try #require(status == "processing", "the job was \(status ?? "?") when the worker was killed")
@@ -41,7 +40,10 @@ import Testing
             let reply = try await first.request("POST", "/execute", body: #"{"task_type":"sleep","parameters":{"ms":\#(ms)}}"#)
             ids.append(try #require(reply.json?["task_id"]?.stringValue))
         }
-        try await Task.sleep(for: .milliseconds(100))
+        // The SIGTERM lands with jobs running: the long ones must go back to the queue.
+        try await poll(200, every: .milliseconds(20), "the long jobs' start") {
+            try await first.request("GET", "/task/\(ids[1])").json?["status"]?.stringValue == "processing"
+        }
         first.signal(SIGTERM)
         let status = await first.waitForExit(timeout: 15)
         #expect(status == 0, "\(first.rawLog)")

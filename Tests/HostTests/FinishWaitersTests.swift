@@ -25,12 +25,16 @@ import Testing
         let other = waiters.register("b")
         async let one = waiters.wait(first, timeout: 5)
         async let two = waiters.wait(second, timeout: 5)
-        async let three = waiters.wait(other, timeout: 0.3)
-        try? await Task.sleep(for: .milliseconds(50))
+        async let three = waiters.wait(other, timeout: 5)
+        // All three wait before the end of "a" comes.
+        try? await poll(500, every: .milliseconds(5), "the three waits") { waiters.waitingCount == 3 }
         waiters.deliver(completed("a"))
-        let (a1, a2, b) = await (one, two, three)
+        let (a1, a2) = await (one, two)
         #expect(a1?.taskId == "a" && a2?.taskId == "a")
-        #expect(b == nil, "a wait for another task ended with this one's event")
+        // The wait for "b" goes on: the end of "a" did not end it.
+        #expect(waiters.waitingCount == 1, "a wait for another task ended with this one's event")
+        waiters.deliver(completed("b"))
+        #expect(await three?.taskId == "b")
     }
 
     @Test func aWaitEndsAtItsDeadline() async {
@@ -51,7 +55,7 @@ import Testing
         let waiters = FinishWaiters()
         let ticket = waiters.register("c")
         let waiting = Task { await waiters.wait(ticket, timeout: 60) }
-        try? await Task.sleep(for: .milliseconds(50))
+        try? await poll(500, every: .milliseconds(5), "the wait") { waiters.waitingCount == 1 }
         waiting.cancel()
         // Without the cancellation it would wait 60 s, past the suite's time limit.
         #expect(await waiting.value == nil)

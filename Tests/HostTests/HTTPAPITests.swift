@@ -158,9 +158,8 @@ import Testing
         try await withWorker { worker in
             let accepted = try await worker.request("POST", "/execute", body: #"{"task_type":"sleep","parameters":{"ms":30000}}"#)
             let id = try #require(accepted.json?["task_id"]?.stringValue)
-            for _ in 0..<100 {
-                if try await worker.request("GET", "/task/\(id)").json?["status"]?.stringValue == "processing" { break }
-                try await Task.sleep(for: .milliseconds(20))
+            try await poll(100, every: .milliseconds(20), "the job's start") {
+                try await worker.request("GET", "/task/\(id)").json?["status"]?.stringValue == "processing"
             }
             let reply = try await worker.request("DELETE", "/task/\(id)")
             #expect(reply.status == 200)
@@ -214,7 +213,10 @@ import Testing
         try await withWorker { worker in
             let reply = try await worker.request("POST", "/execute?wait=10", body: #"{"task_type":"echo","parameters":{"x":1}}"#)
             let id = try #require(reply.json?["task_id"]?.stringValue)
-            try await Task.sleep(for: .milliseconds(200))
+            // The job's lines reach the log file after the answer: until its end is logged.
+            try await poll(200, every: .milliseconds(10), "the job's lines in the log") {
+                worker.logLines().contains { $0["task.id"]?.stringValue == id && $0["message"] == "task.completed" }
+            }
             let lines = worker.logLines().filter { $0["task.id"]?.stringValue == id }
             #expect(lines.count >= 2, "\(worker.rawLog)")
             #expect(lines.allSatisfy { $0["task.type"]?.stringValue == "echo" })

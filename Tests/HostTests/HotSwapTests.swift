@@ -77,7 +77,7 @@ import Testing
         // takes to install the new file and start the new generation's first child.
         for _ in 0..<200 { ids.append(try await worker.submit(taskType: "versioned", parameters: ["ms": 100], options: JobOptions()).0.id) }
         // Swap once some jobs have run and many are still queued or running.
-        while try await worker.store.counts()[.completed, default: 0] < 40 { try await Task.sleep(for: .milliseconds(5)) }
+        try await poll(2000, every: .milliseconds(5), "40 jobs done") { try await worker.store.counts()[.completed, default: 0] >= 40 }
         try Self.install(v2, at: pluginPath)
         guard case .reloaded(let fresh) = await registry.reload("versioned", from: file) else {
             Issue.record("reload did not load v2")
@@ -157,7 +157,9 @@ import Testing
         // A broken file changes nothing.
         try "plugins: [{name: ".write(toFile: yaml, atomically: true, encoding: .utf8)
         worker.signal(SIGHUP)
-        try await Task.sleep(for: .milliseconds(300))
+        try await poll(200, every: .milliseconds(10), "the refusal of the broken file") {
+            worker.logLines().contains { $0["message"] == "plugins.reload.failed" }
+        }
         #expect(try await names() == ["data", "hello-c", "fixture"])
 
         // hello-c goes, versioned comes.
@@ -303,15 +305,15 @@ import Testing
             """.write(toFile: worker.dataDir + "/plugins.yaml", atomically: true, encoding: .utf8)
         try await worker.start()
         #expect(try await worker.request("POST", "/execute?wait=10", body: #"{"task_type":"versioned"}"#).json?["result"] == ["version": 1])
-        try await Task.sleep(for: .milliseconds(300))
+        // The watcher has seen the file once (its first look only records it).
+        try await poll(200, every: .milliseconds(10), "the watcher's first look") {
+            worker.logLines().contains { $0["message"] == "plugin.watch.watching" }
+        }
 
         try HotSwapTests.install(v2, at: pluginPath)
-        var generation = 1
-        for _ in 0..<100 where generation != 2 {
-            try await Task.sleep(for: .milliseconds(50))
-            generation = try await worker.request("GET", "/plugins").json?["plugins"]?[0]?["generation"]?.intValue ?? 0
+        try await poll(200, every: .milliseconds(25), "generation 2") {
+            try await worker.request("GET", "/plugins").json?["plugins"]?[0]?["generation"]?.intValue == 2
         }
-        #expect(generation == 2)
         #expect(try await worker.request("POST", "/execute?wait=10", body: #"{"task_type":"versioned"}"#).json?["result"] == ["version": 2])
         await worker.stop()
     }

@@ -51,7 +51,7 @@ import Testing
         let worker = try await TestWorker { $0.maxConcurrentTasks = 1 }
         // Occupy the only slot so the others queue up and are picked by order, not arrival.
         let blocker = try await worker.submit("sleep", ["ms": 400])
-        try await Task.sleep(for: .milliseconds(150))
+        try await poll(200, every: .milliseconds(5), "the blocker's start") { try await worker.worker.store.get(id: blocker.id)?.status == .processing }
         var ids: [String: Int?] = [:]
         for priority in [3, 0, 1, 2] as [Int] {
             let record = try await worker.submit("echo", ["p": .number(Double(priority))], options: options(["priority": .number(Double(priority))]))

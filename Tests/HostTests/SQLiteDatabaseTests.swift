@@ -38,11 +38,7 @@ import Testing
         }
         #expect(try await db.withConnection { try $0.query("SELECT COUNT(*) AS n FROM t").first?["n"]?.int } == 2000)
         // 2,000 rows of 500 bytes are about 1 MB: once checkpointed, the database file holds them.
-        let deadline = Date().addingTimeInterval(5)
-        while fileSize(path) < before + 900_000, Date() < deadline {
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        #expect(fileSize(path) >= before + 900_000, "the database file did not grow: no checkpoint ran")
+        try await poll(100, every: .milliseconds(50), "the database file's growth (a checkpoint)") { fileSize(path) >= before + 900_000 }
     }
 
     /// Under writes that never pause the WAL still starts over: 60 MB written in a steady stream

@@ -19,13 +19,13 @@ import Testing
         func ofJob() -> [TaskEvent] { seen.events.filter { $0.taskId == job.id } }
         // The first run starts; then its lease runs out (as if a renewal had not come in time).
         try await poll(200, every: .milliseconds(10), "the first run's start") { ofJob().contains { $0.type == "task.processing" } }
-        try await Task.sleep(for: .milliseconds(300))
         let database = try SQLiteDatabase(path: worker.worker.config.databasePath)
         try await database.transaction { connection in
             try connection.query("UPDATE queue_jobs SET lease_until = 0 WHERE id = ?", [.text(job.id)])
         }
         try await poll(600, every: .milliseconds(10), "the job's end") { ofJob().contains(where: \.isTerminal) }
-        // Whatever the stale run ends with (its cancel, within the grace period) would come now.
+        // Whatever the stale run ends with (its cancel, within the grace period) would come now:
+        // the absence of an event can only be waited for.
         try await Task.sleep(for: .seconds(worker.worker.config.cancelGraceSeconds + 0.3))
         await worker.stop()
         let all = ofJob()

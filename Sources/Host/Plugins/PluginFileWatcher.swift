@@ -27,7 +27,11 @@ struct PluginFileWatcher: Service {
                 let stamp = "\(plugin)|\(attributes[.size] ?? 0)|\((attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)"
                 defer { seen[spec.name] = stamp }
                 // The first look only records the file; a change after that reloads.
-                guard let previous = seen[spec.name], previous != stamp else { continue }
+                guard let previous = seen[spec.name] else {
+                    logger.debug("plugin.watch.watching", metadata: ["plugin": "\(spec.name)", "plugin.file": "\(plugin)"])
+                    continue
+                }
+                guard previous != stamp else { continue }
                 switch await registry.reload(spec.name, from: file) {
                 case .reloaded(let fresh):
                     logger.info("plugin.watch.reloaded", metadata: ["plugin": "\(spec.name)", "plugin.generation": "\(fresh.generation)"])

@@ -248,8 +248,11 @@ public final class PluginRegistry: Sendable {
             plugin.shutdown()
             let unloaded = plugin.unload()
             // Its copy is no longer needed (a newer generation holds its own): swept if nobody else holds it.
-            plugin.staged?.release()
-            if let stagingDir = self.stagingDir { StagedPluginFile.sweep(stagingDir) }
+            if let staged = plugin.staged, let stagingDir = self.stagingDir {
+                StagedPluginFile.sweep(stagingDir, releasing: staged)
+            } else {
+                plugin.staged?.release()
+            }
             state.withLock { state in
                 state.draining.removeAll { $0 === plugin }
                 if !unloaded { state.leaked[plugin.spec.name, default: 0] += 1 }

@@ -39,6 +39,18 @@ final class StagedPluginFile: @unchecked Sendable {
         fd = -1
     }
 
+    /// Sweeps, and again for a moment while the copy at `released` is still there: a child being
+    /// started (by this process or another sharing the copy) holds every descriptor of its parent
+    /// between its fork and its exec, the lock with it. Blocks: call it off the cooperative pool.
+    static func sweep(_ directory: String, releasing released: StagedPluginFile) {
+        released.release()
+        for _ in 0..<10 {
+            sweep(directory)
+            guard FileManager.default.fileExists(atPath: released.path) else { return }
+            usleep(20_000)
+        }
+    }
+
     /// Removes the copies in `directory` that no process holds, and the temporary files of
     /// processes that are gone. Returns the names removed.
     @discardableResult

@@ -72,6 +72,11 @@ final class FinishWaiters: Sendable {
         return event
     }
 
+    /// How many callers wait right now (for tests that must start a wait before an event).
+    var waitingCount: Int {
+        state.withLock { state in state.entries.values.filter { if case .waiting = $0 { true } else { false } }.count }
+    }
+
     /// Ends a ticket that will not be waited on.
     func forget(_ ticket: Ticket) {
         state.withLock { state in
