@@ -7,15 +7,7 @@ import Testing
     static let statistics = #"{"task_type":"data_processing","parameters":{"operation":"statistics","data":[2,4,4,4,5,5,7,9]}}"#
 
     func withWorker(environment: [String: String] = [:], _ body: (WorkerProcess) async throws -> Void) async throws {
-        let worker = try WorkerProcess(environment: environment)
-        try await worker.start()
-        do {
-            try await body(worker)
-        } catch {
-            await worker.stop()
-            throw error
-        }
-        await worker.stop()
+        try await WorkerProcess.with(environment: environment, body)
     }
 
     /// Bug: with CLEANUP_INTERVAL=0 ("never") the clean-up service returned at start-up, which

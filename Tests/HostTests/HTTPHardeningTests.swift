@@ -88,15 +88,7 @@ import Testing
     }
 
     func withWorker(environment: [String: String] = [:], launcher: [String] = [], _ body: (WorkerProcess) async throws -> Void) async throws {
-        let worker = try WorkerProcess(environment: environment, launcher: launcher)
-        try await worker.start()
-        do {
-            try await body(worker)
-        } catch {
-            await worker.stop()
-            throw error
-        }
-        await worker.stop()
+        try await WorkerProcess.with(environment: environment, launcher: launcher, body)
     }
 
     /// Bug: a method a path is not served with answered 404, as if the path did not exist.

@@ -150,6 +150,12 @@ class SocketReader:
     def __init__(self, worker: WorkerProc, query: str):
         self.events: list[dict] = []
         self.socket = websocket.create_connection(f"ws://127.0.0.1:{worker.port}/events/ws?{query}", timeout=30)
+        # The worker answers a ping only once its handler reads the socket, which it does after
+        # subscribing: the pong says the subscription is in place (as `: connected` does for SSE).
+        self.socket.ping()
+        while (frame := self.socket.recv_data_frame(control_frame=True))[0] == websocket.ABNF.OPCODE_PING:
+            pass
+        assert frame[0] == websocket.ABNF.OPCODE_PONG, frame
         self.thread = threading.Thread(target=self._read, daemon=True)
         self.thread.start()
 
@@ -183,8 +189,7 @@ def test_chat_streams_tokens_over_sse_and_websocket_and_stores_the_reply(start_w
     conversation = new_conversation(worker)
     other = new_conversation(worker)
     sse = SSEReader(worker, f"conversation_id={conversation}")
-    ws = SocketReader(worker, f"conversation_id={conversation}")
-    time.sleep(0.2)
+    ws = SocketReader(worker, f"conversation_id={conversation}")  # both subscribed once constructed
     # A chat in another conversation must not reach these subscribers.
     assert run_chat(worker, {"conversation_id": other, "message": "not for you"})["status"] == "completed"
     task = run_chat(worker, {"conversation_id": conversation, "message": "tell me about the weather today",

@@ -325,7 +325,7 @@ def test_delayed_real_time(env):
             jid = (await q.add("soon", {}, {"delay": 150})).id
             w = env.worker()
             assert w.fetch().job is None
-            time.sleep(0.2)
+            time.sleep(0.2)  # real time on purpose: the 150 ms delay must pass on the clock
             f = w.fetch()
             assert f.job.id == jid
             w.complete(f.job, None)
@@ -501,7 +501,7 @@ def test_stalled_recovery(env):
             assert checker.stalled_check() == []  # first check: suspect only
             assert env.r.smembers(env.k("stalled")) == {jid}
             assert checker.stalled_check() == []  # throttled by stalled-check
-            time.sleep(0.15)
+            time.sleep(0.15)  # until stalled-check (PX 100) runs out: a wall-clock interval
             assert checker.stalled_check() == [jid]
             assert await q.getJobState(jid) == "waiting"
             job = await Job.fromId(q, jid)
@@ -537,7 +537,7 @@ def test_renewed_job_is_not_stalled(env):
             assert lost == [] and cancelled == []
             assert not env.r.sismember(env.k("stalled"), jid)
             assert env.r.pttl(env.k(f"{jid}:lock")) > 4000
-            time.sleep(0.06)
+            time.sleep(0.06)  # past the 50 ms stalled-check throttle, so the next check runs
             assert w.stalled_check() == []
             assert await q.getJobState(jid) == "active"
             # a foreign token is reported lost and not renewed
@@ -561,7 +561,7 @@ def test_stalled_past_max_sets_defa(env):
                 assert f.job.id == jid
                 env.r.delete(env.k(f"{jid}:lock"))
                 w.stalled_check()
-                time.sleep(0.03)
+                time.sleep(0.03)  # past the 20 ms stalled-check throttle (wall clock), here and below
                 assert w.stalled_check() == [jid]
                 time.sleep(0.03)
             job = await Job.fromId(q, jid)
@@ -685,7 +685,7 @@ def test_worker_limiter(env):
             assert w.fetch().job.id == ids[0]
             f = w.fetch()
             assert f.job is None and 0 < f.rate_limit_ttl <= 200
-            time.sleep(0.25)
+            time.sleep(0.25)  # the 200 ms limiter window must run out on the clock
             assert w.fetch().job.id == ids[1]
         finally:
             await q.close()

@@ -78,7 +78,7 @@ def test_postgres_restart_mid_run_loses_no_outcome(cluster, tmp_path):
             code, body = worker.http("POST", "/execute", {"task_type": "sleep", "parameters": {"ms": 250}})
             assert code == 202, body
             ids.append(body["task_id"])
-        time.sleep(0.3)
+        wait_until(lambda: worker.task_ids("processing"), 10, "the first jobs to start")
 
         pg_ctl(cluster, "-m", "fast", "-w", "stop")
         # Jobs go on finishing while the database is away, and /health says what is wrong.
@@ -86,7 +86,7 @@ def test_postgres_restart_mid_run_loses_no_outcome(cluster, tmp_path):
                           10, "/health to report degraded")
         assert health[0] == 200
         assert health[1]["reason"]
-        time.sleep(1.0)
+        time.sleep(1.0)  # the outage lasts a while on purpose: the worker must ride it out, not exit
         assert worker.alive
 
         data = cluster["TEST_PG_DIR"] + "/data"
@@ -175,7 +175,12 @@ def test_jobs_picked_up_while_postgres_is_down_all_get_their_record(cluster, tmp
         async with bull_queue(redis.url, queue) as q:
             pg_ctl(cluster, "-m", "fast", "-w", "stop")
             added = [await q.add("echo", {"n": n}) for n in range(5)]
-            await asyncio.sleep(2)
+            # Jobs picked up (their start write failed), run and retrying their final write, one in
+            # each of the worker's slots (MAX_CONCURRENT_TASKS): the fifth waits for a slot.
+            def retrying():
+                return {e.get("task.id") for e in worker.log_entries() if e.get("message") == "task.persist.failed"}
+            wait_until(lambda: len(retrying() & {job.id for job in added}) >= int(env["MAX_CONCURRENT_TASKS"]), 20,
+                       "a job in every slot to retry its final write while PostgreSQL is down")
             pg_start(cluster)
 
             async def all_completed():

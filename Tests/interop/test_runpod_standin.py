@@ -468,7 +468,7 @@ def test_client_disconnect_mid_stream_is_recorded(standin):
     assert len(aborted) == 1
     assert 3 <= aborted[0]["chunks_sent"] < 10  # it stopped writing well before the 43 records
     assert aborted[0]["path"].endswith("/openai/v1/chat/completions")
-    time.sleep(0.1)
+    time.sleep(0.1)  # let a (wrong) late stream_completed arrive
     assert not [e for e in standin.events() if e["type"] == "stream_completed"]
 
 
@@ -543,8 +543,9 @@ def test_api_key_never_in_stderr(standin, tmp_root):
         assert other.call("GET", "health")[0] == 401
         assert other.call("POST", "runsync", chat_input("x"), key=cfg_key)[2]["output"]["text"] == ["Echo: x"]
     finally:
-        other.stop()
-    time.sleep(0.05)
+        other.stop()  # waits for its exit: its log is complete
+    # A request's line is written after its answer: wait for the last request's.
+    wait_for(lambda: "GET /__standin/config -> 200" in standin.stderr(), timeout=10)
     for server in (standin, other):
         log = server.stderr()
         assert "/v2/" in log  # requests were logged...

@@ -304,6 +304,12 @@ def wait_active(r: redis.Redis, q: str, job_id: str, ats: int, timeout: float) -
     wait_until(ok, timeout, f"job {job_id} active (attempt {ats}) with a lock")
 
 
+def wait_blocked(r: redis.Redis, timeout: float) -> None:
+    """Until a client (the test's idle worker: each test has the server to itself) is blocked in BZPOPMIN."""
+    wait_until(lambda: any(c.get("cmd") == "bzpopmin" and "b" in c.get("flags", "") for c in r.client_list()), timeout,
+               "the worker to go idle, blocked on the marker (BZPOPMIN)")
+
+
 @contextlib.asynccontextmanager
 async def bull_queue(url: str, name: str):
     queue = Queue(name, {"connection": url, "prefix": PREFIX})
@@ -460,7 +466,7 @@ def test_retries_with_fixed_exponential_and_immediate_backoff(redis_server, r, s
 
 def test_delayed_job_starts_at_due_time_without_another_add(redis_server, r, spawn, qname):
     spawn(redis_server.url, qname)
-    time.sleep(0.3)  # let the worker go idle (blocked on the marker)
+    wait_blocked(r, 10)  # idle (blocked on the marker) before the add
 
     async def body():
         async with bull_queue(redis_server.url, qname) as q:
@@ -543,7 +549,7 @@ def test_remove_on_complete_and_fail(redis_server, r, spawn, qname):
             # {age}: a later finish removes jobs that finished more than `age` seconds before it
             first = await run("echo", {"age": 1}, {"removeOnComplete": {"age": 1}})
             assert set(completed()) == {one, first}
-            await asyncio.sleep(1.2)
+            await asyncio.sleep(1.2)  # wall-clock time on purpose: `first` must be more than `age` (1 s) old
             second = await run("echo", {"age": 2}, {"removeOnComplete": {"age": 1}})
             assert completed() == [second], f"after age trimming expected only {second}, found {completed()}"
             assert await Job.fromId(q, first) is None and await Job.fromId(q, one) is None
@@ -623,7 +629,8 @@ def test_stalled_check_period_follows_stalled_interval_not_lease(redis_server, r
     """A job left in `active` without a lock (its worker died long ago) is recovered within about
     two STALLED_INTERVAL_MS, even with the default 30 s lease."""
     spawn(redis_server.url, qname, STALLED_INTERVAL_MS=500)
-    time.sleep(0.6)  # past the start-up check
+    # Past the start-up check: it sets stalled-check (for STALLED_INTERVAL_MS).
+    wait_until(lambda: r.exists(key(qname, "stalled-check")), 10, "the worker's start-up stalled check")
 
     async def body():
         async with bull_queue(redis_server.url, qname) as q:
@@ -661,7 +668,7 @@ def test_lost_lock_finish_emits_nothing_and_job_completes_once(redis_server, r, 
             wait_until(lambda: any(e.get("task.id") == added.id and e.get("message") in ("task.ownership.lost", "queue.ownership.lost",
                                                                                           "task.lease.lost.dropped")
                                    for e in worker.log_entries()), 6, "the worker to log the lost ownership")
-            await asyncio.sleep(0.3)
+            await asyncio.sleep(0.3)  # nothing to wait for: let a (wrong) late event of the refused finish arrive
             assert not job_events(r, qname, added.id, "completed"), "the worker finished a job whose lock it no longer held"
             assert not job_events(r, qname, added.id, "failed")
             assert not job_events(r, qname, added.id, "delayed")
@@ -675,7 +682,7 @@ def test_lost_lock_finish_emits_nothing_and_job_completes_once(redis_server, r, 
             # completes exactly once.
             r.delete(lock)
             wait_event(r, qname, "completed", added.id, 10)
-            await asyncio.sleep(0.3)
+            await asyncio.sleep(0.3)  # let a (wrong) second completion arrive
             job = await job_of(q, added.id)
             assert await job.getState() == "completed"
             assert len(job_events(r, qname, added.id, "completed")) == 1
@@ -696,13 +703,14 @@ def test_a_stale_run_is_stopped_and_the_new_run_keeps_its_lock(redis_server, r, 
         async with bull_queue(redis_server.url, qname) as q:
             added = await q.add("sleep", {"ms": 4000})
             wait_active(r, qname, added.id, 1, 5)
-            # Well into the run, its lock expires (as when the worker's renewal came too late).
+            # Well into the run, its lock expires (as when the worker's renewal came too late): a
+            # delay on purpose, so the stale run still has ~2 s to go when the job is leased again.
             await asyncio.sleep(2.0)
             r.delete(key(qname, f"{added.id}:lock"))
             wait_active(r, qname, added.id, 2, 5)
             wait_until(lambda: job_events(r, qname, added.id, "completed") or job_events(r, qname, added.id, "failed"),
                        12, "the job to finish")
-            await asyncio.sleep(0.5)
+            await asyncio.sleep(0.5)  # let a (wrong) late failure or second completion arrive
             job = await job_of(q, added.id)
             assert await job.getState() == "completed", job.failedReason
             assert job.returnvalue == {"slept_ms": 4000}
@@ -754,7 +762,7 @@ def test_pause_and_resume(redis_server, r, spawn, qname):
         async with bull_queue(redis_server.url, qname) as q:
             await q.pause()
             jobs = [await q.add("echo", {"i": i}) for i in range(3)]
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(1.0)  # nothing to wait for: a paused queue must hand out nothing in this time
             counts = await q.getJobCounts()
             assert counts["waiting"] == 3 and counts["active"] == 0 and counts["completed"] == 0, counts
             assert not [e for e in events(r, qname) if e["event"] == "active"]
@@ -858,7 +866,7 @@ def test_deferred_failure_fails_without_running(redis_server, r, spawn, qname):
             r.hset(key(qname, added.id), "defa", "deferred by the test")
             await q.resume()
             wait_event(r, qname, "failed", added.id, 6)
-            await asyncio.sleep(0.3)
+            await asyncio.sleep(0.3)  # let a (wrong) run's progress or a retry show up
             job = await job_of(q, added.id)
             assert await job.getState() == "failed"
             assert job.failedReason == "deferred by the test", job.failedReason
@@ -881,8 +889,8 @@ def test_deduplication_key_released_on_finish(redis_server, r, spawn, qname):
             dup = await q.add("echo", {"v": 2}, {"deduplication": {"id": "k1"}})
             assert dup.id == first.id and r.get(key(qname, "de:k1")) == first.id
             await q.resume()
+            # The script that emitted `completed` released the key: no wait needed.
             wait_event(r, qname, "completed", first.id, 6)
-            await asyncio.sleep(0.1)
             assert not r.exists(key(qname, "de:k1")), "finishing the job must release its deduplication key (§3.5 step 5)"
             later = await q.add("echo", {"v": 3}, {"deduplication": {"id": "k1"}})
             assert later.id != first.id
@@ -909,7 +917,7 @@ def test_unknown_task_type_and_invalid_parameters_fail_at_once(redis_server, r, 
             accented = await q.add("tâche_inconnue_✓", {"x": ""}, opts)
             ids = [unknown.id, invalid.id, bad_sleep.id, accented.id]
             wait_finished(r, qname, 4, 6)
-            await asyncio.sleep(0.3)
+            await asyncio.sleep(0.3)  # let a (wrong) retry or second failure show up
             reasons = {}
             for job_id in ids:
                 job = await job_of(q, job_id)
@@ -954,7 +962,7 @@ def test_redis_restart_mid_run(durable_redis, spawn, qname):
         wait_until(lambda: r.zcard(key(qname, "completed")) >= 5, 10, "5 jobs completed before the restart")
         r.close()
         durable_redis.stop(signal.SIGKILL)  # a crash; appendfsync always keeps every write
-        time.sleep(2.5)
+        time.sleep(2.5)  # down on purpose for longer than the 1 s lease
         durable_redis.start()
         assert worker.alive, "the worker exited while Redis was down"
         r2 = redis.Redis(port=durable_redis.port, decode_responses=True)
@@ -1102,7 +1110,7 @@ def test_every_event_reaches_the_channel_under_load(redis_server, r, spawn, qnam
 
     try:
         wait_until(receive, 60, "4,000 task.completed events on uvw:events", interval=0)
-        time.sleep(0.3)
+        time.sleep(0.3)  # let a (wrong) duplicate event arrive
         receive()
     finally:
         pubsub.close()
@@ -1174,7 +1182,7 @@ def test_idle_worker_exits_promptly_on_sigterm(redis_server, r, spawn, qname):
     """An idle worker blocked on the marker must not need a whole drain delay (5 s) to stop: the
     embedded-queue worker exits in milliseconds, and SHUTDOWN_TIMEOUT is 1 s here."""
     worker = spawn(redis_server.url, qname)
-    time.sleep(0.5)  # idle, blocked on BZPOPMIN
+    wait_blocked(r, 10)  # idle, blocked on BZPOPMIN
     start = time.monotonic()
     worker.terminate()
     try:

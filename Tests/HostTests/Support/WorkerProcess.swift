@@ -55,6 +55,19 @@ final class WorkerProcess: @unchecked Sendable {
         process.standardError = FileHandle(forWritingAtPath: logPath)
     }
 
+    /// Runs `body` with a started worker, stopped afterwards whatever happens.
+    static func with(environment: [String: String] = [:], launcher: [String] = [], _ body: (WorkerProcess) async throws -> Void) async throws {
+        let worker = try WorkerProcess(environment: environment, launcher: launcher)
+        try await worker.start()
+        do {
+            try await body(worker)
+        } catch {
+            await worker.stop()
+            throw error
+        }
+        await worker.stop()
+    }
+
     /// Starts the process and waits until it logs the port it listens on.
     func start() async throws {
         try process.run()
