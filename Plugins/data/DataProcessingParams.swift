@@ -112,29 +112,27 @@ struct DataProcessingParams: Decodable, Sendable, CustomParameterDecoding {
     /// item contributes its `field`. Anything else (including the string "3") is an error.
     func value(ofItem index: Int, field: String) throws(DataProcessingError) -> Double {
         let item = dataItems![index]
-        let path = "data[\(index)]"
         if case .object(let members) = item {
-            return try Self.number(members, field: field, path: path)
+            return try Self.number(members, field: field, path: "data[\(index)]")
         }
-        return try item.number(path: path)
+        return try item.number(path: "data[\(index)]")
     }
 
     /// The `field` of object item `index` of `data`, for modes that need objects (correlation
     /// over `fields`); `reason` completes the error when the item is not an object.
     func fieldValue(ofItem index: Int, field: String, reason: String) throws(DataProcessingError) -> Double {
         let item = dataItems![index]
-        let path = "data[\(index)]"
         guard case .object(let members) = item else {
-            throw .notAnObject(path, found: item.found, because: reason)
+            throw .notAnObject("data[\(index)]", found: item.found, because: reason)
         }
-        return try Self.number(members, field: field, path: path)
+        return try Self.number(members, field: field, path: "data[\(index)]")
     }
 
     /// The group label of item `index`: its `key` value as a string. Numbers and booleans are
     /// labelled by their JSON spelling, so 1 and "1" fall in the same group "1".
     func groupLabel(ofItem index: Int, key: String) throws(DataProcessingError) -> String {
         let item = dataItems![index]
-        let path = "data[\(index)]"
+        var path: String { "data[\(index)]" }  // spelt only for an error
         guard case .object(let members) = item else {
             throw .notAnObject(path, found: item.found, because: "group_by needs objects")
         }
@@ -164,8 +162,8 @@ struct DataProcessingParams: Decodable, Sendable, CustomParameterDecoding {
         return out
     }
 
-    private static func number(_ members: [String: JSONValue], field: String, path: String) throws(DataProcessingError) -> Double {
-        guard let value = members[field] else { throw .missing("\(path).\(field)") }
-        return try value.number(path: "\(path).\(field)")
+    private static func number(_ members: [String: JSONValue], field: String, path: @autoclosure () -> String) throws(DataProcessingError) -> Double {
+        guard let value = members[field] else { throw .missing("\(path()).\(field)") }
+        return try value.number(path: "\(path()).\(field)")
     }
 }

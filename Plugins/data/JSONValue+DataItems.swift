@@ -5,8 +5,9 @@ extension JSONValue {
     /// This value as a number, or the error naming `path` and what was there instead.
     /// Numeric strings are deliberately not converted: "3" is text, and accepting it would
     /// hide data-quality problems (e.g. "1,5" vs "1.5") that the caller should see.
-    func number(path: String) throws(DataProcessingError) -> Double {
-        guard case .number(let value) = self else { throw .notANumber(path, found: found) }
+    /// The path is spelt only for the error: items that are numbers (nearly all) cost no string.
+    func number(path: @autoclosure () -> String) throws(DataProcessingError) -> Double {
+        guard case .number(let value) = self else { throw .notANumber(path(), found: found) }
         return value
     }
 

@@ -363,12 +363,65 @@ private struct JSONByteParser {
             for i in integerStart..<position { value = value &* 10 &+ Int(bytes[i] &- ASCII.zero) }
             return negative ? -Double(value) : Double(value)
         }
+        if let value = exactDecimal(from: integerStart, to: position) { return negative ? -value : value }
         // The grammar was checked above, so the stdlib's correctly rounded decimal conversion sees
         // only plain decimal syntax (never "nan", "inf" or hex floats).
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
         guard let value = Double(text) else { throw error("invalid number", at: start) }
         guard value.isFinite else { throw error("number out of range", at: start) }
         return value
+    }
+
+    /// Powers of ten a Double holds exactly.
+    static let exactPowersOfTen: [Double] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+        1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+    ]
+
+    /// Clinger's fast path for a number whose grammar was checked (`start` is past any '-'): when
+    /// its significant digits make an integer up to 2^53 and its power of ten is within 10^±22,
+    /// both are exact Doubles, so one multiplication or division rounds once, correctly, to what
+    /// the general conversion gives; nil sends the rest (long, tiny or huge numbers) there. Most
+    /// numbers in a job's data ("-12.375", "0.5", "3e5") take this path, which makes no String.
+    func exactDecimal(from start: Int, to end: Int) -> Double? {
+        var significand: UInt64 = 0
+        var significantDigits = 0
+        var exponent = 0
+        var afterPoint = false
+        var index = start
+        while index < end, bytes[index] != ASCII.lowerE, bytes[index] != ASCII.upperE {
+            let byte = bytes[index]
+            index += 1
+            if byte == ASCII.dot {
+                afterPoint = true
+                continue
+            }
+            // Each digit after the point scales the significand down, whatever the digit.
+            if afterPoint { exponent -= 1 }
+            if significand == 0 && byte == ASCII.zero { continue }  // a leading zero adds nothing
+            significantDigits += 1
+            if significantDigits > 19 { return nil }
+            significand = significand * 10 + UInt64(byte &- ASCII.zero)
+        }
+        if index < end {
+            index += 1  // past the 'e'
+            var negativeExponent = false
+            if bytes[index] == ASCII.minus || bytes[index] == ASCII.plus {
+                negativeExponent = bytes[index] == ASCII.minus
+                index += 1
+            }
+            var written = 0
+            while index < end {
+                written = written &* 10 &+ Int(bytes[index] &- ASCII.zero)
+                if written > 1_000 { return nil }
+                index += 1
+            }
+            exponent += negativeExponent ? -written : written
+        }
+        if significand == 0 { return 0 }
+        guard significand <= 1 << 53, (-22...22).contains(exponent) else { return nil }
+        let value = Double(significand)
+        return exponent < 0 ? value / Self.exactPowersOfTen[-exponent] : value * Self.exactPowersOfTen[exponent]
     }
 
     func isDigit(_ byte: UInt8) -> Bool { byte >= ASCII.zero && byte <= ASCII.nine }

@@ -130,6 +130,38 @@ import Testing
         #expect(try JSONValue.parse("1e-400") == .number(0))
     }
 
+    /// The fast conversion (Clinger's, for short significands and small powers of ten) and the
+    /// general one must both give exactly Python's `float` of the spelling (one `json.loads` reads;
+    /// `json.loads` itself makes "-0" the integer 0), bit for bit, around their borders: 15–20
+    /// significant digits, leading and trailing zeros, 2^53, 10^±22, negative zero, exponents.
+    @Test func numbersAgreeWithPythonBitForBit() async throws {
+        var random = TestSeed.generator(for: "numbersAgreeWithPythonBitForBit")
+        let seed = random.seed
+        func digits(_ count: Int) -> String {
+            String((0..<count).map { _ in Character(String(Int.random(in: 0...9, using: &random))) })
+        }
+        var spellings = ["9007199254740992", "9007199254740993", "9007199254740992e1", "-0.0", "0e5", "0.000e-3",
+                         "1e22", "1e23", "1e-22", "1e-23", "4.35", "0.1", "123456789012345678e-5", "1.7976931348623157e308",
+                         "5e-324", "100000000000000000000", "0.00000000000000000000001", "3.14159265358979323846"]
+        for _ in 0..<3_000 {
+            let whole = Int.random(in: 0...3, using: &random) == 0 ? "0" : String(Int.random(in: 1...9, using: &random)) + digits(Int.random(in: 0...12, using: &random))
+            var text = (Bool.random(using: &random) ? "-" : "") + whole
+            if Int.random(in: 0...3, using: &random) > 0 { text += "." + digits(Int.random(in: 1...10, using: &random)) }
+            if Int.random(in: 0...2, using: &random) == 0 {
+                text += ["e", "E", "e+", "e-", "E-"].randomElement(using: &random)! + String(Int.random(in: 0...30, using: &random))
+            }
+            spellings.append(text)
+        }
+        let script = "import json, sys\nfor line in sys.argv[1].split():\n    json.loads(line); print(float(line).hex())"
+        let result = try await Subprocess.run("/usr/bin/env", ["python3", "-c", script, spellings.joined(separator: "\n")])
+        let expected = result.stdout.split(separator: "\n")
+        #expect(expected.count == spellings.count, "seed \(seed)")
+        for (text, hex) in zip(spellings, expected) {
+            let parsed = try JSONValue.parse(text).doubleValue
+            #expect(parsed?.bitPattern == Double(String(hex))?.bitPattern, "\(text): Python gives \(hex), seed \(seed)")
+        }
+    }
+
     @Test(arguments: ["1e400", "-1e400", "1e309", "[1, 2e999]"])
     func rejectsNumbersOutOfRange(_ text: String) {
         let error = #expect(throws: JSONParseError.self) { try JSONValue.parse(text) }
