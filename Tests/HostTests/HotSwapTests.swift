@@ -196,8 +196,11 @@ import Testing
         var count = 0
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
             // Read to the end: procfs files report size 0, and String(contentsOfFile:) stops at a page.
+            // readToEnd, which throws: readDataToEndOfFile traps when the process has just exited (ESRCH).
             func read(_ file: String) -> String? {
-                FileHandle(forReadingAtPath: "/proc/\(entry)/\(file)").map { String(decoding: $0.readDataToEndOfFile(), as: UTF8.self) }
+                guard let handle = FileHandle(forReadingAtPath: "/proc/\(entry)/\(file)"),
+                      let data = try? handle.readToEnd() else { return nil }
+                return String(decoding: data, as: UTF8.self)
             }
             guard let pid = Int32(entry), pid != me,
                   let status = read("status"), status.split(separator: "\n").contains(where: { $0 == "PPid:\t\(me)" }),

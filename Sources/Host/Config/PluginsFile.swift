@@ -1,6 +1,5 @@
 import Foundation
 import JSON
-import Yams
 
 /// plugins.yaml: which plugins to load, from where, with which limits and config.
 ///
@@ -52,7 +51,7 @@ public struct PluginsFile: Sendable, Equatable {
                              relativeTo directory: String? = nil) throws(ParseError) -> PluginsFile {
         let root: JSONValue
         do {
-            root = try JSONValue(yaml: Yams.load(yaml: text) as Any?)
+            root = try YAMLConfigReader.read(text)
         } catch {
             throw ParseError(description: "\(source): invalid YAML: \(error)")
         }
@@ -155,29 +154,6 @@ extension PluginsFile {
 }
 
 extension JSONValue {
-    /// Converts what Yams parsed (Swift values) to JSON.
-    init(yaml value: Any?) throws {
-        switch value {
-        case nil: self = .null
-        case let bool as Bool: self = .bool(bool)
-        case let int as Int: self = .number(Double(int))
-        case let double as Double: self = .number(double)
-        case let string as String: self = .string(string)
-        case let array as [Any?]: self = .array(try array.map { try JSONValue(yaml: $0) })
-        case let array as [Any]: self = .array(try array.map { try JSONValue(yaml: $0) })
-        case let map as [String: Any?]: self = .object(try map.mapValues { try JSONValue(yaml: $0) })
-        case let map as [String: Any]: self = .object(try map.mapValues { try JSONValue(yaml: $0) })
-        case let map as [AnyHashable: Any]:
-            var object: [String: JSONValue] = [:]
-            for (key, item) in map { object["\(key.base)"] = try JSONValue(yaml: item) }
-            self = .object(object)
-        case is NSNull: self = .null
-        default:
-            if let some = value, case Optional<Any>.none = some as Any? { self = .null; return }
-            self = .string("\(value!)")
-        }
-    }
-
     /// Replaces `${VAR}` / `${VAR:-default}` in every string.
     func substitutingEnvironment(_ environment: [String: String]) -> JSONValue {
         switch self {
