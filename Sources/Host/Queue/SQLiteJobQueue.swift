@@ -81,7 +81,7 @@ public final class SQLiteJobQueue: JobQueue {
 
     /// A lease's own token: a job leased again by the same worker (its lease ran out while it ran)
     /// is a new lease, and only the newest one's holder may renew or finish it.
-    static func newLeaseToken() -> String { String(UUID().uuidString.prefix(13)) }
+    static func newLeaseToken() -> String { RandomIdentifier.leaseToken() }
 
     /// `lease_owner = ? AND lease_token IS ?`: the lease `job` holds (no token: one taken by an
     /// earlier version, which had none).

@@ -134,7 +134,7 @@ public final class RedisJobQueue: JobQueue {
 
     /// One moveToActive call leases up to `limit` jobs (one per free slot of the worker).
     public func fetch(workerId: String, excluding: Set<String>, lease: Duration, limit: Int) async throws -> [LeasedJob] {
-        let token = "\(workerId):\(UUID().uuidString.prefix(8))"
+        let token = "\(workerId):\(RandomIdentifier.leaseToken())"
         let reply = try await commands.evaluate(
             scripts.moveToActive,
             keys: [keys.wait, keys.active, keys.prioritized, keys.events, keys.stalled, keys.limiter, keys.delayed,

@@ -102,14 +102,14 @@ public final class Worker: Service, Sendable {
     /// Validates and queues a job. Returns the task and whether it is new (false: an existing task
     /// with the same idempotency key).
     public func submit(taskType: String, parameters: JSONValue, options: JobOptions) async throws -> (TaskRecord, created: Bool) {
-        try await submit(taskType: taskType, parameters: parameters, options: options, id: UUID().uuidString.lowercased())
+        try await submit(taskType: taskType, parameters: parameters, options: options, id: RandomIdentifier.uuid())
     }
 
     /// Queues a job and waits up to `timeout` seconds for it to finish; returns the task as it is
     /// then (finished or not) and whether it is new. Listens for the job's end before queueing it,
     /// so no read is needed to catch a job that finishes at once.
     public func submitAndWait(taskType: String, parameters: JSONValue, options: JobOptions, timeout: Double) async throws -> (TaskRecord, created: Bool) {
-        let id = UUID().uuidString.lowercased()
+        let id = RandomIdentifier.uuid()
         let ticket = waiters.register(id)
         let record: TaskRecord, created: Bool
         do {
