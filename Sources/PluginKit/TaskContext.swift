@@ -187,7 +187,9 @@ public struct TaskContext: @unchecked Sendable {
             return status
         case .failure(let error):
             let status = error.kind.status
-            withBytes(error.message) { e in host.pointee.complete(task, status, uvw_bytes(ptr: nil, len: 0), e) }
+            withBytes(error.resultJSON ?? []) { r in
+                withBytes(error.message) { e in host.pointee.complete(task, status, r, e) }
+            }
             return status
         }
     }

@@ -24,10 +24,21 @@ public struct TaskError: Error, Sendable, CustomStringConvertible {
 
     public let kind: Kind
     public let message: String
+    /// What the task reports beside its error (an upstream HTTP status, an exit code), as JSON:
+    /// the host keeps it as the failed task's `result` (ABI 1.3).
+    public let resultJSON: [UInt8]?
 
     public init(_ kind: Kind, _ message: String) {
         self.kind = kind
         self.message = message
+        self.resultJSON = nil
+    }
+
+    /// An error that keeps `result` with the failed task.
+    public init<Result: Encodable>(_ kind: Kind, _ message: String, result: Result) {
+        self.kind = kind
+        self.message = message
+        self.resultJSON = try? ParamsCodec.encode(result)
     }
 
     public static func invalidParams(_ message: String) -> TaskError { TaskError(.invalidParams, message) }
