@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "DataPlugin", type: .dynamic, targets: ["DataPlugin"]),
         .library(name: "ChatPlugin", type: .dynamic, targets: ["ChatPlugin"]),
         .library(name: "SwiftFixturePlugin", type: .dynamic, targets: ["SwiftFixturePlugin"]),
+        .library(name: "ScrapingPlugin", type: .dynamic, targets: ["ScrapingPlugin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
@@ -50,6 +51,16 @@ let package = Package(
         .target(name: "CLibpq", dependencies: ["CLazyLibrary"], path: "Sources/CLibpq"),
         // glibc's malloc.h (mallopt), for the worker's memory policy.
         .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
+        // gumbo 0.10.1 (Debian's libgumbo-dev, Apache-2.0): the HTML5 tree-construction algorithm in C. The
+        // shim also exposes glibc's iconv, which the charset conversion uses.
+        .systemLibrary(name: "CGumbo", path: "Sources/CGumbo", pkgConfig: "gumbo", providers: [.apt(["libgumbo-dev"])]),
+        // Plugin-side libraries (no host code): parsed HTML documents (an arena copied out of gumbo),
+        // text, serialisation and the project's CSS selector engine; the guarded HTTP fetcher
+        // (libcurl with the SSRF guard at connect time, caps, retries, robots.txt).
+        .target(name: "HTML", dependencies: ["CGumbo"], swiftSettings: swiftSettings),
+        .target(name: "GuardedFetch", dependencies: ["CCurl"], swiftSettings: swiftSettings),
+        // JSON in, JSON out: a page's matches for a list of selectors (the differential test, the benchmark).
+        .executableTarget(name: "uvw-select", dependencies: ["HTML"], swiftSettings: swiftSettings),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(
             name: "PluginKit",
@@ -113,6 +124,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "ScrapingPlugin",
+            dependencies: ["PluginKit", "HTML", "GuardedFetch"],
+            path: "Plugins/scraping",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "SwiftFixturePlugin",
             dependencies: ["PluginKit"],
             path: "Plugins/examples/swift-fixture",
@@ -125,5 +142,8 @@ let package = Package(
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "HTMLTests", dependencies: ["HTML"], swiftSettings: swiftSettings),
+        // Support/ holds the Python loopback server the tests start.
+        .testTarget(name: "GuardedFetchTests", dependencies: ["GuardedFetch"], exclude: ["Support"], swiftSettings: swiftSettings),
     ]
 )

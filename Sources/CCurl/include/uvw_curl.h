@@ -19,4 +19,19 @@ long uvw_curl_response_code(CURL *handle);
 /* Why libcurl.so.4 could not be loaded (dlerror), or NULL once it is loaded. Loads it if needed. */
 const char *uvw_curl_load_error(void);
 
+/* --- Added for GuardedFetch (the SSRF-guarded fetcher); the functions above are unchanged. --- */
+
+/* CURLOPT_OPENSOCKETFUNCTION with CURLOPT_OPENSOCKETDATA: libcurl asks this callback for every socket
+ * it dials (redirects and every resolved address included), so the address can be checked there. */
+typedef curl_socket_t (*uvw_curl_opensocket_fn)(void *user, curlsocktype purpose, struct curl_sockaddr *address);
+CURLcode uvw_curl_set_opensocket(CURL *handle, uvw_curl_opensocket_fn fn, void *user);
+/* The IP address and port curl is about to dial: copies the 4 (IPv4) or 16 (IPv6) address bytes
+ * into `bytes` and returns 4 or 16; returns 0 for any other family. No libcurl call. */
+int uvw_curl_sockaddr_ip(const struct curl_sockaddr *address, unsigned char bytes[16], int *port);
+/* The socket libcurl would have opened itself for `address` (close-on-exec). */
+curl_socket_t uvw_curl_open_socket(const struct curl_sockaddr *address);
+/* curl_easy_getinfo for a string (CURLINFO_EFFECTIVE_URL, CURLINFO_PRIMARY_IP, CURLINFO_REDIRECT_URL):
+ * owned by the handle, NULL when unset. */
+const char *uvw_curl_info_string(CURL *handle, CURLINFO info);
+
 #endif
