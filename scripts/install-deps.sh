@@ -5,8 +5,9 @@
 #   scripts/install-deps.sh --test   also what the tests need (Redis, PostgreSQL, PyPI bullmq)
 set -euo pipefail
 
-# cargo (it pulls in rustc) builds the Rust example plugin, Plugins/examples/hello-rust.
-packages=(libsqlite3-dev libhiredis-dev libpq-dev libcurl4-openssl-dev pkg-config gcc libc6-dev make curl ca-certificates cargo)
+# cargo (it pulls in rustc) builds the Rust example plugin, Plugins/examples/hello-rust; libgumbo-dev
+# is the HTML5 parser of the scraping plugin.
+packages=(libsqlite3-dev libhiredis-dev libpq-dev libcurl4-openssl-dev libgumbo-dev pkg-config gcc libc6-dev make curl ca-certificates cargo)
 if [ "${1:-}" = "--test" ]; then
     packages+=(redis-server postgresql python3 python3-pip)
 fi
@@ -33,10 +34,13 @@ fi
 
 if [ "${1:-}" = "--test" ]; then
     # The interop suite judges the worker with BullMQ's own Python classes; the benchmark runs
-    # Dramatiq beside it as a peer.
-    if ! python3 -c 'import bullmq, redis, pytest, websocket, dramatiq' 2>/dev/null; then
-        echo "install-deps: installing bullmq, redis, pytest, websocket-client and dramatiq from PyPI"
-        python3 -m pip install --quiet bullmq==3.4.4 redis pytest websocket-client "dramatiq[redis]==2.2.1" 2>/dev/null \
-            || python3 -m pip install --quiet --break-system-packages bullmq==3.4.4 redis pytest websocket-client "dramatiq[redis]==2.2.1"
+    # Dramatiq beside it as a peer. The scraping tests judge the HTML tree and the selector engine
+    # with selectolax (lexbor) and with soupsieve over BeautifulSoup's html5lib tree (lxml: the
+    # benchmark's BeautifulSoup peer).
+    python_packages=(bullmq==3.4.4 redis pytest websocket-client "dramatiq[redis]==2.2.1" selectolax==1.0.2 soupsieve==4.1.4 beautifulsoup4==4.15.0 html5lib==1.1 lxml==6.2.0)
+    if ! python3 -c 'import bullmq, redis, pytest, websocket, dramatiq, selectolax, soupsieve, bs4, html5lib, lxml' 2>/dev/null; then
+        echo "install-deps: installing ${python_packages[*]} from PyPI"
+        python3 -m pip install --quiet "${python_packages[@]}" 2>/dev/null \
+            || python3 -m pip install --quiet --break-system-packages "${python_packages[@]}"
     fi
 fi

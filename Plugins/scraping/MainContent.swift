@@ -1,0 +1,179 @@
+import HTML
+
+/// Finds a page's main content the way Readability does: blocks of text are scored by their
+/// length and commas, the score flows to their ancestors (weighted by tag and by class and id
+/// hints), each candidate's score is cut by its link density, and the best candidate (with its
+/// parent when siblings hold as much text) is the content. Navigation, headers and footers,
+/// sidebars, cookie banners, forms and comments are left out wherever they are (`skips`).
+struct MainContent {
+    let document: HTMLDocument
+
+    /// Elements that never hold a page's readable content.
+    private static let excludedElements: Set<String> = [
+        "script", "style", "noscript", "template", "svg", "nav", "footer", "aside", "form", "button", "iframe", "object",
+        "embed", "select", "input", "textarea", "dialog", "canvas", "video", "audio", "map", "head", "title", "meta", "link",
+    ]
+    private static let excludedRoles: Set<String> = ["navigation", "banner", "contentinfo", "complementary", "search", "dialog", "alertdialog", "menu", "menubar"]
+    /// Hints in class and id: a part of one of these words is enough.
+    private static let negativeParts = ["sidebar", "comment", "cookie", "breadcrumb", "newsletter", "advert", "banner", "footer",
+                                        "navbar", "navigation", "sponsor", "consent", "popup", "subscribe", "disqus", "related-posts"]
+    /// Whole words of a class or id (split at anything not a letter or digit).
+    private static let negativeWords: Set<String> = ["nav", "ad", "ads", "meta", "share", "sharing", "social", "related", "promo", "modal",
+                                                     "skip", "toolbar", "pager", "pagination", "masthead", "gdpr", "menu", "widget", "header"]
+    private static let positiveWords: Set<String> = ["article", "body", "content", "entry", "main", "page", "post", "text", "blog", "story",
+                                                     "hentry", "document", "documentwrapper", "bodywrapper"]
+
+    /// True for an element (and so everything in it) that is not part of any page's content.
+    func skips(_ node: HTMLNode) -> Bool {
+        guard document.kind(node) == .element else { return false }
+        let name = document.name(node)
+        if Self.excludedElements.contains(name) { return true }
+        if name == "html" || name == "body" || name == "article" || name == "main" { return false }
+        if let role = document.attribute(node, "role")?.lowercased(), Self.excludedRoles.contains(role) { return true }
+        if document.attribute(node, "hidden") != nil || document.attribute(node, "aria-hidden")?.lowercased() == "true" { return true }
+        if let style = document.attribute(node, "style")?.lowercased().filter({ $0 != " " }),
+           style.contains("display:none") || style.contains("visibility:hidden") {
+            return true
+        }
+        // A site header (outside any article) is chrome; an article's own header holds its title.
+        if name == "header" { return !hasContentAncestor(node) }
+        return classWeight(node) < 0
+    }
+
+    /// The element holding the main content (the body when nothing scores).
+    func root() -> HTMLNode {
+        let fallback = document.body ?? document.documentElement ?? document.root
+        let lengths = TextLengths(document: document, skip: skips)
+        var scores: [HTMLNode: Double] = [:]
+        func initialise(_ node: HTMLNode) {
+            guard scores[node] == nil else { return }
+            scores[node] = tagWeight(node) + Double(classWeight(node))
+        }
+        for node in lengths.order where isParagraph(node) {
+            let length = lengths.text[node] ?? 0
+            guard length >= 25 else { continue }
+            let score = 1 + Double(lengths.commas[node] ?? 0) + min(Double(length / 100), 3)
+            var ancestor = document.parent(node)
+            var level = 0
+            while let current = ancestor, level < 3, document.kind(current) == .element {
+                initialise(current)
+                scores[current, default: 0] += score / (level == 0 ? 1 : level == 1 ? 2 : Double(level * 3))
+                ancestor = document.parent(current)
+                level += 1
+            }
+        }
+        var best: (node: HTMLNode, score: Double)?
+        for (node, score) in scores {
+            let total = Double(lengths.text[node] ?? 0)
+            let density = total > 0 ? Double(lengths.linkText[node] ?? 0) / total : 1
+            let final = score * (1 - density)
+            if best == nil || final > best!.score || (final == best!.score && lengths.position[node]! < lengths.position[best!.node]!) {
+                best = (node, final)
+            }
+        }
+        guard var chosen = best?.node, (best?.score ?? 0) > 0 else { return fallback }
+        // Siblings as rich as the best (an article split into several divs): take their parent.
+        if let parent = document.parent(chosen), document.kind(parent) == .element, let top = best?.score {
+            let threshold = max(10, top * 0.2)
+            let rich = document.elementChildren(parent).filter { sibling in
+                sibling != chosen && (scores[sibling].map { $0 * (1 - density(sibling, lengths)) } ?? 0) >= threshold
+            }
+            let siblingText = rich.reduce(0) { $0 + (lengths.text[$1] ?? 0) }
+            if !rich.isEmpty && Double(siblingText) >= 0.3 * Double(lengths.text[chosen] ?? 0) { chosen = parent }
+        }
+        return chosen
+    }
+
+    private func density(_ node: HTMLNode, _ lengths: TextLengths) -> Double {
+        let total = Double(lengths.text[node] ?? 0)
+        return total > 0 ? Double(lengths.linkText[node] ?? 0) / total : 1
+    }
+
+    private func isParagraph(_ node: HTMLNode) -> Bool {
+        guard document.kind(node) == .element else { return false }
+        switch document.name(node) {
+        case "p", "pre", "td", "blockquote", "dd", "li": return true
+        case "div", "section":
+            // A div holding text directly (no block inside) reads as a paragraph.
+            return !document.elementChildren(node).contains { ContentRenderer.blockElements.contains(document.name($0)) }
+        default: return false
+        }
+    }
+
+    private func tagWeight(_ node: HTMLNode) -> Double {
+        switch document.name(node) {
+        case "article", "main": return 10
+        case "div", "section": return 5
+        case "pre", "td", "blockquote": return 3
+        case "address", "ol", "ul", "dl", "dd", "dt", "li", "form": return -3
+        case "h1", "h2", "h3", "h4", "h5", "h6", "th": return -5
+        default: return 0
+        }
+    }
+
+    /// +25 for a content hint in the class or id, -25 for a chrome hint (unless a content hint is there too).
+    private func classWeight(_ node: HTMLNode) -> Int {
+        let hints = ((document.attribute(node, "class") ?? "") + " " + (document.attribute(node, "id") ?? "")).lowercased()
+        guard hints.count > 1 else { return 0 }
+        let words = Set(hints.split(whereSeparator: { !($0.isLetter || $0.isNumber) }).map(String.init))
+        if !words.isDisjoint(with: Self.positiveWords) { return 25 }
+        if !words.isDisjoint(with: Self.negativeWords) || Self.negativeParts.contains(where: { hints.contains($0) }) { return -25 }
+        return 0
+    }
+
+    private func hasContentAncestor(_ node: HTMLNode) -> Bool {
+        var ancestor = document.parent(node)
+        while let current = ancestor, document.kind(current) == .element {
+            let name = document.name(current)
+            if name == "article" || name == "main" || document.attribute(current, "role")?.lowercased() == "main" { return true }
+            ancestor = document.parent(current)
+        }
+        return false
+    }
+}
+
+/// Per element, in one pass over the tree: the length of its readable text (skipped subtrees
+/// left out), of the text inside links, and its commas.
+struct TextLengths {
+    var text: [HTMLNode: Int] = [:]
+    var linkText: [HTMLNode: Int] = [:]
+    var commas: [HTMLNode: Int] = [:]
+    /// Document position, to break ties the same way every run.
+    var position: [HTMLNode: Int] = [:]
+    /// Elements in document order.
+    var order: [HTMLNode] = []
+
+    init(document: HTMLDocument, skip: (HTMLNode) -> Bool) {
+        // Post-order without recursion: a hostile page can nest deeper than a thread's stack.
+        var stack: [(node: HTMLNode, inLink: Bool, visited: Bool)] = [(document.root, false, false)]
+        while let (node, inLink, visited) = stack.popLast() {
+            switch document.kind(node) {
+            case .text:
+                let length = PageParts.collapse((document.text(node) ?? "")).count
+                let commaCount = (document.text(node) ?? "").reduce(0) { $0 + ($1 == "," ? 1 : 0) }
+                if let parent = document.parent(node) {
+                    text[parent, default: 0] += length
+                    commas[parent, default: 0] += commaCount
+                    if inLink { linkText[parent, default: 0] += length }
+                }
+            case .element, .document:
+                if visited {
+                    if let parent = document.parent(node) {
+                        text[parent, default: 0] += text[node] ?? 0
+                        linkText[parent, default: 0] += linkText[node] ?? 0
+                        commas[parent, default: 0] += commas[node] ?? 0
+                    }
+                    continue
+                }
+                if document.kind(node) == .element && skip(node) { continue }
+                position[node] = order.count
+                order.append(node)
+                let link = inLink || document.name(node) == "a"
+                stack.append((node, inLink, true))
+                for child in document.children(node).reversed() { stack.append((child, link, false)) }
+            default:
+                continue
+            }
+        }
+    }
+}
