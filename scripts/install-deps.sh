@@ -36,9 +36,9 @@ if [ "${1:-}" = "--test" ]; then
     # The interop suite judges the worker with BullMQ's own Python classes; the benchmark runs
     # Dramatiq beside it as a peer. The scraping tests judge the HTML tree and the selector engine
     # with selectolax (lexbor) and with soupsieve over BeautifulSoup's html5lib tree (lxml: the
-    # benchmark's BeautifulSoup peer).
-    python_packages=(bullmq==3.4.4 redis pytest websocket-client "dramatiq[redis]==2.2.1" selectolax==1.0.2 soupsieve==4.1.4 beautifulsoup4==4.15.0 html5lib==1.1 lxml==6.2.0)
-    if ! python3 -c 'import bullmq, redis, pytest, websocket, dramatiq, selectolax, soupsieve, bs4, html5lib, lxml' 2>/dev/null; then
+    # benchmark's BeautifulSoup peer), and the main content with trafilatura.
+    python_packages=(bullmq==3.4.4 redis pytest websocket-client "dramatiq[redis]==2.2.1" selectolax==1.0.2 soupsieve==4.1.4 beautifulsoup4==4.15.0 html5lib==1.1 lxml==6.2.0 trafilatura==2.3.1 lxml_html_clean==0.4.7)
+    if ! python3 -c 'import bullmq, redis, pytest, websocket, dramatiq, selectolax, soupsieve, bs4, html5lib, lxml, trafilatura' 2>/dev/null; then
         echo "install-deps: installing ${python_packages[*]} from PyPI"
         python3 -m pip install --quiet "${python_packages[@]}" 2>/dev/null \
             || python3 -m pip install --quiet --break-system-packages "${python_packages[@]}"

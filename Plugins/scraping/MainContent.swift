@@ -7,6 +7,14 @@ import HTML
 /// sidebars, cookie banners, forms and comments are left out wherever they are (`skips`).
 struct MainContent {
     let document: HTMLDocument
+    /// Text lengths with only the structural exclusions applied: what a class or id hint is
+    /// checked against before it may leave an element out.
+    private let structural: TextLengths
+
+    init(document: HTMLDocument) {
+        self.document = document
+        structural = TextLengths(document: document, skip: { node in Self.structurallySkipped(node, in: document) })
+    }
 
     /// Elements that never hold a page's readable content.
     private static let excludedElements: Set<String> = [
@@ -25,19 +33,30 @@ struct MainContent {
 
     /// True for an element (and so everything in it) that is not part of any page's content.
     func skips(_ node: HTMLNode) -> Bool {
+        if Self.structurallySkipped(node, in: document) { return true }
         guard document.kind(node) == .element else { return false }
         let name = document.name(node)
-        if Self.excludedElements.contains(name) { return true }
         if name == "html" || name == "body" || name == "article" || name == "main" { return false }
-        if let role = document.attribute(node, "role")?.lowercased(), Self.excludedRoles.contains(role) { return true }
+        // A site header (outside any article) is chrome; an article's own header holds its title.
+        if name == "header" { return !hasContentAncestor(node) }
+        // A chrome hint in the class or id leaves out what looks like chrome: short, or mostly
+        // links. (A section whose id only mentions cookies, on a page about cookies, stays.)
+        guard classWeight(node) < 0 else { return false }
+        let text = structural.text[node] ?? 0
+        return text < 250 || Double(structural.linkText[node] ?? 0) > 0.33 * Double(text)
+    }
+
+    /// What is never content whatever it says: scripts, navigation, forms, hidden elements.
+    private static func structurallySkipped(_ node: HTMLNode, in document: HTMLDocument) -> Bool {
+        guard document.kind(node) == .element else { return false }
+        if excludedElements.contains(document.name(node)) { return true }
+        if let role = document.attribute(node, "role")?.lowercased(), excludedRoles.contains(role) { return true }
         if document.attribute(node, "hidden") != nil || document.attribute(node, "aria-hidden")?.lowercased() == "true" { return true }
         if let style = document.attribute(node, "style")?.lowercased().filter({ $0 != " " }),
            style.contains("display:none") || style.contains("visibility:hidden") {
             return true
         }
-        // A site header (outside any article) is chrome; an article's own header holds its title.
-        if name == "header" { return !hasContentAncestor(node) }
-        return classWeight(node) < 0
+        return false
     }
 
     /// The element holding the main content (the body when nothing scores).
@@ -71,17 +90,73 @@ struct MainContent {
                 best = (node, final)
             }
         }
-        guard var chosen = best?.node, (best?.score ?? 0) > 0 else { return fallback }
+        guard var chosen = best?.node, let top = best?.score, top > 0 else { return fallback }
+        func finalScore(_ node: HTMLNode) -> Double? { scores[node].map { $0 * (1 - density(node, lengths)) } }
+        // A page that says where its main content is (<main>, role=main, its <article>) is taken
+        // at its word when the best block lies inside: the innermost such element holding it.
+        if let marked = markedContainer(holding: chosen), (lengths.text[marked] ?? 0) > 0 { return marked }
+        // Readability's promotions: a common ancestor of three runners-up close to the best; an
+        // ancestor scoring higher on the way up; a parent the best is the only child of.
+        let runnersUp = scores.keys.filter { $0 != chosen && (finalScore($0) ?? 0) >= 0.75 * top }
+        if runnersUp.count >= 3 {
+            var ancestor = document.parent(chosen)
+            while let current = ancestor, document.kind(current) == .element, document.name(current) != "body" {
+                if runnersUp.filter({ isAncestor(current, of: $0) }).count >= 3 {
+                    chosen = current
+                    break
+                }
+                ancestor = document.parent(current)
+            }
+        }
+        var lastScore = finalScore(chosen) ?? top
+        var ancestor = document.parent(chosen)
+        while let current = ancestor, document.kind(current) == .element, document.name(current) != "body" {
+            guard let score = scores[current] else {
+                ancestor = document.parent(current)
+                continue
+            }
+            if score < top / 3 { break }
+            if score > lastScore {
+                chosen = current
+                break
+            }
+            lastScore = score
+            ancestor = document.parent(current)
+        }
+        while let parent = document.parent(chosen), document.kind(parent) == .element, document.name(parent) != "body",
+              document.elementChildren(parent).filter({ !skips($0) }).count == 1 {
+            chosen = parent
+        }
         // Siblings as rich as the best (an article split into several divs): take their parent.
-        if let parent = document.parent(chosen), document.kind(parent) == .element, let top = best?.score {
+        if let parent = document.parent(chosen), document.kind(parent) == .element, document.name(parent) != "html" {
             let threshold = max(10, top * 0.2)
             let rich = document.elementChildren(parent).filter { sibling in
-                sibling != chosen && (scores[sibling].map { $0 * (1 - density(sibling, lengths)) } ?? 0) >= threshold
+                sibling != chosen && (finalScore(sibling) ?? 0) >= threshold
             }
             let siblingText = rich.reduce(0) { $0 + (lengths.text[$1] ?? 0) }
             if !rich.isEmpty && Double(siblingText) >= 0.3 * Double(lengths.text[chosen] ?? 0) { chosen = parent }
         }
         return chosen
+    }
+
+    /// The innermost `<article>`, `<main>` or `role=main` element around `node` (itself included).
+    private func markedContainer(holding node: HTMLNode) -> HTMLNode? {
+        var current: HTMLNode? = node
+        while let element = current, document.kind(element) == .element {
+            let name = document.name(element)
+            if name == "article" || name == "main" || document.attribute(element, "role")?.lowercased() == "main" { return element }
+            current = document.parent(element)
+        }
+        return nil
+    }
+
+    private func isAncestor(_ ancestor: HTMLNode, of node: HTMLNode) -> Bool {
+        var current = document.parent(node)
+        while let element = current {
+            if element == ancestor { return true }
+            current = document.parent(element)
+        }
+        return false
     }
 
     private func density(_ node: HTMLNode, _ lengths: TextLengths) -> Double {
