@@ -8,6 +8,24 @@ struct ContentRenderer {
     let document: HTMLDocument
     let base: URL?
     let skip: (HTMLNode) -> Bool
+    /// Per node (by index): whether a block element is inside it, found in one pass so that
+    /// telling inline runs from blocks costs nothing per level.
+    private let holdsBlock: [Bool]
+
+    init(document: HTMLDocument, base: URL?, skip: @escaping (HTMLNode) -> Bool) {
+        self.document = document
+        self.base = base
+        self.skip = skip
+        // Nodes are stored in document order, children after their parent: from the last node
+        // back, each marks its parent before the parent is reached.
+        var holds = [Bool](repeating: false, count: document.nodeCount)
+        for index in stride(from: document.nodeCount - 1, through: 1, by: -1) {
+            let node = HTMLNode(index: Int32(index))
+            guard document.kind(node) == .element, let parent = document.parent(node) else { continue }
+            if holds[index] || Self.blockElements.contains(document.name(node)) { holds[Int(parent.index)] = true }
+        }
+        holdsBlock = holds
+    }
 
     /// Elements that start and end a line of their own.
     static let blockElements: Set<String> = [
@@ -133,7 +151,7 @@ struct ContentRenderer {
     }
 
     private func containsBlock(_ node: HTMLNode) -> Bool {
-        document.elementChildren(node).contains { Self.blockElements.contains(document.name($0)) || containsBlock($0) }
+        holdsBlock[Int(node.index)]
     }
 
     /// The node's children as one line of inline Markdown (blocks inside are joined by spaces).

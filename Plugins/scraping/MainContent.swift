@@ -97,7 +97,10 @@ struct MainContent {
         if let marked = markedContainer(holding: chosen), (lengths.text[marked] ?? 0) > 0 { return marked }
         // Readability's promotions: a common ancestor of three runners-up close to the best; an
         // ancestor scoring higher on the way up; a parent the best is the only child of.
-        let runnersUp = scores.keys.filter { $0 != chosen && (finalScore($0) ?? 0) >= 0.75 * top }
+        // Among the five best, as Readability keeps them (a page of thousands of close blocks
+        // must not make this walk quadratic).
+        let topFive = scores.keys.sorted { (finalScore($0) ?? 0, lengths.position[$1] ?? 0) > (finalScore($1) ?? 0, lengths.position[$0] ?? 0) }.prefix(5)
+        let runnersUp = topFive.filter { $0 != chosen && (finalScore($0) ?? 0) >= 0.75 * top }
         if runnersUp.count >= 3 {
             var ancestor = document.parent(chosen)
             while let current = ancestor, document.kind(current) == .element, document.name(current) != "body" {

@@ -46,6 +46,9 @@ public struct HTMLDocument: Sendable {
         }
         let encoding = CharsetSniffer.sniff(bytes, contentType: contentType)
         let utf8 = Transcoder.toUTF8(bytes, from: encoding)
+        if NestingPrescan.exceeds(utf8, depth: limits.maxDepth) {
+            throw .tooDeep(limit: limits.maxDepth)
+        }
         return try GumboTreeCopier.parse(utf8, maxNodes: limits.maxNodes)
     }
 

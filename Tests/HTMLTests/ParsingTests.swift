@@ -61,6 +61,26 @@ import Testing
         #expect(error?.description == "too_large: document has more than 50 nodes")
         #expect(HTMLError.tooLargeInput(bytes: 11, limit: 10).description.hasPrefix("too_large: "))
     }
+
+    @Test func nestingPastTheDepthLimitIsRefusedBeforeParsing() throws {
+        func nested(_ open: String, _ count: Int, close: String = "") -> String {
+            "<body>" + String(repeating: open, count: count) + "x" + String(repeating: close, count: count)
+        }
+        let tooDeep = #expect(throws: HTMLError.self) { try HTMLDocument.parse(nested("<div>", 5_000, close: "</div>")) }
+        #expect(tooDeep?.description == "too_large: elements are nested more than 4096 deep")
+        #expect(throws: HTMLError.tooDeep(limit: 100)) {
+            try HTMLDocument.parse(nested("<span class='a>b'>", 101), limits: HTMLLimits(maxDepth: 100))
+        }
+        // Deep but within the limit; elements whose end tag may be left out, void elements,
+        // closed siblings, comments and raw text do not count.
+        #expect(try HTMLDocument.parse(nested("<div>", 4_000, close: "</div>")).nodeCount > 4_000)
+        for page in [nested("<p>", 10_000), nested("<li>", 10_000), nested("<br>", 10_000), nested("<b></b>", 10_000),
+                     "<body><!--" + String(repeating: "<div>", count: 10_000) + "--><p>x",
+                     "<body><script>" + String(repeating: "<div>", count: 10_000) + "</script><p>x",
+                     "<body><div title=\"" + String(repeating: "<div>", count: 10_000) + "\">x</div>"] {
+            #expect(throws: Never.self) { try HTMLDocument.parse(page) }
+        }
+    }
 }
 
 @Suite struct CharsetTests {

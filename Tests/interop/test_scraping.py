@@ -119,6 +119,8 @@ class PageHandler(BaseHTTPRequestHandler):
             return self.send(200, b"\x89PNG\r\n\x1a\n" + bytes(64), "image/png")
         if path == "/latin1":
             return self.send(200, "<p>Caf\u00e9 cr\u00e8me</p>".encode("latin-1"), "text/html; charset=iso-8859-1")
+        if path == "/deep":
+            return self.send(200, b"<body>" + b"<div>" * 200_000 + b"x")
         if path == "/big":
             return self.send(200, b"<p>" + b"x" * 200_000 + b"</p>")
         if path == "/bomb":
@@ -386,6 +388,7 @@ def test_failures_are_named_by_their_code(worker, pages):
     assert failed(worker, url=f"{base}/big", max_bytes=10_000)["error"].startswith("too_large: ")
     assert failed(worker, url=f"{base}/bomb", max_bytes=1_000_000)["error"].startswith("too_large: ")
     assert failed(worker, url=f"{base}/loop")["error"].startswith("too_many_redirects: ")
+    assert failed(worker, url=f"{base}/deep")["error"] == "too_large: elements are nested more than 4096 deep"
     assert failed(worker, url="ftp://127.0.0.1/")["error"].startswith("url: only http and https")
 
 
