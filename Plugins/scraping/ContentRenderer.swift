@@ -290,21 +290,25 @@ struct ContentRenderer {
 
     /// Text with Markdown's inline punctuation escaped, whitespace collapsed (not trimmed).
     static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
+        // Scalar by scalar: every text of a page goes through here.
+        var out = String.UnicodeScalarView()
         var space = false
-        for character in text {
-            if character == " " || character == "\n" || character == "\t" || character == "\r" || character == "\u{0C}" {
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case " ", "\n", "\t", "\r", "\u{0C}":
                 space = true
                 continue
+            case "\\", "`", "*", "_", "[", "]", "<", ">":
+                if space { out.append(" ") }
+                out.append("\\")
+            default:
+                if space { out.append(" ") }
             }
-            if space { out.append(" ") }
             space = false
-            if "\\`*_[]<>".contains(character) { out.append("\\") }
-            out.append(character)
+            out.append(scalar)
         }
         if space { out.append(" ") }
-        return out
+        return String(out)
     }
 
     /// Spaces collapsed and trimmed, line breaks kept.
@@ -352,13 +356,13 @@ struct TextSink {
     private var pendingSpace = false
 
     mutating func append(_ text: String, preformatted: Bool) {
-        for character in text {
-            if !preformatted, character == " " || character == "\n" || character == "\t" || character == "\r" || character == "\u{0C}" {
+        for scalar in text.unicodeScalars {
+            if !preformatted, scalar == " " || scalar == "\n" || scalar == "\t" || scalar == "\r" || scalar == "\u{0C}" {
                 pendingSpace = true
                 continue
             }
-            flush()
-            out.append(character)
+            if pendingBreaks > 0 || pendingSpace { flush() }
+            out.unicodeScalars.append(scalar)
         }
     }
 

@@ -11,9 +11,24 @@ struct MainContent {
     /// checked against before it may leave an element out.
     private let structural: TextLengths
 
+    /// Per node (by index): whether `skips` leaves it out, decided once for the page.
+    private let skipped: [Bool]
+    /// Per node: the class and id hint (`classWeight`), worked out once.
+    private let weights: [Int8]
+
     init(document: HTMLDocument) {
         self.document = document
         structural = TextLengths(document: document, skip: { node in Self.structurallySkipped(node, in: document) })
+        var weights = [Int8](repeating: 0, count: document.nodeCount)
+        var skipped = [Bool](repeating: false, count: document.nodeCount)
+        for index in 0..<document.nodeCount {
+            let node = HTMLNode(index: Int32(index))
+            guard document.kind(node) == .element else { continue }
+            weights[index] = Int8(Self.classWeight(node, in: document))
+            skipped[index] = Self.decideSkip(node, weight: Int(weights[index]), structural: structural, in: document)
+        }
+        self.weights = weights
+        self.skipped = skipped
     }
 
     /// Elements that never hold a page's readable content.
@@ -33,15 +48,18 @@ struct MainContent {
 
     /// True for an element (and so everything in it) that is not part of any page's content.
     func skips(_ node: HTMLNode) -> Bool {
-        if Self.structurallySkipped(node, in: document) { return true }
-        guard document.kind(node) == .element else { return false }
+        skipped[Int(node.index)]
+    }
+
+    private static func decideSkip(_ node: HTMLNode, weight: Int, structural: TextLengths, in document: HTMLDocument) -> Bool {
+        if structurallySkipped(node, in: document) { return true }
         let name = document.name(node)
         if name == "html" || name == "body" || name == "article" || name == "main" { return false }
         // A site header (outside any article) is chrome; an article's own header holds its title.
-        if name == "header" { return !hasContentAncestor(node) }
+        if name == "header" { return !hasContentAncestor(node, in: document) }
         // A chrome hint in the class or id leaves out what looks like chrome: short, or mostly
         // links. (A section whose id only mentions cookies, on a page about cookies, stays.)
-        guard classWeight(node) < 0 else { return false }
+        guard weight < 0 else { return false }
         let text = structural.text[node] ?? 0
         return text < 250 || Double(structural.linkText[node] ?? 0) > 0.33 * Double(text)
     }
@@ -66,7 +84,7 @@ struct MainContent {
         var scores: [HTMLNode: Double] = [:]
         func initialise(_ node: HTMLNode) {
             guard scores[node] == nil else { return }
-            scores[node] = tagWeight(node) + Double(classWeight(node))
+            scores[node] = tagWeight(node) + Double(weights[Int(node.index)])
         }
         for node in lengths.order where isParagraph(node) {
             let length = lengths.text[node] ?? 0
@@ -99,8 +117,15 @@ struct MainContent {
         // ancestor scoring higher on the way up; a parent the best is the only child of.
         // Among the five best, as Readability keeps them (a page of thousands of close blocks
         // must not make this walk quadratic).
-        let topFive = scores.keys.sorted { (finalScore($0) ?? 0, lengths.position[$1] ?? 0) > (finalScore($1) ?? 0, lengths.position[$0] ?? 0) }.prefix(5)
-        let runnersUp = topFive.filter { $0 != chosen && (finalScore($0) ?? 0) >= 0.75 * top }
+        var topFive: [(node: HTMLNode, score: Double)] = []
+        for node in scores.keys {
+            let score = finalScore(node) ?? 0
+            guard topFive.count < 5 || score > topFive[4].score else { continue }
+            topFive.append((node, score))
+            topFive.sort { $0.score != $1.score ? $0.score > $1.score : $0.node < $1.node }
+            if topFive.count > 5 { topFive.removeLast() }
+        }
+        let runnersUp = topFive.filter { $0.node != chosen && $0.score >= 0.75 * top }.map(\.node)
         if runnersUp.count >= 3 {
             var ancestor = document.parent(chosen)
             while let current = ancestor, document.kind(current) == .element, document.name(current) != "body" {
@@ -190,16 +215,20 @@ struct MainContent {
     }
 
     /// +25 for a content hint in the class or id, -25 for a chrome hint (unless a content hint is there too).
-    private func classWeight(_ node: HTMLNode) -> Int {
-        let hints = ((document.attribute(node, "class") ?? "") + " " + (document.attribute(node, "id") ?? "")).lowercased()
-        guard hints.count > 1 else { return 0 }
-        let words = Set(hints.split(whereSeparator: { !($0.isLetter || $0.isNumber) }).map(String.init))
-        if !words.isDisjoint(with: Self.positiveWords) { return 25 }
-        if !words.isDisjoint(with: Self.negativeWords) || Self.negativeParts.contains(where: { hints.contains($0) }) { return -25 }
-        return 0
+    private static func classWeight(_ node: HTMLNode, in document: HTMLDocument) -> Int {
+        let className = document.attribute(node, "class"), id = document.attribute(node, "id")
+        guard className != nil || id != nil else { return 0 }
+        let hints = ((className ?? "") + " " + (id ?? "")).lowercased()
+        var negative = false
+        for word in hints.split(whereSeparator: { !($0.isLetter || $0.isNumber) }) {
+            let word = String(word)
+            if positiveWords.contains(word) { return 25 }
+            if negativeWords.contains(word) { negative = true }
+        }
+        return negative || negativeParts.contains(where: { hints.contains($0) }) ? -25 : 0
     }
 
-    private func hasContentAncestor(_ node: HTMLNode) -> Bool {
+    private static func hasContentAncestor(_ node: HTMLNode, in document: HTMLDocument) -> Bool {
         var ancestor = document.parent(node)
         while let current = ancestor, document.kind(current) == .element {
             let name = document.name(current)
@@ -213,22 +242,29 @@ struct MainContent {
 /// Per element, in one pass over the tree: the length of its readable text (skipped subtrees
 /// left out), of the text inside links, and its commas.
 struct TextLengths {
-    var text: [HTMLNode: Int] = [:]
-    var linkText: [HTMLNode: Int] = [:]
-    var commas: [HTMLNode: Int] = [:]
-    /// Document position, to break ties the same way every run.
-    var position: [HTMLNode: Int] = [:]
+    var text: NodeCounts
+    var linkText: NodeCounts
+    var commas: NodeCounts
+    /// Document position, to break ties the same way every run (nil: not visited).
+    var position: NodeCounts
     /// Elements in document order.
     var order: [HTMLNode] = []
 
     init(document: HTMLDocument, skip: (HTMLNode) -> Bool) {
+        text = NodeCounts(count: document.nodeCount)
+        linkText = NodeCounts(count: document.nodeCount)
+        commas = NodeCounts(count: document.nodeCount)
+        position = NodeCounts(count: document.nodeCount, absent: -1)
         // Post-order without recursion: a hostile page can nest deeper than a thread's stack.
         var stack: [(node: HTMLNode, inLink: Bool, visited: Bool)] = [(document.root, false, false)]
         while let (node, inLink, visited) = stack.popLast() {
             switch document.kind(node) {
             case .text:
-                let length = PageParts.collapse((document.text(node) ?? "")).count
-                let commaCount = (document.text(node) ?? "").reduce(0) { $0 + ($1 == "," ? 1 : 0) }
+                // Scalars and bytes, not Characters: grapheme breaking every text of a page was
+                // a good part of the time on large pages.
+                let raw = document.text(node) ?? ""
+                let length = PageParts.collapse(raw).unicodeScalars.count
+                let commaCount = raw.utf8.reduce(0) { $0 + ($1 == UInt8(ascii: ",") ? 1 : 0) }
                 if let parent = document.parent(node) {
                     text[parent, default: 0] += length
                     commas[parent, default: 0] += commaCount
@@ -253,5 +289,31 @@ struct TextLengths {
                 continue
             }
         }
+    }
+}
+
+/// A count per node of one document, in an array by node index (dictionaries keyed by node were
+/// most of the time on a page of hundreds of thousands of elements).
+struct NodeCounts {
+    private var values: [Int]
+    private let absent: Int
+
+    init(count: Int, absent: Int = 0) {
+        values = [Int](repeating: absent, count: count)
+        self.absent = absent
+    }
+
+    /// nil when nothing was recorded (for counts: zero).
+    subscript(node: HTMLNode) -> Int? {
+        get {
+            let value = values[Int(node.index)]
+            return value == absent ? nil : value
+        }
+        set { values[Int(node.index)] = newValue ?? absent }
+    }
+
+    subscript(node: HTMLNode, default fallback: Int) -> Int {
+        get { self[node] ?? fallback }
+        set { values[Int(node.index)] = newValue }
     }
 }
