@@ -13,6 +13,9 @@ struct ScrapeJob {
 
     func run() throws -> JSONValue {
         let extract = try ExtractSet(params.extract, hasSelector: params.selector != nil)
+        if extract.contains(.attrs) && params.selector == nil {
+            throw TaskError.invalidParams("extract: attrs are the matches' attributes, so they need a selector")
+        }
         // A selector that cannot be parsed fails the task before any request goes out.
         let selector: CSSSelectorList?
         do {

@@ -10,6 +10,7 @@ import json
 import os
 import re
 import threading
+import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -119,6 +120,9 @@ class PageHandler(BaseHTTPRequestHandler):
             return self.send(200, b"\x89PNG\r\n\x1a\n" + bytes(64), "image/png")
         if path == "/latin1":
             return self.send(200, "<p>Caf\u00e9 cr\u00e8me</p>".encode("latin-1"), "text/html; charset=iso-8859-1")
+        if path == "/slow":
+            time.sleep(3)
+            return self.send(200, b"<p>late</p>")
         if path == "/deep":
             return self.send(200, b"<body>" + b"<div>" * 200_000 + b"x")
         if path == "/big":
@@ -390,6 +394,13 @@ def test_failures_are_named_by_their_code(worker, pages):
     assert failed(worker, url=f"{base}/loop")["error"].startswith("too_many_redirects: ")
     assert failed(worker, url=f"{base}/deep")["error"] == "too_large: elements are nested more than 4096 deep"
     assert failed(worker, url="ftp://127.0.0.1/")["error"].startswith("url: only http and https")
+    assert failed(worker, url=f"{base}/slow", timeout_s=1)["error"].startswith("timeout: ")
+    assert failed(worker, url=f"{base}/article", extract=["attrs"])["error"].startswith("extract: attrs")
+    # What the schema refuses never becomes a task: a 422 naming the field.
+    code, body = worker.http("POST", "/execute", {"task_type": "web_scraping", "parameters": {"url": f"{base}/article", "extract": ["everything"]}})
+    assert code == 422 and body["error"]["details"]["violations"][0]["field"] == "parameters.extract[0]", body
+    code, body = worker.http("POST", "/execute", {"task_type": "web_scraping", "parameters": {"selector": "p"}})
+    assert code == 422 and "url" in body["error"]["message"], body
 
 
 def test_a_503_with_retry_after_is_retried_within_the_task(worker, pages):
