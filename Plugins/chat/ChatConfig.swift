@@ -23,21 +23,13 @@ struct ChatConfig: Sendable {
     var pollIntervalMs: Int
 
     init(_ config: PluginConfig) throws {
-        guard let object = (try? config.value())?.objectValue else {
-            throw TaskError.permanent("chat: config must be a JSON object")
-        }
-        let known: Set<String> = ["base_url", "endpoint_id", "api_key", "mode", "model", "system_prompt", "history_messages",
-                                  "history_chars", "connect_timeout_s", "request_timeout_s", "max_retries", "poll_interval_ms"]
-        if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
-            throw TaskError.permanent("chat: unknown config key '\(unknown)'")
-        }
-        func string(_ key: String) -> String? { object[key]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } }
+        let reader = try ConfigReader(config, plugin: "chat", known: [
+            "base_url", "endpoint_id", "api_key", "mode", "model", "system_prompt", "history_messages", "history_chars",
+            "connect_timeout_s", "request_timeout_s", "max_retries", "poll_interval_ms",
+        ])
+        let string = reader.string
         func int(_ key: String, _ fallback: Int, _ range: ClosedRange<Int>) throws -> Int {
-            guard let value = object[key] else { return fallback }
-            guard let int = value.intValue, range.contains(int) else {
-                throw TaskError.permanent("chat: \(key) must be an integer from \(range.lowerBound) to \(range.upperBound)")
-            }
-            return int
+            try reader.integer(key, default: fallback, in: range)
         }
         baseURL = (string("base_url") ?? "https://api.runpod.ai/v2").trimmingCharacters(in: CharacterSet(charactersIn: "/"))
         guard baseURL.hasPrefix("http://") || baseURL.hasPrefix("https://") else {
@@ -50,7 +42,7 @@ struct ChatConfig: Sendable {
         model = string("model") ?? "default"
         systemPrompt = string("system_prompt")
         historyMessages = try int("history_messages", 50, 1...1000)
-        historyChars = object["history_chars"] == nil ? nil : try int("history_chars", 0, 1...10_000_000)
+        historyChars = reader["history_chars"] == nil ? nil : try int("history_chars", 0, 1...10_000_000)
         connectTimeoutMs = try int("connect_timeout_s", 10, 1...600) * 1000
         requestTimeoutMs = try int("request_timeout_s", 300, 1...3600) * 1000
         maxRetries = try int("max_retries", 4, 1...20)

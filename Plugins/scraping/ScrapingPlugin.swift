@@ -32,6 +32,11 @@ final class ScrapingPlugin: Plugin {
         self.config = try ScrapingConfig(config)
         fetcher = Fetcher(policy: self.config.policy)
         robots = RobotsCache(fetcher: fetcher)
+        if !fetcher.invalidAllowEntries.isEmpty {
+            // Not fatal (the rest of the allowlist works), but an operator must hear of it.
+            host.log(.warning, "scraping: allow entries that are neither a CIDR nor host:port are ignored: "
+                     + fetcher.invalidAllowEntries.joined(separator: ", "))
+        }
     }
 }
 

@@ -414,3 +414,33 @@ def test_robots_txt_is_obeyed_when_asked(worker, pages):
     assert failed(worker, url=f"{base}/private/page", respect_robots=True)["error"].startswith("robots_disallowed: ")
     assert completed(worker, url=f"{base}/private/open/page", respect_robots=True, selector="p")["count"] == 1
     assert completed(worker, url=f"{base}/private/page", selector="p")["count"] == 1
+
+
+@pytest.mark.parametrize("setting, message", [
+    ("per_host_concurrency: lots", "scraping: per_host_concurrency must be an integer from 1 to 1000"),
+    ("timeout_s: 0", "scraping: timeout_s must be a number from 0.1 to 600"),
+    ("proxy: http://x", "scraping: unknown config key 'proxy'"),
+])
+def test_a_bad_setting_refuses_the_plugin_with_the_reason(tmp_root, pages, setting, message):
+    workdir = tmp_root / f"worker-bad-{uuid.uuid4().hex[:6]}"
+    workdir.mkdir(parents=True)
+    plugins = workdir / "plugins.yaml"
+    repository_plugins_yaml(plugins)
+    text = plugins.read_text()
+    key = setting.split(":")[0]
+    if re.search(rf"(?m)^      {key}:", text):
+        text = re.sub(rf"(?m)^      {key}:.*$", "      " + setting, text)
+    else:
+        text = text.replace("      per_host_delay_ms: 0", "      per_host_delay_ms: 0\n      " + setting)
+    plugins.write_text(text)
+    env = {k: v for k, v in os.environ.items() if k not in WORKER_ENV and k not in ("DATABASE_URL", "DB_SCHEMA")}
+    env.update({"PORT": "0", "HOST": "127.0.0.1", "DATA_DIR": str(workdir / "data"), "PLUGINS_CONFIG": str(plugins),
+                "LOG_FORMAT": "json", "LOG_LEVEL": "info", "SHUTDOWN_TIMEOUT": "2"})
+    worker = WorkerProc(env, workdir).start()
+    try:
+        code, body = worker.http("GET", "/plugins")
+        entry = next(p for p in body["plugins"] if p["name"] == "scraping")
+        assert entry["state"] == "refused" and message in entry["error"], entry
+    finally:
+        worker.terminate()
+        worker.wait_stopped()
