@@ -31,4 +31,32 @@ enum ASCII {
     static func splitWhitespace(_ s: String) -> [String] {
         s.utf8.split(whereSeparator: isWhitespace).map { String(decoding: $0, as: UTF8.self) }
     }
+
+    @inline(__always)
+    static func isLetter(_ byte: UInt8) -> Bool {
+        (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A)
+    }
+
+    /// Whether `prefix` stands in `bytes` at `index`; with `ignoringCase`, `prefix` is given in
+    /// lowercase and the bytes are folded.
+    static func hasPrefix(_ bytes: [UInt8], at index: Int, _ prefix: [UInt8], ignoringCase: Bool = false) -> Bool {
+        guard index >= 0, index + prefix.count <= bytes.count else { return false }
+        for offset in 0 ..< prefix.count {
+            let byte = ignoringCase ? lower(bytes[index + offset]) : bytes[index + offset]
+            if byte != prefix[offset] { return false }
+        }
+        return true
+    }
+
+    /// Where `needle` first stands in `bytes` at or after `start` (the prescans' byte search).
+    static func find(_ needle: [UInt8], in bytes: [UInt8], from start: Int, ignoringCase: Bool = false) -> Int? {
+        guard let first = needle.first else { return start }
+        var index = start
+        while index + needle.count <= bytes.count {
+            let byte = ignoringCase ? lower(bytes[index]) : bytes[index]
+            if byte == first && hasPrefix(bytes, at: index, needle, ignoringCase: ignoringCase) { return index }
+            index += 1
+        }
+        return nil
+    }
 }

@@ -7,9 +7,9 @@ enum MetaPrescanner {
         var i = 0
         while i < b.count {
             guard b[i] == UInt8(ascii: "<") else { i += 1; continue }
-            if starts(b, i, "<!--") {
-                i = find(b, from: i + 4, "-->").map { $0 + 3 } ?? b.count
-            } else if startsIgnoringCase(b, i, "<meta"), i + 5 < b.count,
+            if ASCII.hasPrefix(b, at: i, Array("<!--".utf8)) {
+                i = ASCII.find(Array("-->".utf8), in: b, from: i + 4).map { $0 + 3 } ?? b.count
+            } else if ASCII.hasPrefix(b, at: i, Array("<meta".utf8), ignoringCase: true), i + 5 < b.count,
                       ASCII.isWhitespace(b[i + 5]) || b[i + 5] == UInt8(ascii: "/") {
                 var j = i + 5
                 var charset: String?, httpEquiv: String?, content: String?
@@ -62,23 +62,5 @@ enum MetaPrescanner {
             while i < b.count, !ASCII.isWhitespace(b[i]), b[i] != UInt8(ascii: ">") { value.append(b[i]); i += 1 }
         }
         return (String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self), min(i, b.count))
-    }
-
-    private static func starts(_ b: [UInt8], _ i: Int, _ s: String) -> Bool {
-        let n = Array(s.utf8)
-        return i + n.count <= b.count && Array(b[i ..< i + n.count]) == n
-    }
-
-    private static func startsIgnoringCase(_ b: [UInt8], _ i: Int, _ s: String) -> Bool {
-        let n = Array(s.utf8)
-        guard i + n.count <= b.count else { return false }
-        for k in 0 ..< n.count where ASCII.lower(b[i + k]) != n[k] { return false }
-        return true
-    }
-
-    private static func find(_ b: [UInt8], from: Int, _ s: String) -> Int? {
-        var i = from
-        while i < b.count { if starts(b, i, s) { return i }; i += 1 }
-        return nil
     }
 }

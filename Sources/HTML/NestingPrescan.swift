@@ -30,7 +30,7 @@ enum NestingPrescan {
             let next = bytes[i + 1]
             if next == UInt8(ascii: "!") {
                 if i + 3 < count, bytes[i + 2] == UInt8(ascii: "-"), bytes[i + 3] == UInt8(ascii: "-") {
-                    i = find(bytes, Array("-->".utf8), from: i + 4).map { $0 + 3 } ?? count
+                    i = ASCII.find(Array("-->".utf8), in: bytes, from: i + 4).map { $0 + 3 } ?? count
                 } else {
                     i = skipTag(bytes, from: i + 2)
                 }
@@ -38,7 +38,7 @@ enum NestingPrescan {
             }
             let closing = next == UInt8(ascii: "/")
             let nameStart = closing ? i + 2 : i + 1
-            guard nameStart < count, isLetter(bytes[nameStart]) else {
+            guard nameStart < count, ASCII.isLetter(bytes[nameStart]) else {
                 i += 1
                 continue
             }
@@ -58,7 +58,7 @@ enum NestingPrescan {
             let selfClosing = end >= 2 && bytes[end - 2] == UInt8(ascii: "/")
             if rawText.contains(name) {
                 // Step over the text to the element's own end tag (its end tag is then counted as usual).
-                i = findEndTag(bytes, name, from: end) ?? count
+                i = ASCII.find(Array("</".utf8) + name, in: bytes, from: end, ignoringCase: true) ?? count
                 depth += 1
             } else if !selfClosing {
                 depth += 1
@@ -66,10 +66,6 @@ enum NestingPrescan {
             if depth > limit { return true }
         }
         return false
-    }
-
-    private static func isLetter(_ byte: UInt8) -> Bool {
-        (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
     }
 
     /// Past the `>` that ends a tag begun before `from`, stepping over quoted attribute values.
@@ -88,32 +84,5 @@ enum NestingPrescan {
             i += 1
         }
         return bytes.count
-    }
-
-    private static func find(_ bytes: [UInt8], _ needle: [UInt8], from start: Int) -> Int? {
-        guard needle.count <= bytes.count else { return nil }
-        var i = start
-        while i + needle.count <= bytes.count {
-            if bytes[i] == needle[0] && Array(bytes[i..<i + needle.count]) == needle { return i }
-            i += 1
-        }
-        return nil
-    }
-
-    /// Where `</name` (any case) begins at or after `start`.
-    private static func findEndTag(_ bytes: [UInt8], _ name: [UInt8], from start: Int) -> Int? {
-        var i = start
-        while i + 2 + name.count <= bytes.count {
-            if bytes[i] == UInt8(ascii: "<"), bytes[i + 1] == UInt8(ascii: "/") {
-                var matches = true
-                for (offset, letter) in name.enumerated() where ASCII.lower(bytes[i + 2 + offset]) != letter {
-                    matches = false
-                    break
-                }
-                if matches { return i }
-            }
-            i += 1
-        }
-        return nil
     }
 }
