@@ -101,9 +101,7 @@ struct MainContent {
         }
         var best: (node: HTMLNode, score: Double)?
         for (node, score) in scores {
-            let total = Double(lengths.text[node] ?? 0)
-            let density = total > 0 ? Double(lengths.linkText[node] ?? 0) / total : 1
-            let final = score * (1 - density)
+            let final = score * (1 - density(node, lengths))
             if best == nil || final > best!.score || (final == best!.score && lengths.position[node]! < lengths.position[best!.node]!) {
                 best = (node, final)
             }

@@ -54,17 +54,14 @@ struct ScrapeJob {
             "status": .number(Double(response.status)),
             "content_type": response.contentType.map(JSONValue.string) ?? .null,
             "fetched_bytes": .number(Double(response.body.count)),
-            "elapsed_ms": .number((Double(response.elapsed.components.seconds) * 1000
-                + Double(response.elapsed.components.attoseconds) / 1e15).rounded()),
+            "elapsed_ms": .number((response.elapsed.seconds * 1000).rounded()),
         ]
         if kind == .plainText {
             let text = String(decoding: response.body, as: UTF8.self)
             result["title"] = .null
             if selector != nil { throw TaskError.permanent("unsupported_content_type: a selector needs an HTML or XML page, not \(response.contentType ?? "text")") }
-            if !extract.isDisjoint(with: [.text, .content, .markdown]) {
-                for part in [("text", ExtractSet.text), ("content", .content), ("markdown", .markdown)] where extract.contains(part.1) {
-                    result[part.0] = .string(text)
-                }
+            for part in [("text", ExtractSet.text), ("content", .content), ("markdown", .markdown)] where extract.contains(part.1) {
+                result[part.0] = .string(text)
             }
             return .object(result)
         }
@@ -99,12 +96,9 @@ struct ScrapeJob {
         if !extract.isDisjoint(with: [.content, .markdown]) {
             let main = MainContent(document: document)
             let root = main.root()
-            if extract.contains(.content) {
-                result["content"] = .string(ContentRenderer(document: document, base: base, skip: main.skips).text(of: root))
-            }
-            if extract.contains(.markdown) {
-                result["markdown"] = .string(ContentRenderer(document: document, base: base, skip: main.skips).markdown(of: root))
-            }
+            let renderer = ContentRenderer(document: document, base: base, skip: main.skips)
+            if extract.contains(.content) { result["content"] = .string(renderer.text(of: root)) }
+            if extract.contains(.markdown) { result["markdown"] = .string(renderer.markdown(of: root)) }
         }
         if extract.contains(.metadata) { result["metadata"] = PageMetadata(document: document, base: base).json }
         return .object(result)
