@@ -6,7 +6,6 @@ against selectolax (lexbor, the same HTML5 tree algorithm) on those pages."""
 from __future__ import annotations
 
 import gzip
-import json
 import os
 import re
 import threading
@@ -14,7 +13,7 @@ import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 from urllib.parse import urljoin, urlparse
 
 import pytest
@@ -164,16 +163,18 @@ def outside(tmp_root):
     server.shutdown()
 
 
-def start(tmp_root: Path, pages: Pages, isolation: str) -> WorkerProc:
+def start(tmp_root: Path, pages: Pages, isolation: str, edit: Optional[Callable[[str], str]] = None) -> WorkerProc:
+    """A worker with the repository's plugins.yaml (the scraping entry in process or in-process
+    isolation, then changed by `edit`) and FETCH_ALLOW naming the page server."""
     workdir = tmp_root / f"worker-{isolation}-{uuid.uuid4().hex[:6]}"
     workdir.mkdir(parents=True)
     plugins = workdir / "plugins.yaml"
     repository_plugins_yaml(plugins)
+    text = plugins.read_text()
     if isolation == "in_process":
-        text = plugins.read_text()
         entry = text[text.index("  - name: scraping"):]
-        changed = re.sub(r"(?m)^    (isolation|processes|rlimits):.*\n", "", entry)
-        plugins.write_text(text.replace(entry, changed))
+        text = text.replace(entry, re.sub(r"(?m)^    (isolation|processes|rlimits):.*\n", "", entry))
+    plugins.write_text(edit(text) if edit else text)
     env = {k: v for k, v in os.environ.items() if k not in WORKER_ENV and k not in ("DATABASE_URL", "DB_SCHEMA")}
     env.update({
         "PORT": "0", "HOST": "127.0.0.1", "DATA_DIR": str(workdir / "data"), "PLUGINS_CONFIG": str(plugins),
@@ -422,21 +423,14 @@ def test_robots_txt_is_obeyed_when_asked(worker, pages):
     ("proxy: http://x", "scraping: unknown config key 'proxy'"),
 ])
 def test_a_bad_setting_refuses_the_plugin_with_the_reason(tmp_root, pages, setting, message):
-    workdir = tmp_root / f"worker-bad-{uuid.uuid4().hex[:6]}"
-    workdir.mkdir(parents=True)
-    plugins = workdir / "plugins.yaml"
-    repository_plugins_yaml(plugins)
-    text = plugins.read_text()
     key = setting.split(":")[0]
-    if re.search(rf"(?m)^      {key}:", text):
-        text = re.sub(rf"(?m)^      {key}:.*$", "      " + setting, text)
-    else:
-        text = text.replace("      per_host_delay_ms: 0", "      per_host_delay_ms: 0\n      " + setting)
-    plugins.write_text(text)
-    env = {k: v for k, v in os.environ.items() if k not in WORKER_ENV and k not in ("DATABASE_URL", "DB_SCHEMA")}
-    env.update({"PORT": "0", "HOST": "127.0.0.1", "DATA_DIR": str(workdir / "data"), "PLUGINS_CONFIG": str(plugins),
-                "LOG_FORMAT": "json", "LOG_LEVEL": "info", "SHUTDOWN_TIMEOUT": "2"})
-    worker = WorkerProc(env, workdir).start()
+
+    def set_it(text: str) -> str:
+        if re.search(rf"(?m)^      {key}:", text):
+            return re.sub(rf"(?m)^      {key}:.*$", "      " + setting, text)
+        return text.replace("      per_host_delay_ms: 0", "      per_host_delay_ms: 0\n      " + setting)
+
+    worker = start(tmp_root, pages, "process", edit=set_it)
     try:
         code, body = worker.http("GET", "/plugins")
         entry = next(p for p in body["plugins"] if p["name"] == "scraping")

@@ -12,8 +12,6 @@ import os
 import random
 import re
 import subprocess
-import tempfile
-import time
 from collections import Counter
 from pathlib import Path
 
