@@ -18,6 +18,8 @@ let package = Package(
         .library(name: "ChatPlugin", type: .dynamic, targets: ["ChatPlugin"]),
         .library(name: "SwiftFixturePlugin", type: .dynamic, targets: ["SwiftFixturePlugin"]),
         .library(name: "ScrapingPlugin", type: .dynamic, targets: ["ScrapingPlugin"]),
+        // `ml` in plugins.yaml finds lib<Name>Plugin.so, hence the product's spelling.
+        .library(name: "MlPlugin", type: .dynamic, targets: ["MLPlugin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
@@ -61,6 +63,18 @@ let package = Package(
         .target(name: "GuardedFetch", dependencies: ["CCurl"], swiftSettings: swiftSettings),
         // JSON in, JSON out: a page's matches for a list of selectors (the differential test, the benchmark).
         .executableTarget(name: "uvw-select", dependencies: ["HTML"], swiftSettings: swiftSettings),
+        // OpenBLAS (Debian's libopenblas-dev, BSD-3): cblas_sgemm for the MiniLM forward pass, one BLAS
+        // thread per task (parallelism comes from concurrent tasks); dlopen'ed by the first embedding.
+        .target(name: "CBLAS", dependencies: ["CLazyLibrary"], path: "Sources/CBLAS"),
+        // Plugin-side libraries of the ml plugin: VADER sentiment over vaderSentiment's lexicon; MiniLM
+        // sentence embeddings (safetensors mapped, WordPiece, the BERT forward pass); entities by rule
+        // and gazetteer. Their data files are installed by scripts/install-models.sh, never committed.
+        .target(name: "Vader", swiftSettings: swiftSettings),
+        .target(name: "TextEmbedding", dependencies: ["CBLAS", "JSON"], swiftSettings: swiftSettings),
+        .target(name: "Entities", dependencies: ["JSON"], swiftSettings: swiftSettings),
+        // JSON in, JSON out over those libraries without a worker: token ids, vectors and entities for
+        // the differential tests, and in-process timings for bench/ml_bench.py.
+        .executableTarget(name: "uvw-ml", dependencies: ["Vader", "TextEmbedding", "Entities", "JSON", "CBLAS"], swiftSettings: swiftSettings),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(
             name: "PluginKit",
@@ -130,6 +144,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "MLPlugin",
+            dependencies: ["PluginKit", "Vader", "TextEmbedding", "Entities"],
+            path: "Plugins/ml",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "SwiftFixturePlugin",
             dependencies: ["PluginKit"],
             path: "Plugins/examples/swift-fixture",
@@ -143,6 +163,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "HTMLTests", dependencies: ["HTML"], swiftSettings: swiftSettings),
+        .testTarget(name: "VaderTests", dependencies: ["Vader"], swiftSettings: swiftSettings),
+        .testTarget(name: "TextEmbeddingTests", dependencies: ["TextEmbedding"], swiftSettings: swiftSettings),
+        .testTarget(name: "EntitiesTests", dependencies: ["Entities"], swiftSettings: swiftSettings),
         // Support/ holds the Python loopback server the tests start.
         .testTarget(name: "GuardedFetchTests", dependencies: ["GuardedFetch"], exclude: ["Support"], swiftSettings: swiftSettings),
     ]

