@@ -24,13 +24,12 @@ import json
 import os
 import random
 import re
-import shutil
 import subprocess
-import tempfile
 import time
 import urllib.parse
-from pathlib import Path
-from typing import Callable, Iterable
+
+from debian_packages import unpacked
+from typing import Callable
 
 Run = Callable[[list[str]], list[list[dict]]]
 
@@ -365,7 +364,6 @@ _RELATIVE = re.compile(r"\b(next|last|this|coming|past|previous|following|curren
 def check_dates(run: Run, n: int = 200, seed: int = 5) -> Report:
     """Generated absolute dates are found as DATE with the exact span, and every DATE reported in
     an absolute form (digits or a month name, not a relative phrase) parses with dateutil."""
-    from dateutil import parser as dparser
     import datetime
     rng = random.Random(seed)
     months = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
@@ -483,25 +481,10 @@ def check_cities(run: Run, model_dir: str, n: int = 250, seed: int = 8, min_popu
 
 # ---------------------------------------------------------------- real prose (fetched at test time)
 
-def corpus_dir() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or "/tmp") / "uvw-entities-corpus"
-
-
 def real_texts(max_texts: int = 2000) -> list[str]:
     """English prose from Debian packages: fortune quotes (news, politics, people, law, work) and
     the Debian project history. Downloaded with `apt-get download` into the cache dir."""
-    root = corpus_dir()
-    root.mkdir(parents=True, exist_ok=True)
-    wanted = {"fortunes": "fortunes_*.deb", "debian-history": "debian-history_*.deb"}
-    for pkg, pattern in wanted.items():
-        if not list(root.glob(pattern)):
-            subprocess.run(["apt-get", "download", pkg], cwd=root, check=True, capture_output=True)
-    extracted = root / "x"
-    if not extracted.exists():
-        tmp = Path(tempfile.mkdtemp(dir=root))
-        for deb in root.glob("*.deb"):
-            subprocess.run(["dpkg-deb", "-x", str(deb), str(tmp)], check=True)
-        tmp.rename(extracted)
+    extracted = unpacked("uvw-entities-corpus", ["fortunes", "debian-history"])
     texts = []
     fdir = extracted / "usr/share/games/fortunes"
     for name in ["news", "politics", "people", "law", "work", "computers", "science"]:

@@ -13,9 +13,7 @@ import minilm_reference  # noqa: I001  (first: sets OPENBLAS_NUM_THREADS before 
 import json
 import math
 import os
-import re
 import shutil
-import subprocess
 import uuid
 from pathlib import Path
 from typing import Any

@@ -14,31 +14,16 @@ from __future__ import annotations
 
 import gettext
 import html.parser
-import os
-import subprocess
-import tempfile
 from pathlib import Path
+
+from debian_packages import unpacked
 
 LANGUAGES = ["en", "de", "fr", "es", "it", "pt", "ja", "zh-cn"]
 PACKAGES = [f"debian-reference-{lang}" for lang in LANGUAGES] + ["iso-codes"]
 
 
 def corpus_root() -> Path:
-    base = Path(os.environ.get("XDG_CACHE_HOME") or tempfile.gettempdir()) / "uvw-text-corpus"
-    root = base / "x"
-    if (root / ".complete").exists():
-        return root
-    base.mkdir(parents=True, exist_ok=True)
-    download = ["apt-get", "download", *PACKAGES]
-    if subprocess.run(download, cwd=base, capture_output=True).returncode != 0:
-        # A machine whose package lists were never fetched knows no package yet.
-        subprocess.run(["apt-get", "update", "-qq"], check=True, capture_output=True)
-        subprocess.run(download, cwd=base, check=True, capture_output=True)
-    for package in PACKAGES:
-        deb = sorted(base.glob(f"{package}_*.deb"))[-1]
-        subprocess.run(["dpkg-deb", "-x", str(deb), str(root)], check=True)
-    (root / ".complete").touch()
-    return root
+    return unpacked("uvw-text-corpus", PACKAGES)
 
 
 class _Paragraphs(html.parser.HTMLParser):

@@ -8,37 +8,18 @@ order, a fixed seed, no dependence on the environment beyond the packages' conte
 """
 from __future__ import annotations
 
-import os
 import random
-import subprocess
-import tempfile
 from pathlib import Path
+
+from debian_packages import unpacked
 
 PACKAGES = ["fortunes-min", "fortunes", "fortunes-de", "fortunes-es", "fortunes-ru"]
 SEED = 20140601  # VADER's ICWSM paper, June 2014
 
 
-def _cache_dir() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or tempfile.gettempdir()) / "uvw-vader-corpus"
-
-
 def fortunes_dir() -> Path:
     """The unpacked /usr/share/games/fortunes of the packages, downloaded on first use."""
-    base = _cache_dir()
-    games = base / "x" / "usr" / "share" / "games" / "fortunes"
-    if (base / "x" / ".complete").exists():
-        return games
-    base.mkdir(parents=True, exist_ok=True)
-    download = ["apt-get", "download", *PACKAGES]
-    if subprocess.run(download, cwd=base, capture_output=True).returncode != 0:
-        # A machine whose package lists were never fetched knows no package yet.
-        subprocess.run(["apt-get", "update", "-qq"], check=True, capture_output=True)
-        subprocess.run(download, cwd=base, check=True, capture_output=True)
-    for package in PACKAGES:
-        deb = sorted(base.glob(f"{package}_*.deb"))[-1]
-        subprocess.run(["dpkg-deb", "-x", str(deb), str(base / "x")], check=True)
-    (base / "x" / ".complete").touch()
-    return games
+    return unpacked("uvw-vader-corpus", PACKAGES) / "usr" / "share" / "games" / "fortunes"
 
 
 def _cookies(path: Path) -> list[str]:
