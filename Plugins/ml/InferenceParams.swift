@@ -71,16 +71,7 @@ struct InferenceParams: Decodable, Sendable, CustomParameterDecoding {
             try Self.checkLength(text, field: "input_data")
             texts = [text]
         case .array(let elements)?:
-            guard elements.count <= Self.maxTexts else {
-                throw TaskError.invalidParams("input_data: \(elements.count) texts, more than the limit of \(Self.maxTexts)")
-            }
-            texts = try elements.enumerated().map { index, element in
-                guard let text = element.stringValue else {
-                    throw TaskError.invalidParams("input_data[\(index)] must be a string (found \(element.typeName))")
-                }
-                try Self.checkLength(text, field: "input_data[\(index)]")
-                return text
-            }
+            texts = try Self.strings(elements, field: "input_data", limit: Self.maxTexts, noun: "texts")
         case let other?:
             throw TaskError.invalidParams("input_data must be a string or an array of strings (found \(other.typeName))")
         case nil:
@@ -134,6 +125,20 @@ struct InferenceParams: Decodable, Sendable, CustomParameterDecoding {
             for category in categories where !seen.insert(category.label).inserted {
                 throw TaskError.invalidParams("categories: the label '\(category.label)' is given twice")
             }
+        }
+    }
+
+    /// An array of at most `limit` texts, each within the length limit, every refusal naming the item.
+    static func strings(_ elements: [JSONValue], field: String, limit: Int, noun: String) throws -> [String] {
+        guard elements.count <= limit else {
+            throw TaskError.invalidParams("\(field): \(elements.count) \(noun), more than the limit of \(limit)")
+        }
+        return try elements.enumerated().map { index, element in
+            guard let text = element.stringValue else {
+                throw TaskError.invalidParams("\(field)[\(index)] must be a string (found \(element.typeName))")
+            }
+            try checkLength(text, field: "\(field)[\(index)]")
+            return text
         }
     }
 
@@ -191,16 +196,7 @@ struct CategorySpec: Sendable, Equatable {
             var examples: [String] = []
             switch members["examples"] {
             case .array(let elements)?:
-                guard elements.count <= InferenceParams.maxExamples else {
-                    throw TaskError.invalidParams("\(field).examples: \(elements.count) examples, more than the limit of \(InferenceParams.maxExamples)")
-                }
-                examples = try elements.enumerated().map { index, element in
-                    guard let text = element.stringValue else {
-                        throw TaskError.invalidParams("\(field).examples[\(index)] must be a string (found \(element.typeName))")
-                    }
-                    try InferenceParams.checkLength(text, field: "\(field).examples[\(index)]")
-                    return text
-                }
+                examples = try InferenceParams.strings(elements, field: "\(field).examples", limit: InferenceParams.maxExamples, noun: "examples")
             case nil, .null?: break
             case let other?: throw TaskError.invalidParams("\(field).examples must be an array of strings (found \(other.typeName))")
             }
