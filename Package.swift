@@ -145,7 +145,7 @@ let package = Package(
         ),
         .target(
             name: "MLPlugin",
-            dependencies: ["PluginKit", "Vader", "TextEmbedding", "Entities"],
+            dependencies: ["PluginKit", "Vader", "TextEmbedding", "Entities", "CMalloc"],
             path: "Plugins/ml",
             swiftSettings: swiftSettings
         ),
