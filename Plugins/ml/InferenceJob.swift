@@ -10,9 +10,13 @@ struct InferenceJob {
     let params: InferenceParams
     let context: TaskContext
 
-    /// Texts go through the encoder in chunks of this many, so a cancel or the deadline is noticed
-    /// between chunks and progress is reported (the encoder batches each chunk by length).
-    static let encoderChunk = 64
+    /// Texts go through the encoder in chunks of at most this many texts and (past the first text)
+    /// this many UTF-8 bytes, so a cancel or the deadline is noticed between chunks and progress is
+    /// reported: short texts still fill the encoder's batches of 32, while a chunk of long ones
+    /// (each cut at 256 tokens) stays a fraction of a second of work. The encoder sorts each chunk
+    /// by length into its batches.
+    static let chunkTexts = 32
+    static let chunkBytes = 4096
 
     func run() throws -> JSONValue {
         var answer: [String: JSONValue] = ["model_type": .string(params.modelType.rawValue)]
@@ -82,12 +86,19 @@ struct InferenceJob {
         var embeddings: [SentenceEmbedding] = []
         embeddings.reserveCapacity(texts.count)
         var start = 0
+        var chunked = false
         while start < texts.count {
             try context.checkCancellation()
-            let end = min(start + Self.encoderChunk, texts.count)
+            var end = start + 1
+            var bytes = texts[start].utf8.count
+            while end < texts.count, end - start < Self.chunkTexts, bytes + texts[end].utf8.count <= Self.chunkBytes {
+                bytes += texts[end].utf8.count
+                end += 1
+            }
             embeddings += encoder.embed(Array(texts[start..<end]))
             start = end
-            if texts.count > Self.encoderChunk {
+            chunked = chunked || start < texts.count
+            if chunked {
                 context.progress(Double(start) / Double(texts.count), noteJSON: nil)
             }
         }

@@ -14,6 +14,7 @@ import json
 import math
 import os
 import shutil
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -339,3 +340,32 @@ def test_entity_offsets_are_code_points_and_the_text_is_the_slice(entities):
     assert types.get("$5 million") == "MONEY" and types.get("15%") == "PERCENT", found
     assert types.get("Acme Corp.") == "ORG" and types.get("Jane Smith") == "PERSON", found
     assert all(0 <= e["confidence"] <= 1 for e in found)
+
+
+def test_a_cancel_stops_a_long_embedding_task_between_chunks(worker):
+    from tokenizer_corpus import tokenizer_corpus
+    long_texts = [t for t in tokenizer_corpus() if t.isascii() and 1200 < len(t) < 3000][:40]  # each cut at 256 tokens
+    assert long_texts
+    texts = (long_texts * (1000 // len(long_texts) + 1))[:1000]
+    code, task = worker.http("POST", "/execute", {"task_type": "ml_inference",
+                                                   "parameters": {"model_type": "embedding", "input_data": texts}})
+    assert code == 202, task
+
+    def status() -> dict:
+        return worker.http("GET", f"/task/{task['task_id']}")[1]
+
+    deadline = time.monotonic() + 30
+    while status()["status"] != "processing":
+        assert time.monotonic() < deadline, status()
+        time.sleep(0.05)
+    time.sleep(1)
+    code, _ = worker.http("DELETE", f"/task/{task['task_id']}")
+    assert code in (200, 202)
+    deadline = time.monotonic() + 10
+    while (record := status())["status"] == "processing":
+        assert time.monotonic() < deadline, record
+        time.sleep(0.05)
+    assert record["status"] == "cancelled", record
+    # The plugin stopped by itself within the grace period: the host did not have to abandon it.
+    assert "did not stop" not in json.dumps(record), record
+    assert not [e for e in worker.log_entries() if e.get("message") == "plugin.unresponsive"]
