@@ -75,6 +75,17 @@ let package = Package(
         // JSON in, JSON out over those libraries without a worker: token ids, vectors and entities for
         // the differential tests, and in-process timings for bench/ml_bench.py.
         .executableTarget(name: "uvw-ml", dependencies: ["Vader", "TextEmbedding", "Entities", "JSON", "CBLAS"], swiftSettings: swiftSettings),
+        // The sandbox (Debian's bubblewrap and libseccomp) as a plugin-side library, for the custom_script
+        // plugin and for tools run on hostile files: every namespace unshared, an unprivileged uid per
+        // slot, rlimits, a seccomp filter, a wall-clock timeout that kills the whole group. The
+        // launcher is its own process, so the privilege drop, rlimits and filter never run in the
+        // threaded worker; libseccomp is linked by name (its .pc adds nothing more).
+        .executableTarget(name: "uvw-sandbox-launch", path: "Sources/CSandboxLaunch", linkerSettings: [.linkedLibrary("seccomp")]),
+        // pidfd_open and statfs, which Swift's Glibc module does not show.
+        .target(name: "CSandboxSupport", path: "Sources/CSandboxSupport"),
+        .target(name: "Sandbox", dependencies: ["CProcessSpawn", "CSandboxSupport"], swiftSettings: swiftSettings),
+        // p50/p99 start-to-first-line of a sandboxed python3 beside a bare one.
+        .executableTarget(name: "uvw-sandbox-bench", dependencies: ["Sandbox", "CProcessSpawn"], swiftSettings: swiftSettings),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(
             name: "PluginKit",
@@ -166,6 +177,7 @@ let package = Package(
         .testTarget(name: "VaderTests", dependencies: ["Vader"], swiftSettings: swiftSettings),
         .testTarget(name: "TextEmbeddingTests", dependencies: ["TextEmbedding"], swiftSettings: swiftSettings),
         .testTarget(name: "EntitiesTests", dependencies: ["Entities"], swiftSettings: swiftSettings),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox"], swiftSettings: swiftSettings),
         // Support/ holds the Python loopback server the tests start.
         .testTarget(name: "GuardedFetchTests", dependencies: ["GuardedFetch"], exclude: ["Support"], swiftSettings: swiftSettings),
     ]

