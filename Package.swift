@@ -85,7 +85,7 @@ let package = Package(
         .target(name: "CSandboxSupport", path: "Sources/CSandboxSupport"),
         .target(name: "Sandbox", dependencies: ["CProcessSpawn", "CSandboxSupport"], swiftSettings: swiftSettings),
         // p50/p99 start-to-first-line of a sandboxed python3 beside a bare one.
-        .executableTarget(name: "uvw-sandbox-bench", dependencies: ["Sandbox", "CProcessSpawn"], swiftSettings: swiftSettings),
+        .executableTarget(name: "uvw-sandbox-bench", dependencies: ["Sandbox", "CProcessSpawn", "JSON"], swiftSettings: swiftSettings),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(
             name: "PluginKit",

@@ -1,10 +1,12 @@
 import CProcessSpawn
 import Glibc
+import JSON
 import Sandbox
 
-// uvw-sandbox-bench [runs] [--smoke 'python source']
+// uvw-sandbox-bench [runs] [--json] [--smoke 'python source']
 // Start-to-first-line of `python3 -I -S -c 'print(1)'`, bare (posix_spawn + pipe) and in the
-// sandbox (SandboxResult.firstOutputMs), p50/p99 over `runs` runs each, one at a time.
+// sandbox (SandboxResult.firstOutputMs), p50/p99 over `runs` runs each, one at a time; with --json
+// one JSON object (for bench/run) instead of the text lines.
 
 func milliseconds() -> Double {
     var now = timespec()
@@ -56,7 +58,8 @@ if arguments.count > 2, arguments[1] == "--smoke" {
     print(result.stdoutText, result.stderrText)
     exit(0)
 }
-let runs = arguments.count > 1 ? Int(arguments[1]) ?? 50 : 50
+let runs = arguments.dropFirst().compactMap { Int($0) }.first ?? 50
+let json = arguments.contains("--json")
 let sandbox = Sandbox()
 let job = try JobDirectory.create(in: "/tmp/uvw-sandbox-bench")
 defer { try? job.remove() }
@@ -78,6 +81,17 @@ func line(_ name: String, _ values: [Double]) -> String {
     return "\(name): p50 \(String(format: p50)) ms, p99 \(String(format: p99)) ms"
 }
 func String(format value: Double) -> String { "\((value * 10).rounded() / 10)" }
+if json {
+    func stats(_ values: [Double]) -> JSONValue {
+        ["p50_ms": .number(percentile(values, 0.5)), "p99_ms": .number(percentile(values, 0.99))]
+    }
+    print(JSONValue.object([
+        "runs": .number(Double(runs)), "bare_first_line": stats(bare), "sandboxed_first_line": stats(sandboxed),
+        "sandboxed_whole_run": stats(total), "added_p50_ms": .number(percentile(sandboxed, 0.5) - percentile(bare, 0.5)),
+        "probe": .string(Sandbox.probe().description),
+    ]).serialized())
+    exit(0)
+}
 print(line("bare python3 -I -S, spawn to first line   ", bare))
 print(line("sandboxed, spawn to first line            ", sandboxed))
 print(line("sandboxed, whole run (incl. reap, cleanup)", total))

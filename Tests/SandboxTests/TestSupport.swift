@@ -59,3 +59,12 @@ func observe(_ test: String, _ result: SandboxResult) {
 extension String {
     func replacingNewlines() -> String { split(separator: "\n", omittingEmptySubsequences: false).joined(separator: " | ") }
 }
+
+/// As root (CI runs as root) the sandbox must work: every other test here would skip silently and
+/// hide a host where bubblewrap or user namespaces are broken.
+@Suite struct SandboxHostTests {
+    @Test(.enabled(if: TestHost.root)) func theSandboxWorksWhenRunAsRoot() {
+        #expect(TestHost.available, "\(TestHost.support)")
+        #expect(TestHost.support.seccomp)
+    }
+}
