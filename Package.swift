@@ -69,12 +69,14 @@ let package = Package(
         // Plugin-side libraries of the ml plugin: VADER sentiment over vaderSentiment's lexicon; MiniLM
         // sentence embeddings (safetensors mapped, WordPiece, the BERT forward pass); entities by rule
         // and gazetteer. Their data files are installed by scripts/install-models.sh, never committed.
-        .target(name: "Vader", swiftSettings: swiftSettings),
-        .target(name: "TextEmbedding", dependencies: ["CBLAS", "JSON"], swiftSettings: swiftSettings),
-        .target(name: "Entities", dependencies: ["JSON"], swiftSettings: swiftSettings),
+        // ModelFiles: their whole-file reads and the shared default model directory.
+        .target(name: "ModelFiles", swiftSettings: swiftSettings),
+        .target(name: "Vader", dependencies: ["ModelFiles"], swiftSettings: swiftSettings),
+        .target(name: "TextEmbedding", dependencies: ["CBLAS", "JSON", "ModelFiles"], swiftSettings: swiftSettings),
+        .target(name: "Entities", dependencies: ["JSON", "ModelFiles"], swiftSettings: swiftSettings),
         // JSON in, JSON out over those libraries without a worker: token ids, vectors and entities for
         // the differential tests, and in-process timings for bench/ml_bench.py.
-        .executableTarget(name: "uvw-ml", dependencies: ["Vader", "TextEmbedding", "Entities", "JSON", "CBLAS"], swiftSettings: swiftSettings),
+        .executableTarget(name: "uvw-ml", dependencies: ["Vader", "TextEmbedding", "Entities", "JSON", "CBLAS", "ModelFiles"], swiftSettings: swiftSettings),
         // The sandbox (Debian's bubblewrap and libseccomp) as a plugin-side library, for the custom_script
         // plugin and for tools run on hostile files: every namespace unshared, an unprivileged uid per
         // slot, rlimits, a seccomp filter, a wall-clock timeout that kills the whole group. The
@@ -156,7 +158,7 @@ let package = Package(
         ),
         .target(
             name: "MLPlugin",
-            dependencies: ["PluginKit", "Vader", "TextEmbedding", "Entities", "CMalloc"],
+            dependencies: ["PluginKit", "Vader", "TextEmbedding", "Entities", "ModelFiles", "CMalloc"],
             path: "Plugins/ml",
             swiftSettings: swiftSettings
         ),

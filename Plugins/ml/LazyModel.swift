@@ -21,7 +21,4 @@ final class LazyModel<Model: Sendable>: Sendable {
             return loaded
         }
     }
-
-    /// Whether the model has been loaded (for the answer's `model` field and for tests of laziness).
-    var isLoaded: Bool { state.withLock { $0 != nil } }
 }

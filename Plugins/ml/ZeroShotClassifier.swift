@@ -30,27 +30,20 @@ struct ZeroShotClassifier {
     /// `embed` turns texts into unit vectors, in order; every text the categories need goes through
     /// it in one call, so they are batched together.
     init(categories: [CategorySpec], template: String, multiLabel: Bool, embed: ([String]) throws -> [[Float]]) throws {
-        var texts: [String] = []
-        var owners: [Int] = []
-        var isExample: [Bool] = []
-        for (index, category) in categories.enumerated() {
-            texts.append(Self.hypothesis(template, category.label)); owners.append(index); isExample.append(false)
-            if let description = category.description {
-                texts.append(description); owners.append(index); isExample.append(false)
-            }
-            for example in category.examples {
-                texts.append(example); owners.append(index); isExample.append(true)
-            }
+        // Each category's texts stand together: its hypothesis, its description, then its examples.
+        let texts = categories.flatMap { category in
+            [Self.hypothesis(template, category.label)] + (category.description.map { [$0] } ?? []) + category.examples
         }
         let embedded = try embed(texts)
-        var parts = [[[Float]]](repeating: [], count: categories.count)
-        var examples = [[[Float]]](repeating: [], count: categories.count)
-        for (position, vector) in embedded.enumerated() {
-            if isExample[position] { examples[owners[position]].append(vector) } else { parts[owners[position]].append(vector) }
-        }
-        vectors = categories.indices.map { index in
-            var members = parts[index]
-            if !examples[index].isEmpty { members.append(VectorMath.normalizedMean(examples[index])) }
+        var next = 0
+        vectors = categories.map { category in
+            let own = category.description == nil ? 1 : 2
+            var members = Array(embedded[next..<next + own])
+            next += own
+            if !category.examples.isEmpty {
+                members.append(VectorMath.normalizedMean(Array(embedded[next..<next + category.examples.count])))
+                next += category.examples.count
+            }
             return VectorMath.normalizedMean(members)
         }
         labels = categories.map(\.label)

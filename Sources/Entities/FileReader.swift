@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import ModelFiles
 
 /// Why the gazetteer could not be loaded; names the file so that a missing model install is obvious.
 public struct GazetteerError: Error, Sendable, CustomStringConvertible {
@@ -11,25 +7,18 @@ public struct GazetteerError: Error, Sendable, CustomStringConvertible {
     public var description: String { "entity gazetteer: \(path): \(reason)" }
 }
 
-/// Whole-file reads with the C library (no Foundation on the worker's plugin side).
+/// The gazetteer's files, read whole, as bytes, lines or first fields.
 enum FileReader {
     static func read(_ path: String) throws(GazetteerError) -> [UInt8] {
-        guard let file = fopen(path, "rb") else {
-            let reason = errno == ENOENT ? "file not found (run scripts/install-models.sh)" : "cannot open (errno \(errno))"
-            throw GazetteerError(path: path, reason: reason)
-        }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let got = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
-            if got > 0 { bytes.append(contentsOf: chunk[0..<got]) }
-            if got < chunk.count {
-                if ferror(file) != 0 { throw GazetteerError(path: path, reason: "read error") }
-                break
+        do {
+            return try ModelFile.read(path)
+        } catch {
+            switch error {
+            case .missing: throw GazetteerError(path: path, reason: "file not found (run scripts/install-models.sh)")
+            case .cannotOpen(_, let code): throw GazetteerError(path: path, reason: "cannot open (errno \(code))")
+            case .cannotRead: throw GazetteerError(path: path, reason: "read error")
             }
         }
-        return bytes
     }
 
     /// Lines of a text file (LF or CRLF).

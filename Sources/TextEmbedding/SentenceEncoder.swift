@@ -1,6 +1,7 @@
 import CBLAS
 import Glibc
 import JSON
+import ModelFiles
 
 /// One text's sentence embedding.
 public struct SentenceEmbedding: Sendable, Equatable {
@@ -105,18 +106,15 @@ public final class SentenceEncoder: Sendable {
     }
 
     static func readFile(_ path: String) throws(EmbeddingError) -> [UInt8] {
-        guard fileExists(path) else { throw .missingFile(path: path) }
-        guard let file = fopen(path, "rb") else { throw .cannotOpen(path: path, reason: String(cString: strerror(errno))) }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
-            if count == 0 { break }
-            bytes.append(contentsOf: chunk[0..<count])
+        do {
+            return try ModelFile.read(path)
+        } catch {
+            switch error {
+            case .missing: throw .missingFile(path: path)
+            case .cannotOpen(_, let code): throw .cannotOpen(path: path, reason: String(cString: strerror(code)))
+            case .cannotRead: throw .cannotOpen(path: path, reason: "read error")
+            }
         }
-        guard ferror(file) == 0 else { throw .cannotOpen(path: path, reason: "read error") }
-        return bytes
     }
 
     static func readJSON(_ path: String) throws(EmbeddingError) -> JSONValue {

@@ -17,6 +17,7 @@ import CBLAS
 import Entities
 import Glibc
 import JSON
+import ModelFiles
 import TextEmbedding
 import Vader
 func fail(_ message: String) -> Never {
@@ -41,9 +42,7 @@ func modelsDirectory() -> String {
     let arguments = CommandLine.arguments
     if let index = arguments.firstIndex(of: "--models"), index + 1 < arguments.count { return arguments[index + 1] }
     if let base = getenv("ML_MODEL_DIR"), base.pointee != 0 { return String(cString: base) }
-    let cache = getenv("XDG_CACHE_HOME").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }
-        ?? ((getenv("HOME").map { String(cString: $0) } ?? "/root") + "/.cache")
-    return cache + "/uvian-worker/models"
+    return ModelFile.defaultDirectory()
 }
 
 func seconds(_ duration: Duration) -> Double {

@@ -66,12 +66,8 @@ def worker(tmp_root):
     proc.wait_stopped()
 
 
-def infer(worker: WorkerProc, wait: int = 300, **parameters: Any) -> dict:
-    code, body = worker.http("POST", f"/execute?wait={wait}", {"task_type": "ml_inference", "parameters": parameters},
-                             timeout=wait + 10)
-    assert code in (200, 202), body
-    assert body["status"] in ("completed", "failed"), body
-    return body
+def infer(worker: WorkerProc, **parameters: Any) -> dict:
+    return worker.execute("ml_inference", parameters, wait=300)
 
 
 def completed(worker: WorkerProc, **parameters: Any) -> dict:

@@ -192,11 +192,8 @@ def worker(request, tmp_root, pages):
     proc.wait_stopped()
 
 
-def scrape(worker: WorkerProc, wait: int = 30, **parameters: Any) -> dict:
-    code, body = worker.http("POST", f"/execute?wait={wait}", {"task_type": "web_scraping", "parameters": parameters}, timeout=wait + 10)
-    assert code in (200, 202), body
-    assert body["status"] in ("completed", "failed"), body
-    return body
+def scrape(worker: WorkerProc, **parameters: Any) -> dict:
+    return worker.execute("web_scraping", parameters)
 
 
 def completed(worker: WorkerProc, **parameters: Any) -> dict:

@@ -128,6 +128,14 @@ class WorkerProc:
         except urllib.error.HTTPError as err:
             return err.code, json.loads(err.read() or b"null")
 
+    def execute(self, task_type: str, parameters: dict, wait: int = 30) -> dict:
+        """`POST /execute?wait=…`: the task, which must have ended (completed or failed) within `wait`."""
+        code, task = self.http("POST", f"/execute?wait={wait}", {"task_type": task_type, "parameters": parameters},
+                               timeout=wait + 10)
+        assert code in (200, 202), task
+        assert task["status"] in ("completed", "failed"), task
+        return task
+
     def task_ids(self, status: Optional[str] = None) -> set[str]:
         query = "/tasks?limit=1000" + (f"&status={status}" if status else "")
         code, body = self.http("GET", query)
