@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "ScrapingPlugin", type: .dynamic, targets: ["ScrapingPlugin"]),
         // `ml` in plugins.yaml finds lib<Name>Plugin.so, hence the product's spelling.
         .library(name: "MlPlugin", type: .dynamic, targets: ["MLPlugin"]),
+        .library(name: "ScriptPlugin", type: .dynamic, targets: ["ScriptPlugin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
@@ -61,6 +62,7 @@ let package = Package(
         // (libcurl with the SSRF guard at connect time, caps, retries, robots.txt).
         .target(name: "HTML", dependencies: ["CGumbo"], swiftSettings: swiftSettings),
         .target(name: "GuardedFetch", dependencies: ["CCurl"], swiftSettings: swiftSettings),
+        .target(name: "EgressProxy", dependencies: ["GuardedFetch", "CProcessSpawn"], swiftSettings: swiftSettings),
         // JSON in, JSON out: a page's matches for a list of selectors (the differential test, the benchmark).
         .executableTarget(name: "uvw-select", dependencies: ["HTML"], swiftSettings: swiftSettings),
         // OpenBLAS (Debian's libopenblas-dev, BSD-3): cblas_sgemm for the MiniLM forward pass, one BLAS
@@ -163,6 +165,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "ScriptPlugin",
+            dependencies: ["PluginKit", "Sandbox", "EgressProxy", "GuardedFetch"],
+            path: "Plugins/script",
+            exclude: ["python"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "SwiftFixturePlugin",
             dependencies: ["PluginKit"],
             path: "Plugins/examples/swift-fixture",
@@ -180,6 +189,7 @@ let package = Package(
         .testTarget(name: "TextEmbeddingTests", dependencies: ["TextEmbedding"], swiftSettings: swiftSettings),
         .testTarget(name: "EntitiesTests", dependencies: ["Entities"], swiftSettings: swiftSettings),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"], swiftSettings: swiftSettings),
+        .testTarget(name: "EgressProxyTests", dependencies: ["EgressProxy", "GuardedFetch"], swiftSettings: swiftSettings),
         // Support/ holds the Python loopback server the tests start.
         .testTarget(name: "GuardedFetchTests", dependencies: ["GuardedFetch"], exclude: ["Support"], swiftSettings: swiftSettings),
     ]

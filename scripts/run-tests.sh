@@ -13,10 +13,10 @@ eval "$(bash scripts/test-services.sh start)"
 trap 'bash scripts/test-services.sh stop; rm -rf "$SERVICES_DIR"' EXIT
 
 swift build --build-tests
-# The fetcher's and the sandbox's tests block their threads on real sockets, Retry-After waits and
+# The fetcher's, the sandbox's and the egress proxy's tests block their threads on real sockets, Retry-After waits and
 # sandboxed children (as their callers, plugin threads, may); run beside the host's tests they can
 # hold the cooperative threads an in-process worker there needs (a fresh-clone run saw a cancel wait
 # 2 s with them alongside). So they run on their own after the rest.
-swift test --skip-build --skip 'GuardedFetchTests\.|SandboxTests\.'
-swift test --skip-build --filter 'GuardedFetchTests\.|SandboxTests\.'
+swift test --skip-build --skip 'GuardedFetchTests\.|SandboxTests\.|EgressProxyTests\.'
+swift test --skip-build --filter 'GuardedFetchTests\.|SandboxTests\.|EgressProxyTests\.'
 python3 -m pytest -q Tests/interop

@@ -110,7 +110,7 @@ struct Transfer {
                 return CURL_SOCKET_BAD
             }
             // The address actually dialled: covers every redirect hop and DNS rebinding.
-            if AddressClassifier.blockedRange(ip) != nil && !state.allow.allows(ip, port: Int(port), urlHost: state.urlHost) {
+            if DestinationGuard.refusal(ip, port: Int(port), host: state.urlHost, allow: state.allow) != nil {
                 state.blockedAddress = ip.description
                 return CURL_SOCKET_BAD
             }

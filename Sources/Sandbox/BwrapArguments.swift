@@ -17,7 +17,7 @@ enum BwrapArguments {
         // Every namespace (user, ipc, pid, net, uts, cgroup); a user namespace that cannot nest
         // another (--disable-userns), so the job cannot regain capabilities.
         arguments += ["--unshare-all", "--unshare-user", "--disable-userns"]
-        if spec.network { arguments.append("--share-net") }
+        if spec.network == .host { arguments.append("--share-net") }
         arguments += ["--die-with-parent", "--new-session", "--cap-drop", "ALL", "--clearenv"]
         var environment = fixedEnvironment
         for (name, value) in spec.environment.sorted(by: { $0.key < $1.key })

@@ -11,6 +11,9 @@ final class ChildRun {
     private var stderrFD: Int32
     private var stdinFD: Int32
     private let statusFD: Int32
+    /// The read end of the message channel, or -1.
+    private var messageFD: Int32
+    private var messageLine = MessageLines()
     private let pidFD: Int32
     private let stdinBytes: [UInt8]
     private var stdinOffset = 0
@@ -20,29 +23,30 @@ final class ChildRun {
     private var bwrapPid: pid_t?
 
     private init(pid: pid_t, startedMs: Int64, stdoutFD: Int32, stderrFD: Int32, stdinFD: Int32, statusFD: Int32,
-                 stdinBytes: [UInt8]) {
+                 messageFD: Int32, stdinBytes: [UInt8]) {
         self.pid = pid
         self.startedMs = startedMs
         self.stdoutFD = stdoutFD
         self.stderrFD = stderrFD
         self.stdinFD = stdinFD
         self.statusFD = statusFD
+        self.messageFD = messageFD
         self.stdinBytes = stdinBytes
         self.pidFD = uvw_pidfd_open(pid)
     }
 
     deinit {
-        for fd in [stdoutFD, stderrFD, stdinFD, statusFD, pidFD] where fd >= 0 { close(fd) }
+        for fd in [stdoutFD, stderrFD, stdinFD, statusFD, messageFD, pidFD] where fd >= 0 { close(fd) }
     }
 
     /// A write to a child that died must fail with EPIPE, not kill the worker.
     private static let ignoreSIGPIPE: Void = { signal(SIGPIPE, SIG_IGN) }()
 
-    static func start(argv: [String], stdin: [UInt8]?) throws(SandboxError) -> ChildRun {
+    static func start(argv: [String], stdin: [UInt8]?, messageChannel: Bool) throws(SandboxError) -> ChildRun {
         Self.ignoreSIGPIPE
         // [read, write] pairs, close-on-exec from birth so no other child of the worker inherits them.
         var pipes: [[Int32]] = []
-        for _ in 0..<(stdin == nil ? 3 : 4) {
+        for _ in 0..<(3 + (stdin == nil ? 0 : 1) + (messageChannel ? 1 : 0)) {
             var pair: [Int32] = [-1, -1]
             guard uvw_pipe_cloexec(&pair) == 0 else {
                 let text = SystemCalls.errorText()
@@ -53,6 +57,7 @@ final class ChildRun {
         }
         let (out, err, status) = (pipes[0], pipes[1], pipes[2])
         let input = stdin == nil ? nil : pipes[3]
+        let message = messageChannel ? pipes[pipes.count - 1] : nil
 
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -63,7 +68,10 @@ final class ChildRun {
         posix_spawn_file_actions_adddup2(&actions, err[1], 2)
         // The launcher's status channel (it marks it close-on-exec, so bwrap and the job never get it).
         posix_spawn_file_actions_adddup2(&actions, status[1], 3)
-        uvw_spawn_closefrom(&actions, 4)
+        // The message channel: inherited through the launcher and bwrap by the command (dup2 clears
+        // close-on-exec on the copy).
+        if let message { posix_spawn_file_actions_adddup2(&actions, message[1], SandboxSpec.messageFD) }
+        uvw_spawn_closefrom(&actions, message == nil ? 4 : SandboxSpec.messageFD + 1)
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -91,11 +99,11 @@ final class ChildRun {
             for pair in pipes { close(pair[pair[0] == input?[0] ? 1 : 0]) }
             throw .system("cannot start \(argv[0]): \(SystemCalls.errorText(spawned))")
         }
-        let readEnds = [out[0], err[0], status[0]]  // all non-blocking: the loop polls them
+        let readEnds = [out[0], err[0], status[0]] + (message.map { [$0[0]] } ?? [])  // all non-blocking: the loop polls them
         for fd in readEnds { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
         if let input { _ = fcntl(input[1], F_SETFL, fcntl(input[1], F_GETFL) | O_NONBLOCK) }
         return ChildRun(pid: pid, startedMs: startedMs, stdoutFD: out[0], stderrFD: err[0], stdinFD: input?[1] ?? -1,
-                        statusFD: status[0], stdinBytes: stdin ?? [])
+                        statusFD: status[0], messageFD: message?[0] ?? -1, stdinBytes: stdin ?? [])
     }
 
     /// What the launcher wrote on its status channel (read after it ended): a launch failure, or
@@ -144,7 +152,7 @@ final class ChildRun {
     /// Reads output until the run has ended and both pipes are closed; kills the process group
     /// on the wall-clock limit or cancellation. Output past a cap is read and thrown away, so the
     /// job never blocks on a full pipe and memory stays bounded.
-    func pump(limits: SandboxLimits, cancelled: () -> Bool) -> SandboxResult {
+    func pump(limits: SandboxLimits, cancelled: () -> Bool, onMessage: ([UInt8]) -> Void) -> SandboxResult {
         var stdout = CappedBuffer(cap: limits.outputBytes)
         var stderr = CappedBuffer(cap: limits.outputBytes)
         var firstOutputMs: Int?
@@ -164,7 +172,7 @@ final class ChildRun {
                 if waited == pid { exited = true; exitedAtMs = SystemCalls.monotonicMs() }
             }
             let now = SystemCalls.monotonicMs()
-            if exited && stdoutFD < 0 && stderrFD < 0 { break }
+            if exited && stdoutFD < 0 && stderrFD < 0 && messageFD < 0 { break }
             // Pipes still open 2 s after bwrap ended: something outside the namespace holds them
             // (should not happen); stop waiting, the slot reaper kills it.
             if exited && now - exitedAtMs > 2000 { break }
@@ -177,6 +185,7 @@ final class ChildRun {
             var polled: [pollfd] = []
             for fd in [stdoutFD, stderrFD] where fd >= 0 { polled.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0)) }
             if stdinFD >= 0 { polled.append(pollfd(fd: stdinFD, events: Int16(POLLOUT), revents: 0)) }
+            if messageFD >= 0 { polled.append(pollfd(fd: messageFD, events: Int16(POLLIN), revents: 0)) }
             if !exited && pidFD >= 0 { polled.append(pollfd(fd: pidFD, events: Int16(POLLIN), revents: 0)) }
             if bwrapPid == nil { polled.append(pollfd(fd: statusFD, events: Int16(POLLIN), revents: 0)) }
             var wait: Int64 = 50
@@ -192,6 +201,8 @@ final class ChildRun {
                     }
                 } else if entry.fd == stderrFD {
                     _ = drain(&stderrFD, into: &stderr, chunk: &chunk)
+                } else if entry.fd == messageFD {
+                    drainMessages(chunk: &chunk, onMessage: onMessage)
                 } else if entry.fd == stdinFD {
                     feedStdin()
                 } else if entry.fd == statusFD {
@@ -254,6 +265,23 @@ final class ChildRun {
         return got
     }
 
+    /// Reads what the message channel has and hands over every complete line.
+    private func drainMessages(chunk: inout [UInt8], onMessage: ([UInt8]) -> Void) {
+        while messageFD >= 0 {
+            let count = chunk.withUnsafeMutableBytes { read(messageFD, $0.baseAddress, $0.count) }
+            if count > 0 {
+                messageLine.append(chunk[0..<count], onLine: onMessage)
+            } else if count < 0 && errno == EINTR {
+                continue
+            } else if count < 0 && errno == EAGAIN {
+                break
+            } else {
+                close(messageFD)
+                messageFD = -1
+            }
+        }
+    }
+
     private func feedStdin() {
         while stdinOffset < stdinBytes.count {
             let written = stdinBytes.withUnsafeBytes { write(stdinFD, $0.baseAddress! + stdinOffset, $0.count - stdinOffset) }
@@ -283,3 +311,31 @@ struct CappedBuffer {
     }
 }
 
+
+/// Splits the message channel into lines; a line longer than `limit` is dropped whole (the
+/// channel is for short reports, and memory must stay bounded whatever the job writes).
+struct MessageLines {
+    static let limit = 65536
+    private var pending: [UInt8] = []
+    private var overlong = false
+
+    mutating func append(_ chunk: ArraySlice<UInt8>, onLine: ([UInt8]) -> Void) {
+        var rest = chunk
+        while let newline = rest.firstIndex(of: UInt8(ascii: "\n")) {
+            if !overlong && pending.count + (newline - rest.startIndex) <= Self.limit {
+                pending.append(contentsOf: rest[rest.startIndex..<newline])
+                onLine(pending)
+            }
+            pending.removeAll(keepingCapacity: true)
+            overlong = false
+            rest = rest[(newline + 1)...]
+        }
+        if overlong { return }
+        if pending.count + rest.count > Self.limit {
+            pending.removeAll(keepingCapacity: true)
+            overlong = true
+        } else {
+            pending.append(contentsOf: rest)
+        }
+    }
+}

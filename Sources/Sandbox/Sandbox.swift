@@ -63,8 +63,11 @@ public final class Sandbox: Sendable {
     }
 
     /// Runs `spec` to its end, its wall-clock limit, or `cancelled()` turning true (checked every
-    /// 50 ms); every process of the run is gone when this returns.
-    public func run(_ spec: SandboxSpec, cancelled: () -> Bool) throws(SandboxError) -> SandboxResult {
+    /// 50 ms); every process of the run is gone when this returns. With `spec.messageChannel`,
+    /// `onMessage` gets each line the command writes to fd 4 (without the newline; lines over
+    /// 64 KiB are dropped), on this thread, as they come.
+    public func run(_ spec: SandboxSpec, cancelled: () -> Bool,
+                    onMessage: ([UInt8]) -> Void = { _ in }) throws(SandboxError) -> SandboxResult {
         try validate(spec)
         guard SystemCalls.isExecutable(bwrapPath) else { throw .unavailable("\(bwrapPath) not found") }
         guard SystemCalls.isExecutable(launcherPath) else { throw .unavailable("launcher \(launcherPath) not found") }
@@ -84,7 +87,7 @@ public final class Sandbox: Sendable {
 
         var launcher = [launcherPath, "--status-fd", "3"]
         if asRoot { launcher += ["--uid", "\(uid)", "--gid", "\(uid)"] }
-        if spec.network { launcher.append("--net") }
+        if spec.network.allowsIPSockets { launcher.append("--net") }
         if let cgroupPath { launcher += ["--cgroup", cgroupPath] }
         let limits = spec.limits
         let megabyte = 1024 * 1024
@@ -101,8 +104,8 @@ public final class Sandbox: Sendable {
         launcher.append("--")
         launcher += BwrapArguments.build(bwrap: bwrapPath, spec: spec, inputs: inputs)
 
-        let child = try ChildRun.start(argv: launcher, stdin: spec.stdin)
-        var result = child.pump(limits: limits, cancelled: cancelled)
+        let child = try ChildRun.start(argv: launcher, stdin: spec.stdin, messageChannel: spec.messageChannel)
+        var result = child.pump(limits: limits, cancelled: cancelled, onMessage: onMessage)
         // The PID namespace's teardown has normally killed everything already; this is the proof.
         if asRoot { SlotReaper.killAll(uid: uid) }
         let status = child.launcherStatus()

@@ -1,5 +1,8 @@
 /// One command to run in the sandbox.
 public struct SandboxSpec: Sendable {
+    /// The descriptor number of the message channel inside the sandbox.
+    public static let messageFD: Int32 = 4
+
     /// argv inside the sandbox; argv[0] is a path inside it (e.g. /usr/bin/python3).
     public var command: [String]
     /// Host directory bound at /job (see `writableSubdirectory`). The caller creates it, e.g. with
@@ -12,21 +15,23 @@ public struct SandboxSpec: Sendable {
     /// every entry already in the job directory when the run starts is bound read-only over itself,
     /// so inputs stay read-only while new files such as /job/out.json can be created.
     public var writableSubdirectory: String?
-    /// Network namespace shared with the host and sockets of every family allowed. Off by default:
-    /// a private loopback only, and socket() of any family but AF_UNIX fails with EACCES.
-    public var network: Bool
+    /// What the run may reach (see `SandboxNetwork`); `.none` by default.
+    public var network: SandboxNetwork
     public var limits: SandboxLimits
     /// Concurrency slot: the run's uid/gid is `uidBase + slot` when the worker is root. Two runs on
     /// the same slot at once are refused (their processes would share one RLIMIT_NPROC).
     public var slot: Int
     /// Written to the command's stdin, then closed; nil gives /dev/null.
     public var stdin: [UInt8]?
+    /// A pipe the command finds open at `messageFD` (4), read line by line by the caller (see
+    /// `Sandbox.run`'s `onMessage`): progress reports and the like. Off by default.
+    public var messageChannel: Bool
     /// Added to the fixed environment (PATH, HOME=/job, LANG, OPENBLAS_NUM_THREADS, PYTHONDONTWRITEBYTECODE).
     public var environment: [String: String]
 
     public init(command: [String], jobDirectory: String, readOnlyBinds: [String: String] = [:],
-                writableSubdirectory: String? = "out", network: Bool = false, limits: SandboxLimits = SandboxLimits(),
-                slot: Int = 0, stdin: [UInt8]? = nil, environment: [String: String] = [:]) {
+                writableSubdirectory: String? = "out", network: SandboxNetwork = .none, limits: SandboxLimits = SandboxLimits(),
+                slot: Int = 0, stdin: [UInt8]? = nil, messageChannel: Bool = false, environment: [String: String] = [:]) {
         self.command = command
         self.jobDirectory = jobDirectory
         self.readOnlyBinds = readOnlyBinds
@@ -35,6 +40,7 @@ public struct SandboxSpec: Sendable {
         self.limits = limits
         self.slot = slot
         self.stdin = stdin
+        self.messageChannel = messageChannel
         self.environment = environment
     }
 }

@@ -30,6 +30,21 @@ import Testing
         #expect(file.plugins.map(\.path) == [base + "/conf/build/liba.so", "/opt/libb.so"])
     }
 
+    /// Config values naming files shipped beside plugins.yaml use `${UVW_CONFIG_DIR}`, usually as
+    /// the default of a variable of their own.
+    @Test func theConfigDirIsTheFilesDirectoryUnlessSet() throws {
+        let dir = TestPaths.temporaryDirectory("config-dir")
+        try "plugins:\n  - name: a\n    config: {scripts: \"${SCRIPTS_DIR:-${UVW_CONFIG_DIR}/scripts}\"}\n"
+            .write(toFile: dir + "/plugins.yaml", atomically: true, encoding: .utf8)
+        let base = URL(fileURLWithPath: dir).standardizedFileURL.path
+        let own = try PluginsFile.load(path: dir + "/plugins.yaml", environment: [:])
+        #expect(own.plugins[0].config == ["scripts": .string(base + "/scripts")])
+        let given = try PluginsFile.load(path: dir + "/plugins.yaml", environment: ["SCRIPTS_DIR": "/srv/scripts"])
+        #expect(given.plugins[0].config == ["scripts": "/srv/scripts"])
+        let moved = try PluginsFile.load(path: dir + "/plugins.yaml", environment: ["UVW_CONFIG_DIR": "/etc/uvian-worker"])
+        #expect(moved.plugins[0].config == ["scripts": "/etc/uvian-worker/scripts"])
+    }
+
     @Test func parsesPluginsYAMLWithEnvironmentSubstitution() throws {
         let yaml = """
             plugin_dirs: [.build/release, "${PLUGIN_HOME}/lib"]
@@ -67,6 +82,8 @@ import Testing
         #expect(EnvironmentSubstitution.apply(to: "${A:-d}", environment: env) == "1")
         #expect(EnvironmentSubstitution.apply(to: "${unterminated", environment: env) == "${unterminated")
         #expect(EnvironmentSubstitution.apply(to: "$A and ${A}${A}", environment: env) == "$A and 11")
+        #expect(EnvironmentSubstitution.apply(to: "${EMPTY:-${A}/x}-${MISSING:-${EMPTY:-${A}${A}}}", environment: env) == "1/x-11")
+        #expect(EnvironmentSubstitution.apply(to: "${A:-${unterminated}", environment: env) == "${A:-${unterminated}")
     }
 
     @Test(arguments: [

@@ -1,5 +1,5 @@
 """The chat plugin end to end: a real worker process with the repository's plugins.yaml, the chat
-plugin talking to the RunPod stand-in (scripts/runpod_standin.py, a real HTTP server on
+plugin talking to the RunPod stand-in (Tests/interop/runpod_standin.py, a real HTTP server on
 loopback), conversations over the HTTP API, tokens over SSE and WebSocket, on the embedded store
 and on PostgreSQL (TEST_DATABASE_URL, started by scripts/run-tests.sh).
 

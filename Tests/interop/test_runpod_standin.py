@@ -1,4 +1,4 @@
-"""RunPod stand-in suite: scripts/runpod_standin.py as a real subprocess on a loopback port.
+"""RunPod stand-in suite: Tests/interop/runpod_standin.py as a real subprocess on a loopback port.
 
 One stand-in serves the module (started on port 0, its port read from the `LISTENING <port>` line);
 every test resets it through POST /__standin/reset and scripts it through POST /__standin/config.
@@ -24,7 +24,7 @@ from typing import Any, Callable, Optional
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-STANDIN = REPO / "scripts" / "runpod_standin.py"
+STANDIN = REPO / "Tests" / "interop" / "runpod_standin.py"
 API_KEY = "rp_SECRET_" + uuid.uuid4().hex  # distinctive, so a leak into the log is unmistakable
 ENDPOINT = "ep-test"
 MODEL = "standin-test-model"

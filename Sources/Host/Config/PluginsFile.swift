@@ -15,6 +15,8 @@ import JSON
 /// parsing, so a secret never passes through the YAML parser as syntax. `UVW_WORKER_DIR`, unless
 /// the environment sets it, is the directory of the running worker binary: where `swift build`
 /// puts the plugins it built with it, so a debug worker never picks up a stale release plugin.
+/// `UVW_CONFIG_DIR`, likewise, is the directory of the plugins file itself, for config values that
+/// name files shipped beside it (plugin `path`s and `plugin_dirs` are resolved against it anyway).
 public struct PluginsFile: Sendable, Equatable {
     public var pluginDirs: [String]
     public var plugins: [PluginSpec]
@@ -37,7 +39,9 @@ public struct PluginsFile: Sendable, Equatable {
         var environment = environment
         if environment["UVW_WORKER_DIR"] == nil, let directory = workerDirectory { environment["UVW_WORKER_DIR"] = directory }
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
-        return try parse(text, environment: environment, source: path, relativeTo: (absolute as NSString).deletingLastPathComponent)
+        let directory = (absolute as NSString).deletingLastPathComponent
+        if environment["UVW_CONFIG_DIR"] == nil { environment["UVW_CONFIG_DIR"] = directory }
+        return try parse(text, environment: environment, source: path, relativeTo: directory)
     }
 
     /// The directory of the running executable (symbolic links resolved).

@@ -11,7 +11,7 @@ let a test script delays, failures, rate limiting, key changes and error bodies.
 
 Run
 ---
-    python3 scripts/runpod_standin.py [--host 127.0.0.1] [--port 0] [--api-key KEY]
+    python3 Tests/interop/runpod_standin.py [--host 127.0.0.1] [--port 0] [--api-key KEY]
                                       [--model NAME] [--config JSON]
 
     --host     address to bind (default 127.0.0.1; anything but loopback gets a warning)
