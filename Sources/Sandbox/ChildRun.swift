@@ -247,11 +247,24 @@ final class ChildRun {
 
     /// Reads what is available; closes and marks the descriptor at end of file. True when bytes came.
     private func drain(_ fd: inout Int32, into buffer: inout CappedBuffer, chunk: inout [UInt8]) -> Bool {
+        Self.readAvailable(&fd, chunk: &chunk) { buffer.append($0) }
+    }
+
+    /// Reads what the message channel has and hands over every complete line.
+    private func drainMessages(chunk: inout [UInt8], onMessage: ([UInt8]) -> Void) {
+        Self.readAvailable(&messageFD, chunk: &chunk) { messageLine.append($0, onLine: onMessage) }
+    }
+
+    /// Hands each chunk of what a non-blocking descriptor has to `consume`, until it would block;
+    /// at end of file (or an error) closes it and sets it to -1. True when bytes came.
+    @discardableResult
+    private static func readAvailable(_ fd: inout Int32, chunk: inout [UInt8], _ consume: (ArraySlice<UInt8>) -> Void) -> Bool {
         var got = false
         while fd >= 0 {
-            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            let descriptor = fd
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
             if count > 0 {
-                buffer.append(chunk[0..<count])
+                consume(chunk[0..<count])
                 got = true
             } else if count < 0 && errno == EINTR {
                 continue
@@ -263,23 +276,6 @@ final class ChildRun {
             }
         }
         return got
-    }
-
-    /// Reads what the message channel has and hands over every complete line.
-    private func drainMessages(chunk: inout [UInt8], onMessage: ([UInt8]) -> Void) {
-        while messageFD >= 0 {
-            let count = chunk.withUnsafeMutableBytes { read(messageFD, $0.baseAddress, $0.count) }
-            if count > 0 {
-                messageLine.append(chunk[0..<count], onLine: onMessage)
-            } else if count < 0 && errno == EINTR {
-                continue
-            } else if count < 0 && errno == EAGAIN {
-                break
-            } else {
-                close(messageFD)
-                messageFD = -1
-            }
-        }
     }
 
     private func feedStdin() {

@@ -37,16 +37,8 @@ import Testing
     @Test(.enabled(if: TestHost.available))
     func privateLoopbackAllowsIPSocketsButReachesNothingOutside() throws {
         // A listener on the host's 127.0.0.1: the run has a loopback of its own, so it finds nobody.
-        let tcp = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let (tcp, port) = loopbackListener()
         defer { close(tcp) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(tcp, $0, length) } }
-        listen(tcp, 4)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(tcp, $0, &length) } }
-        let port = Int(UInt16(bigEndian: address.sin_port))
         let source = """
         import socket
         server = socket.create_server(("127.0.0.1", 0))

@@ -40,6 +40,19 @@ func hostProcesses(withCommandLine words: [String]) -> [pid_t] {
     }
 }
 
+/// A TCP listener on the host's 127.0.0.1 at a free port (the caller closes it).
+func loopbackListener() -> (fd: Int32, port: Int) {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+    listen(fd, 16)
+    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+    return (fd, Int(UInt16(bigEndian: address.sin_port)))
+}
+
 func lines(_ result: SandboxResult) -> [String] {
     result.stdoutText.split(separator: "\n").map(String.init)
 }

@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 
 from test_chat import repository_plugins_yaml
-from test_worker_interop import REPO, WORKER_BIN, WORKER_ENV, WorkerProc
+from test_worker_interop import REPO, WORKER_BIN, WorkerProc, worker_env
 
 ML_PLUGIN = REPO / ".build" / "debug" / "libMlPlugin.so"
 UVW_ML = REPO / ".build" / "debug" / "uvw-ml"
@@ -46,11 +46,7 @@ def start(tmp_root: Path, models: Path = MODELS) -> WorkerProc:
     workdir.mkdir(parents=True)
     plugins = workdir / "plugins.yaml"
     repository_plugins_yaml(plugins)
-    env = {k: v for k, v in os.environ.items() if k not in WORKER_ENV and k not in ("DATABASE_URL", "DB_SCHEMA")}
-    env.update({
-        "PORT": "0", "HOST": "127.0.0.1", "DATA_DIR": str(workdir / "data"), "PLUGINS_CONFIG": str(plugins),
-        "LOG_FORMAT": "json", "LOG_LEVEL": "info", "SHUTDOWN_TIMEOUT": "2", "ML_MODEL_DIR": str(models),
-    })
+    env = worker_env(workdir, plugins, ML_MODEL_DIR=str(models))
     return WorkerProc(env, workdir).start()
 
 

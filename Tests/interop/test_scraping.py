@@ -6,7 +6,6 @@ against selectolax (lexbor, the same HTML5 tree algorithm) on those pages."""
 from __future__ import annotations
 
 import gzip
-import os
 import re
 import threading
 import time
@@ -21,7 +20,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from doc_corpus import corpus_dir
 from test_chat import repository_plugins_yaml
-from test_worker_interop import REPO, WORKER_BIN, WORKER_ENV, WorkerProc
+from test_worker_interop import REPO, WORKER_BIN, WorkerProc, worker_env
 
 SCRAPING_PLUGIN = REPO / ".build" / "debug" / "libScrapingPlugin.so"
 WS = re.compile(r"[ \t\n\r\f]+")
@@ -175,12 +174,7 @@ def start(tmp_root: Path, pages: Pages, isolation: str, edit: Optional[Callable[
         entry = text[text.index("  - name: scraping"):]
         text = text.replace(entry, re.sub(r"(?m)^    (isolation|processes|rlimits):.*\n", "", entry))
     plugins.write_text(edit(text) if edit else text)
-    env = {k: v for k, v in os.environ.items() if k not in WORKER_ENV and k not in ("DATABASE_URL", "DB_SCHEMA")}
-    env.update({
-        "PORT": "0", "HOST": "127.0.0.1", "DATA_DIR": str(workdir / "data"), "PLUGINS_CONFIG": str(plugins),
-        "LOG_FORMAT": "json", "LOG_LEVEL": "info", "SHUTDOWN_TIMEOUT": "2",
-        "FETCH_ALLOW": f"127.0.0.1:{pages.port}",
-    })
+    env = worker_env(workdir, plugins, FETCH_ALLOW=f"127.0.0.1:{pages.port}")
     return WorkerProc(env, workdir).start()
 
 

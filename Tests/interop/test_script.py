@@ -23,7 +23,7 @@ import pytest
 
 import script_reference
 from test_chat import SSEReader, repository_plugins_yaml
-from test_worker_interop import REPO, WORKER_BIN, WORKER_ENV, WorkerProc
+from test_worker_interop import REPO, WORKER_BIN, WorkerProc, worker_env
 
 SCRIPT_PLUGIN = REPO / ".build" / "debug" / "libScriptPlugin.so"
 SLOT_UIDS = range(100_000, 100_999)
@@ -34,14 +34,8 @@ def start(tmp_root: Path, **extra: str) -> WorkerProc:
     workdir.mkdir(parents=True)
     plugins = workdir / "plugins.yaml"
     repository_plugins_yaml(plugins)
-    env = {k: v for k, v in os.environ.items() if k not in WORKER_ENV and k not in ("DATABASE_URL", "DB_SCHEMA")}
-    env.update({
-        "PORT": "0", "HOST": "127.0.0.1", "DATA_DIR": str(workdir / "data"), "PLUGINS_CONFIG": str(plugins),
-        "LOG_FORMAT": "json", "LOG_LEVEL": "info", "SHUTDOWN_TIMEOUT": "2",
-        # The plugins file sits in a temporary directory: the helper module and scripts are the repository's.
-        "UVW_CONFIG_DIR": str(REPO),
-    })
-    env.update(extra)
+    # The plugins file sits in a temporary directory: the helper module and scripts are the repository's.
+    env = worker_env(workdir, plugins, UVW_CONFIG_DIR=str(REPO), **extra)
     return WorkerProc(env, workdir).start()
 
 

@@ -73,6 +73,18 @@ def write_plugins_yaml(path: Path) -> None:
         "      greeting: hello\n")
 
 
+def worker_env(workdir: Path, plugins: Path, **extra: str) -> dict[str, str]:
+    """The environment of a worker on the embedded backends with its own DATA_DIR, a free port and
+    JSON logs, none of this process's worker settings leaking in; `extra` adds or overrides."""
+    env = {k: v for k, v in os.environ.items() if k not in WORKER_ENV and k not in ("DATABASE_URL", "DB_SCHEMA")}
+    env.update({
+        "PORT": "0", "HOST": "127.0.0.1", "DATA_DIR": str(workdir / "data"), "PLUGINS_CONFIG": str(plugins),
+        "LOG_FORMAT": "json", "LOG_LEVEL": "info", "SHUTDOWN_TIMEOUT": "2",
+    })
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
 class WorkerProc:
     """One `uvian-worker serve` process with its own DATA_DIR and JSON log file."""
 
