@@ -22,7 +22,8 @@ final class ScriptPlugin: Plugin {
                   flags: [.cancellable, .blocking]) { (plugin: ScriptPlugin, params: ScriptParams, context: TaskContext) in
                 try ScriptRun(plugin: plugin, params: params, context: context).run()
             }
-            .selfTest(params: #"{"script":"no_such_script.py"}"#, failsWith: .invalidParams, containing: "no script named"),
+            // A real run: the sandbox, the venv and the helper module all have to work.
+            .selfTest(params: #"{"script":"import uvw\nuvw.result(uvw.args * 2)","args":21}"#),
         ]
     }
 
