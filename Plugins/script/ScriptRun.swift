@@ -21,8 +21,6 @@ struct ScriptRun {
         let source = try ScriptSource.resolve(params.script, scriptsDirectory: config.scriptsDirectory)
         let network = source.name.map { config.networkScripts.contains($0) } ?? false
 
-        guard let slot = plugin.slots.acquire() else { throw TaskError.retryable("every sandbox slot is busy") }
-        defer { plugin.slots.release(slot) }
         let job: JobDirectory
         do {
             job = try JobDirectory.create(in: config.workDirectory)
@@ -57,18 +55,16 @@ struct ScriptRun {
         }
         let spec = SandboxSpec(
             command: command, jobDirectory: job.path, readOnlyBinds: [config.venv: Self.venvMount],
-            writableSubdirectory: nil, network: network ? .privateLoopback : .none, limits: limits, slot: slot,
+            writableSubdirectory: nil, network: network ? .privateLoopback : .none, limits: limits,
             stdin: params.stdin.map { Array($0.utf8) }, messageChannel: true, environment: environment)
 
         var progress = ProgressRelay(context: context)
         let outcome: SandboxResult
         do {
-            outcome = try plugin.sandbox.run(spec, cancelled: { context.isCancelled }, onMessage: { line in
-                progress.receive(line, nowMs: Self.nowMs())
-            })
+            outcome = try runInFreeSlot(spec) { line in progress.receive(line, nowMs: Self.nowMs()) }
         } catch {
             _ = proxy?.stop()
-            throw TaskError(.internal, "\(error)")
+            throw error
         }
         let egress = proxy?.stop()
         progress.flush(nowMs: Self.nowMs())
@@ -89,6 +85,26 @@ struct ScriptRun {
         }
         if let resultProblem { throw TaskError(.permanent, resultProblem, result: answer) }
         return answer
+    }
+
+    /// Runs `spec` in the lowest slot that is free here and not held by another worker.
+    private func runInFreeSlot(_ spec: SandboxSpec, onMessage: ([UInt8]) -> Void) throws -> SandboxResult {
+        var spec = spec
+        var takenElsewhere: Set<Int> = []
+        while true {
+            guard let slot = plugin.slots.acquire(skipping: takenElsewhere) else {
+                throw TaskError.retryable("every sandbox slot is busy (here or in other workers on this machine)")
+            }
+            defer { plugin.slots.release(slot) }
+            spec.slot = slot
+            do {
+                return try plugin.sandbox.run(spec, cancelled: { context.isCancelled }, onMessage: onMessage)
+            } catch .slotBusy {
+                takenElsewhere.insert(slot)
+            } catch {
+                throw TaskError(.internal, "\(error)")
+            }
+        }
     }
 
     /// /job/out.json when the script wrote one, else the last stdout line if it is JSON. A second

@@ -10,6 +10,8 @@ public final class Sandbox: Sendable {
     public let bwrapPath: String
     /// Slot n runs as uid/gid `uidBase + n` when the worker is root.
     public let uidBase: Int
+    /// Where the slots' lock files are, shared by every worker of this user on the machine.
+    public let lockDirectory: String
     private let cgroup: CgroupV2?
     private let busySlots = Mutex(Set<Int>())
     private let runCounter = Atomic<Int>(0)
@@ -17,11 +19,13 @@ public final class Sandbox: Sendable {
     /// - Parameters:
     ///   - launcherPath: default: `uvw-sandbox-launch` beside the running executable.
     ///   - cgroupBase: a delegated cgroup2 directory; default: the worker's own cgroup if usable.
+    ///   - lockDirectory: default: /run/uvw-sandbox as root, else under XDG_RUNTIME_DIR or /tmp.
     public init(launcherPath: String? = nil, bwrapPath: String = "/usr/bin/bwrap", uidBase: Int = 100_000,
-                cgroupBase: String? = nil) {
+                cgroupBase: String? = nil, lockDirectory: String? = nil) {
         self.launcherPath = launcherPath ?? Self.defaultLauncherPath()
         self.bwrapPath = bwrapPath
         self.uidBase = uidBase
+        self.lockDirectory = lockDirectory ?? SlotLock.defaultDirectory()
         self.cgroup = CgroupV2.detect(override: cgroupBase).cgroup
     }
 
@@ -51,9 +55,18 @@ public final class Sandbox: Sendable {
         do {
             let job = try JobDirectory.create(in: "/tmp/uvw-sandbox-probe-\(geteuid())")
             defer { try? job.remove() }
-            // The highest slot of a small range, so the probe does not collide with early slots.
-            let result = try sandbox.run(SandboxSpec(command: ["/bin/true"], jobDirectory: job.path,
-                                                     limits: SandboxLimits(wallSeconds: 10), slot: 999), cancelled: { false })
+            // The top slots of a small range, away from the early ones jobs take; another worker
+            // starting at the same moment may hold one.
+            var result: SandboxResult?
+            for slot in stride(from: 999, to: 989, by: -1) where result == nil {
+                let spec = SandboxSpec(command: ["/bin/true"], jobDirectory: job.path, limits: SandboxLimits(wallSeconds: 10), slot: slot)
+                switch Result(catching: { () throws(SandboxError) in try sandbox.run(spec, cancelled: { false }) }) {
+                case .success(let run): result = run
+                case .failure(.slotBusy): continue
+                case .failure(let error): throw error
+                }
+            }
+            guard let result else { throw SandboxError.slotBusy(990) }
             support.works = result.exitCode == 0
             if !support.works { support.problem = "a trivial run failed: \(result.stderrText)" }
         } catch {
@@ -77,6 +90,11 @@ public final class Sandbox: Sendable {
 
         let asRoot = geteuid() == 0
         let uid = uid_t(uidBase + spec.slot)
+        // Held to the end of the run: another worker on this machine may be using the same uid.
+        // (Without root every slot runs as the worker's own uid and there is nothing to share.)
+        let lock = asRoot ? try SlotLock.take(uid: uid, in: lockDirectory) : nil
+        if asRoot && lock == nil { throw .slotBusy(spec.slot) }
+        defer { lock?.release() }
         // Leftovers of an earlier run on this slot would count against RLIMIT_NPROC.
         if asRoot { SlotReaper.killAll(uid: uid) }
         let inputs = try prepareJobDirectory(spec, owner: asRoot ? uid : nil)

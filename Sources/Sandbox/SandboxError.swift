@@ -1,6 +1,6 @@
 /// Failures to run at all (not failures of the command, which are in `SandboxResult`).
 public enum SandboxError: Error, CustomStringConvertible, Equatable {
-    /// Another run holds this slot.
+    /// Another run holds this slot (in this process, or another worker on the machine).
     case slotBusy(Int)
     /// bwrap or the launcher is missing.
     case unavailable(String)
@@ -12,7 +12,7 @@ public enum SandboxError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case .slotBusy(let slot): "sandbox slot \(slot) is already running a job"
+        case .slotBusy(let slot): "sandbox slot \(slot) is already running a job (here or in another worker)"
         case .unavailable(let what): "sandbox unavailable: \(what)"
         case .launchFailed(let why): "sandbox launch failed: \(why)"
         case .system(let why): "sandbox: \(why)"

@@ -53,12 +53,28 @@ def worker(tmp_root):
     proc.wait_stopped()
 
 
-def run(worker: WorkerProc, script: str, wait: int = 60, **parameters: Any) -> dict:
+def run(worker: WorkerProc, script: str, wait: int = 60, alone: bool = True, **parameters: Any) -> dict:
     task = worker.execute("custom_script", {"script": script, **parameters}, wait=wait)
-    # Whatever the script did, the worker is still answering and no process of a slot uid is left.
+    # Whatever the script did, the worker is still answering and (when no other script runs beside
+    # it: `alone`) no process of a slot uid is left.
     assert worker.http("GET", "/health")[0] == 200
-    assert leftover_processes() == [], "a sandboxed process outlived its job"
+    if alone:
+        assert leftover_processes() == [], "a sandboxed process outlived its job"
     return task
+
+
+def run_at_once(jobs: list[tuple[WorkerProc, str]], **parameters: Any) -> list[dict]:
+    """Runs the scripts concurrently (one thread each); checks the host is clean after them all."""
+    results: list[dict] = []
+    threads = [threading.Thread(target=lambda w=w, s=s: results.append(run(w, s, alone=False, **parameters)))
+               for w, s in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == len(jobs), "a thread failed"
+    assert leftover_processes() == [], "a sandboxed process outlived its job"
+    return results
 
 
 def completed(worker: WorkerProc, script: str, **parameters: Any) -> dict:
@@ -178,16 +194,26 @@ def test_two_fork_bombs_at_once_each_get_their_own_limit(worker):
     script = ("import os, time\nn = 0\n"
               "try:\n    while True:\n        if os.fork() == 0:\n            time.sleep(60); os._exit(0)\n        n += 1\n"
               "except OSError:\n    pass\ntime.sleep(1)\nprint(os.getuid(), n)\n")
-    results: list[dict] = []
-    threads = [threading.Thread(target=lambda: results.append(run(worker, script, timeout_s=30))) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = run_at_once([(worker, script)] * 2, timeout_s=30)
     assert [task["status"] for task in results] == ["completed", "completed"], results
     (uid_a, n_a), (uid_b, n_b) = (map(int, task["result"]["stdout"].split()) for task in results)
     assert uid_a != uid_b and {uid_a, uid_b} <= set(SLOT_UIDS), "concurrent scripts run as different slot uids"
     assert n_a >= 40 and n_b >= 40, "one bomb did not eat the other's process budget"
+
+
+def test_two_workers_on_one_machine_never_share_a_slot_uid(worker, tmp_root):
+    # Each worker has its own 4 slots, but the uids are the machine's: the sandbox's slot locks
+    # make the second worker move past the uids the first one is using.
+    other = start(tmp_root)
+    try:
+        script = "import os, time\ntime.sleep(2)\nprint(os.getuid())"
+        results = run_at_once([(w, script) for w in (worker, other) for _ in range(4)], timeout_s=30)
+        assert [task["status"] for task in results] == ["completed"] * 8, results
+        uids = [int(task["result"]["stdout"]) for task in results]
+        assert len(set(uids)) == 8 and set(uids) <= set(SLOT_UIDS), uids
+    finally:
+        other.terminate()
+        other.wait_stopped()
 
 
 def test_memory_balloon_gets_memory_error(worker):

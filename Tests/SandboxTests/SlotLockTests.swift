@@ -1,0 +1,37 @@
+import Glibc
+@testable import Sandbox
+import Testing
+
+/// Slots across processes: a slot whose lock another worker holds is refused, not shared.
+@Suite struct SlotLockTests {
+    /// Holds the lock of `slot`'s uid the way another worker would: its own open file description.
+    func holdElsewhere(_ slot: Int) -> Int32 {
+        let path = "\(TestHost.sandbox.lockDirectory)/slot-\(TestHost.sandbox.uidBase + slot).lock"
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        #expect(fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0, "\(path): \(errno)")
+        return fd
+    }
+
+    @Test(.enabled(if: TestHost.availableAsRoot))
+    func aSlotHeldByAnotherWorkerIsRefused() throws {
+        // The directory exists once any run has happened; make sure one has.
+        try withPython("print(1)", slot: 23) { _, _ in }
+        let held = holdElsewhere(24)
+        let job = try JobDirectory.create(in: "/tmp/uvw-sandbox-tests-\(geteuid())")
+        defer { try? job.remove() }
+        let spec = SandboxSpec(command: ["/bin/true"], jobDirectory: job.path, limits: SandboxLimits(wallSeconds: 10), slot: 24)
+        #expect(throws: SandboxError.slotBusy(24)) { try TestHost.sandbox.run(spec, cancelled: { false }) }
+        close(held)
+        let result = try TestHost.sandbox.run(spec, cancelled: { false })
+        #expect(result.exitCode == 0, "free again once the holder lets go")
+    }
+
+    @Test(.enabled(if: TestHost.availableAsRoot))
+    func theProbeMovesOnFromAHeldSlot() throws {
+        try withPython("print(1)", slot: 25) { _, _ in }
+        let held = holdElsewhere(999)
+        defer { close(held) }
+        let support = Sandbox.probe()
+        #expect(support.works, "\(support.problem ?? "")")
+    }
+}
