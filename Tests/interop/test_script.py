@@ -34,8 +34,7 @@ def start(tmp_root: Path, **extra: str) -> WorkerProc:
     workdir.mkdir(parents=True)
     plugins = workdir / "plugins.yaml"
     repository_plugins_yaml(plugins)
-    # The plugins file sits in a temporary directory: the helper module and scripts are the repository's.
-    env = worker_env(workdir, plugins, UVW_CONFIG_DIR=str(REPO), **extra)
+    env = worker_env(workdir, plugins, **extra)
     return WorkerProc(env, workdir).start()
 
 

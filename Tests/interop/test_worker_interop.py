@@ -75,11 +75,13 @@ def write_plugins_yaml(path: Path) -> None:
 
 def worker_env(workdir: Path, plugins: Path, **extra: str) -> dict[str, str]:
     """The environment of a worker on the embedded backends with its own DATA_DIR, a free port and
-    JSON logs, none of this process's worker settings leaking in; `extra` adds or overrides."""
+    JSON logs, none of this process's worker settings leaking in; `extra` adds or overrides. The
+    plugins file may sit in a temporary directory: files it names beside itself
+    (`${UVW_CONFIG_DIR}`) are the repository's."""
     env = {k: v for k, v in os.environ.items() if k not in WORKER_ENV and k not in ("DATABASE_URL", "DB_SCHEMA")}
     env.update({
         "PORT": "0", "HOST": "127.0.0.1", "DATA_DIR": str(workdir / "data"), "PLUGINS_CONFIG": str(plugins),
-        "LOG_FORMAT": "json", "LOG_LEVEL": "info", "SHUTDOWN_TIMEOUT": "2",
+        "LOG_FORMAT": "json", "LOG_LEVEL": "info", "SHUTDOWN_TIMEOUT": "2", "UVW_CONFIG_DIR": str(REPO),
     })
     env.update({k: str(v) for k, v in extra.items()})
     return env
