@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """custom_script throughput (issue 17): trivial scripts per second through the worker at the
-script plugin's concurrency (4 in the repository's plugins.yaml), beside the same script run bare
-(the venv's python3, no sandbox, no worker) by 4 threads on the same machine. The gap is what the
-sandbox (bwrap, namespaces, seccomp, a uid per slot, the job directory) and the worker (HTTP, store,
+script plugin's concurrency (4 in the repository's plugins.yaml), beside the same script run bare by
+4 threads on the same machine: the venv's python3 on the same source, with its own directory holding
+args.json and uvw.py as the plugin's job directory does, but no sandbox and no worker. The gap is
+what the sandbox (launcher, bwrap, namespaces, seccomp, a uid per slot) and the worker (HTTP, store,
 events) cost per script; the sandbox's start-to-first-line latency alone is the `sandbox` section.
 """
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -24,6 +26,7 @@ sys.path.insert(0, str(REPO / "Tests" / "interop"))
 import script_reference  # noqa: E402
 
 CONCURRENCY = 4
+HELPER = REPO / "Plugins" / "script" / "python" / "uvw.py"
 SCRIPT = "import uvw\nprint(uvw.args['n'] + 1)\n"
 
 
@@ -60,7 +63,12 @@ def execute(port: int, n: int) -> dict:
 
 
 def bare(n: int) -> None:
-    out = subprocess.run([script_reference.venv_python(), "-s", "-c", f"print({n} + 1)"], capture_output=True, text=True, check=True)
+    with tempfile.TemporaryDirectory(prefix="uvw-bench-bare-") as job:
+        (Path(job) / "args.json").write_text(json.dumps({"n": n}))
+        (Path(job) / "main.py").write_text(SCRIPT)
+        shutil.copy(HELPER, job)
+        out = subprocess.run([script_reference.venv_python(), "-s", str(Path(job) / "main.py")], capture_output=True,
+                             text=True, check=True, cwd=job, env={"PATH": "/usr/bin:/bin", "UVW_JOB_DIR": job})
     assert out.stdout == f"{n + 1}\n"
 
 
