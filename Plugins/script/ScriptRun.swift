@@ -14,6 +14,7 @@ struct ScriptRun {
     /// Paths inside the sandbox.
     static let venvMount = "/opt/venv"
     static let proxySocket = ".uvw-proxy.sock"
+    static let certificates = "/etc/ssl/certs"
 
     func run() throws -> ScriptResult {
         let config = plugin.config
@@ -53,8 +54,12 @@ struct ScriptRun {
             command = [python, "-s", "/job/uvw_net.py"] + command
             environment["UVW_PROXY_SOCKET"] = "/job/" + Self.proxySocket
         }
+        var binds = [config.venv: Self.venvMount]
+        // HTTPS through the proxy is end to end: the script verifies certificates itself, against
+        // the system's CA store (public data; the rest of /etc stays out).
+        if network && access(Self.certificates, R_OK) == 0 { binds[Self.certificates] = Self.certificates }
         let spec = SandboxSpec(
-            command: command, jobDirectory: job.path, readOnlyBinds: [config.venv: Self.venvMount],
+            command: command, jobDirectory: job.path, readOnlyBinds: binds,
             writableSubdirectory: nil, network: network ? .privateLoopback : .none, limits: limits,
             stdin: params.stdin.map { Array($0.utf8) }, messageChannel: true, environment: environment)
 

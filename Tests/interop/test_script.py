@@ -456,8 +456,8 @@ class Upstream(http.server.BaseHTTPRequestHandler):
         pass
 
 
-FETCH_SCRIPT = """import json, socket, urllib.request, uvw
-out = {}
+FETCH_SCRIPT = """import json, socket, ssl, urllib.request, uvw
+out = {"ca_certificates": ssl.create_default_context().cert_store_stats()["x509_ca"]}
 for url in uvw.args["urls"]:
     try:
         with urllib.request.urlopen(url, timeout=10) as response:
@@ -497,6 +497,7 @@ def test_a_network_script_reaches_allowed_hosts_through_the_proxy_only(network_w
     result = completed(proc, "fetch.py", args={"urls": urls, "direct_port": proc.port})
     out = result["result"]
     assert out[allowed] == {"path": "/data?q=1", "host": f"127.0.0.1:{upstream_port}"}
+    assert out["ca_certificates"] > 50, "HTTPS needs the system's CA store, bound for network scripts"
     for url in urls[1:]:
         assert "403" in out[url], (url, out[url])
     # The host's loopback is not the sandbox's: a direct connection finds nobody listening.
@@ -513,4 +514,5 @@ def test_only_named_scripts_get_the_network(network_worker):
     for script in ("fetch_denied.py", FETCH_SCRIPT):
         result = completed(proc, script, args={"urls": [], "direct_port": upstream_port})
         assert "Permission denied" in result["result"]["direct"], result
+        assert result["result"]["ca_certificates"] == 0, "without the network, no /etc/ssl either"
         assert "network" not in result
