@@ -18,7 +18,7 @@ import Testing
         let job = try JobDirectory.create(in: "/tmp/uvw-sandbox-tests-\(geteuid())")
         defer { try? job.remove() }
         let spec = SandboxSpec(command: ["/usr/bin/python3", "-I", "-S", "-c", source], jobDirectory: job.path,
-                               limits: SandboxLimits(wallSeconds: 30), slot: 20, messageChannel: true)
+                               limits: SandboxLimits(wallSeconds: 30), slot: 30, messageChannel: true)
         let result = try TestHost.sandbox.run(spec, cancelled: { false }) { line in
             received.append(String(decoding: line, as: UTF8.self))
         }
@@ -29,7 +29,7 @@ import Testing
 
     @Test(.enabled(if: TestHost.available))
     func withoutTheChannelFdFourIsClosed() throws {
-        try withPython("import os\ntry:\n    os.fstat(4); print('open')\nexcept OSError as e:\n    print(e.errno)", slot: 21) { result, _ in
+        try withPython("import os\ntry:\n    os.fstat(4); print('open')\nexcept OSError as e:\n    print(e.errno)", slot: 31) { result, _ in
             #expect(result.stdoutText == "\(EBADF)\n", "\(result.stderrText)")
         }
     }
@@ -54,7 +54,7 @@ import Testing
         except OSError as error:
             print("internet", error.errno)
         """
-        try withPython(source, slot: 22, adjust: { $0.network = .privateLoopback }) { result, _ in
+        try withPython(source, slot: 32, adjust: { $0.network = .privateLoopback }) { result, _ in
             #expect(result.stdoutText == "ping\nhost port \(ECONNREFUSED)\ninternet \(ENETUNREACH)\n", "\(result.stderrText)")
         }
     }

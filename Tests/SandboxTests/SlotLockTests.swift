@@ -2,7 +2,8 @@ import Glibc
 @testable import Sandbox
 import Testing
 
-/// Slots across processes: a slot whose lock another worker holds is refused, not shared.
+/// Slots across processes: a slot whose lock another worker holds is refused, not shared. (Every
+/// test of this target uses slots of its own: they run in parallel.)
 @Suite struct SlotLockTests {
     /// Holds the lock of `slot`'s uid the way another worker would: its own open file description.
     func holdElsewhere(_ slot: Int) -> Int32 {
@@ -15,12 +16,12 @@ import Testing
     @Test(.enabled(if: TestHost.availableAsRoot))
     func aSlotHeldByAnotherWorkerIsRefused() throws {
         // The directory exists once any run has happened; make sure one has.
-        try withPython("print(1)", slot: 23) { _, _ in }
-        let held = holdElsewhere(24)
+        try withPython("print(1)", slot: 33) { _, _ in }
+        let held = holdElsewhere(34)
         let job = try JobDirectory.create(in: "/tmp/uvw-sandbox-tests-\(geteuid())")
         defer { try? job.remove() }
-        let spec = SandboxSpec(command: ["/bin/true"], jobDirectory: job.path, limits: SandboxLimits(wallSeconds: 10), slot: 24)
-        #expect(throws: SandboxError.slotBusy(24)) { try TestHost.sandbox.run(spec, cancelled: { false }) }
+        let spec = SandboxSpec(command: ["/bin/true"], jobDirectory: job.path, limits: SandboxLimits(wallSeconds: 10), slot: 34)
+        #expect(throws: SandboxError.slotBusy(34)) { try TestHost.sandbox.run(spec, cancelled: { false }) }
         close(held)
         let result = try TestHost.sandbox.run(spec, cancelled: { false })
         #expect(result.exitCode == 0, "free again once the holder lets go")
@@ -28,7 +29,7 @@ import Testing
 
     @Test(.enabled(if: TestHost.availableAsRoot))
     func theProbeMovesOnFromAHeldSlot() throws {
-        try withPython("print(1)", slot: 25) { _, _ in }
+        try withPython("print(1)", slot: 35) { _, _ in }
         let held = holdElsewhere(999)
         defer { close(held) }
         let support = Sandbox.probe()
