@@ -42,11 +42,6 @@ struct DataProcessingParams: Decodable, Sendable, CustomParameterDecoding {
         }
     }
 
-    /// The same reading for callers that go through `Decodable`.
-    init(from decoder: any Decoder) throws {
-        self = try Self.decodeParameters(from: try decoder.singleValueContainer().decode(JSONValue.self))
-    }
-
     init(_ json: JSONValue) throws(DataProcessingError) {
         guard case .object(let members) = json else { throw .invalid("the parameters must be a JSON object") }
         // Unknown keys first, so that a misspelt key is what gets reported.

@@ -29,10 +29,6 @@ struct ScriptParams: Decodable, Sendable, CustomParameterDecoding {
         try ScriptParams(json)
     }
 
-    init(from decoder: any Decoder) throws {
-        self = try Self.decodeParameters(from: try decoder.singleValueContainer().decode(JSONValue.self))
-    }
-
     init(_ json: JSONValue) throws {
         guard case .object(let members) = json else { throw TaskError.invalidParams("the parameters must be a JSON object") }
         if let unknown = members.keys.sorted().first(where: { !Self.keys.contains($0) }) {

@@ -66,13 +66,13 @@ struct ScriptRun {
         var progress = ProgressRelay(context: context)
         let outcome: SandboxResult
         do {
-            outcome = try runInFreeSlot(spec) { line in progress.receive(line, nowMs: Self.nowMs()) }
+            outcome = try runInFreeSlot(spec) { line in progress.receive(line) }
         } catch {
             _ = proxy?.stop()
             throw error
         }
         let egress = proxy?.stop()
-        progress.flush(nowMs: Self.nowMs())
+        progress.flush()
 
         if outcome.cancelled { throw TaskError(.cancelled, "cancelled") }
         let (value, resultProblem) = readResult(job, outcome)
@@ -154,12 +154,6 @@ struct ScriptRun {
 
     static func seconds(_ value: Double) -> String {
         value == value.rounded() ? String(Int(value)) : String(value)
-    }
-
-    static func nowMs() -> Int64 {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
     }
 }
 
