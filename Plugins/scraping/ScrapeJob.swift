@@ -1,5 +1,6 @@
 import Foundation
 import GuardedFetch
+import PluginFetch
 import HTML
 import PluginKit
 
@@ -30,7 +31,7 @@ struct ScrapeJob {
             do {
                 allowed = try plugin.robots.allows(url: params.url, userAgent: userAgent)
             } catch {
-                throw Self.taskError(error, url: params.url)
+                throw TaskError(fetching: error)
             }
             guard allowed else {
                 throw TaskError.permanent("robots_disallowed: robots.txt disallows \(params.url) for \(userAgent)")
@@ -42,7 +43,7 @@ struct ScrapeJob {
         do {
             response = try plugin.fetcher.fetch(request)
         } catch {
-            throw Self.taskError(error, url: params.url)
+            throw TaskError(fetching: error)
         }
         try Self.checkStatus(response)
         let kind = try PageKind(contentType: response.contentType, body: response.body)
@@ -157,21 +158,6 @@ struct ScrapeJob {
                             "blocked_by_site: \(response.finalURL) answered \(response.status) with a bot challenge", result: kept)
         }
         throw TaskError(retryable ? .retryable : .permanent, "http_status: \(response.finalURL) answered \(response.status)", result: kept)
-    }
-
-    /// A fetch failure as the task's error: the code and a colon first, retried when another try may do better.
-    static func taskError(_ error: any Error, url: String) -> TaskError {
-        guard let error = error as? FetchError else { return TaskError(.internal, "\(error)") }
-        switch error.code {
-        case .timeout: return TaskError(.timeout, error.description)
-        case .connectionFailed: return TaskError(.retryable, error.description)
-        case .cancelled: return TaskError(.cancelled, error.description)
-        case .invalidURL: return TaskError(.invalidParams, error.description)
-        case .httpStatus, .blockedBySite:
-            let status = error.status ?? 0
-            return TaskError(status == 429 || status >= 500 ? .retryable : .permanent, error.description)
-        default: return TaskError(.permanent, error.description)
-        }
     }
 }
 

@@ -94,21 +94,12 @@ struct ScriptRun {
 
     /// Runs `spec` in the lowest slot that is free here and not held by another worker.
     private func runInFreeSlot(_ spec: SandboxSpec, onMessage: ([UInt8]) -> Void) throws -> SandboxResult {
-        var spec = spec
-        var takenElsewhere: Set<Int> = []
-        while true {
-            guard let slot = plugin.slots.acquire(skipping: takenElsewhere) else {
-                throw TaskError.retryable("every sandbox slot is busy (here or in other workers on this machine)")
-            }
-            defer { plugin.slots.release(slot) }
-            spec.slot = slot
-            do {
-                return try plugin.sandbox.run(spec, cancelled: { context.isCancelled }, onMessage: onMessage)
-            } catch .slotBusy {
-                takenElsewhere.insert(slot)
-            } catch {
-                throw TaskError(.internal, "\(error)")
-            }
+        do {
+            return try plugin.sandbox.runInFreeSlot(spec, pool: plugin.slots, cancelled: { context.isCancelled }, onMessage: onMessage)
+        } catch .noFreeSlot {
+            throw TaskError.retryable("every sandbox slot is busy (here or in other workers on this machine)")
+        } catch {
+            throw TaskError(.internal, "\(error)")
         }
     }
 

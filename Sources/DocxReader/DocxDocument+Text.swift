@@ -10,6 +10,13 @@ extension DocxDocument {
         return lines.joined(separator: "\n")
     }
 
+    /// The plain text of a story (a header, a note, a comment), one line per paragraph or table row.
+    public static func plainText(of blocks: [DocxBlock]) -> String {
+        var lines: [String] = []
+        appendText(blocks, to: &lines)
+        return lines.joined(separator: "\n")
+    }
+
     static func appendText(_ blocks: [DocxBlock], to lines: inout [String]) {
         for block in blocks {
             switch block {

@@ -1,5 +1,4 @@
-import CGumbo
-import Glibc
+import Charsets
 
 /// Converts document bytes to valid UTF-8, the only input gumbo reads.
 ///
@@ -46,51 +45,10 @@ enum Transcoder {
         }
     }
 
-    static func iconvSupports(_ name: String) -> Bool {
-        let cd = iconv_open("UTF-8", name)
-        if isInvalid(cd) { return false }
-        iconv_close(cd)
-        return true
-    }
+    static func iconvSupports(_ name: String) -> Bool { Iconv.supports(name) }
 
-    private static func isInvalid(_ cd: iconv_t?) -> Bool {
-        cd == nil || Int(bitPattern: cd) == -1
-    }
-
-    /// Converts with iconv; an illegal sequence costs one input byte and yields U+FFFD.
     static func iconvConvert(_ input: ArraySlice<UInt8>, from name: String) -> [UInt8]? {
-        let cd = iconv_open("UTF-8", name)
-        if isInvalid(cd) { return nil }
-        defer { iconv_close(cd) }
-        var output: [UInt8] = []
-        output.reserveCapacity(input.count * 2 + 16)
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        var source = Array(input)
-        return source.withUnsafeMutableBufferPointer { src -> [UInt8] in
-            guard let base = src.baseAddress else { return [] }
-            var inPointer: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(base).assumingMemoryBound(to: CChar.self)
-            var inLeft = src.count
-            while inLeft > 0 {
-                let (produced, failure): (Int, Int32) = chunk.withUnsafeMutableBytes { out in
-                    var outPointer: UnsafeMutablePointer<CChar>? = out.baseAddress!.assumingMemoryBound(to: CChar.self)
-                    var outLeft = out.count
-                    let result = iconv(cd, &inPointer, &inLeft, &outPointer, &outLeft)
-                    return (out.count - outLeft, result == -1 ? errno : 0)
-                }
-                output.append(contentsOf: chunk[0 ..< produced])
-                switch failure {
-                case 0, E2BIG: continue
-                case EILSEQ:
-                    output.append(contentsOf: [0xEF, 0xBF, 0xBD])
-                    inPointer = inPointer.map { $0 + 1 }
-                    inLeft -= 1
-                default:  // EINVAL: truncated sequence at the end.
-                    output.append(contentsOf: [0xEF, 0xBF, 0xBD])
-                    inLeft = 0
-                }
-            }
-            return output
-        }
+        Iconv.toUTF8(input, from: name)?.bytes
     }
 
     /// The Encoding Standard's windows-1252 table for 0x80–0x9F (the rest is Latin-1).

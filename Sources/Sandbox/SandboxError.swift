@@ -2,6 +2,8 @@
 public enum SandboxError: Error, CustomStringConvertible, Equatable {
     /// Another run holds this slot (in this process, or another worker on the machine).
     case slotBusy(Int)
+    /// Every slot of a `SlotPool` is running a job (here or in other workers on this machine).
+    case noFreeSlot
     /// bwrap or the launcher is missing.
     case unavailable(String)
     /// The launcher failed before exec'ing bwrap (rlimit, uid drop, seccomp, cgroup).
@@ -13,6 +15,7 @@ public enum SandboxError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .slotBusy(let slot): "sandbox slot \(slot) is already running a job (here or in another worker)"
+        case .noFreeSlot: "every sandbox slot is busy (here or in other workers on this machine)"
         case .unavailable(let what): "sandbox unavailable: \(what)"
         case .launchFailed(let why): "sandbox launch failed: \(why)"
         case .system(let why): "sandbox: \(why)"
