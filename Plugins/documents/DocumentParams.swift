@@ -42,22 +42,32 @@ struct DocumentParams: Decodable, Sendable, CustomParameterDecoding {
                        "password", "max_sentences", "ocr", "languages"]
     static let maxSentencesLimit = 100
 
-    static let schema = #"""
-    {"type":"object","additionalProperties":false,
-     "properties":{
-       "content":{"type":"string"},
-       "content_encoding":{"enum":["base64","text"]},
-       "path":{"type":"string","minLength":1,"maxLength":4096},
-       "url":{"type":"string","minLength":1,"maxLength":8192},
-       "document_type":{"enum":["pdf","docx","txt"]},
-       "operation":{"enum":["extract_text","analyze","summarize"]},
-       "pages":{"type":["string","integer"]},
-       "format":{"enum":["text","markdown"]},
-       "password":{"type":"string","maxLength":1024},
-       "max_sentences":{"type":"integer","minimum":1,"maximum":100},
-       "ocr":{"enum":["auto","always","never"]},
-       "languages":{"type":["string","array"],"items":{"type":"string"}}}}
-    """#
+    /// Checked by the host when a task is submitted (a 422 naming the field): exactly one source,
+    /// the choices, the shape of `pages`, and `languages` among the OCR data installed here.
+    static var schema: String {
+        let installed = TesseractData.installedLanguages.sorted()
+        let names = installed.isEmpty ? "eng" : installed.joined(separator: "|")
+        let languageList = installed.isEmpty ? #"["eng"]"# : "[" + installed.map { "\"\($0)\"" }.joined(separator: ",") + "]"
+        return #"""
+        {"type":"object","additionalProperties":false,
+         "oneOf":[{"required":["content"]},{"required":["path"]},{"required":["url"]}],
+         "properties":{
+           "content":{"type":"string"},
+           "content_encoding":{"enum":["base64","text"]},
+           "path":{"type":"string","minLength":1,"maxLength":4096},
+           "url":{"type":"string","minLength":1,"maxLength":8192,"pattern":"^[Hh][Tt][Tt][Pp][Ss]?://"},
+           "document_type":{"enum":["pdf","docx","txt"]},
+           "operation":{"enum":["extract_text","analyze","summarize"]},
+           "pages":{"type":["string","integer"],"minimum":1,
+                    "pattern":"^ *[1-9][0-9]* *(- *([1-9][0-9]*)? *)?(, *[1-9][0-9]* *(- *([1-9][0-9]*)? *)?)*$"},
+           "format":{"enum":["text","markdown"]},
+           "password":{"type":"string","maxLength":1024},
+           "max_sentences":{"type":"integer","minimum":1,"maximum":100},
+           "ocr":{"enum":["auto","always","never"]},
+           "languages":{"type":["string","array"],"minItems":1,"items":{"enum":\#(languageList)},
+                        "pattern":"^(\#(names))([+](\#(names)))*$"}}}
+        """#
+    }
 
     static func decodeParameters(from json: JSONValue) throws -> DocumentParams {
         try DocumentParams(json)
