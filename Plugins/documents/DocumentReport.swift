@@ -52,7 +52,16 @@ enum DocumentReport {
         if sentences.count > limit {
             text = String(text.unicodeScalars.prefix(sentences[limit - 1].end))
         }
-        let chosen = TextRankSummarizer(stopWords: stopWords).summarize(text, maxSentences: maxSentences)
+        // Every sentence ranked; the summary takes the best prose sentences (see `isProse`), and
+        // others only when there are too few of those.
+        let ranked = TextRankSummarizer(stopWords: stopWords).summarize(text, maxSentences: Int.max)
+        let byScore = ranked.sorted { $0.score != $1.score ? $0.score > $1.score : $0.index < $1.index }
+        var chosen = Array(byScore.filter { isProse($0.sentence.text) }.prefix(maxSentences))
+        if chosen.count < maxSentences {
+            let taken = Set(chosen.map(\.index))
+            chosen += byScore.filter { !taken.contains($0.index) }.prefix(maxSentences - chosen.count)
+        }
+        chosen.sort { $0.index < $1.index }
         return [
             "summary": .string(chosen.map(\.sentence.text).joined(separator: " ")),
             "sentences": .array(chosen.map { item in
@@ -64,6 +73,15 @@ enum DocumentReport {
             "sentences_considered": .number(Double(min(sentences.count, limit))),
             "max_sentences": .number(Double(maxSentences)),
         ]
+    }
+
+    /// A sentence of running text, not a line of a table of contents, a heading or a figure label:
+    /// it ends like a sentence, has four words or more, and no dot leaders (". . . ." or "....").
+    static func isProse(_ sentence: String) -> Bool {
+        guard let last = sentence.unicodeScalars.last(where: { !"\"')]”’»".unicodeScalars.contains($0) }),
+              ".!?…".unicodeScalars.contains(last) else { return false }
+        guard Tokenizer.words(in: sentence).count >= 4 else { return false }
+        return !sentence.contains(". . . .") && !sentence.contains("....")
     }
 
     static func optional(_ value: Double?) -> JSONValue { value.map(JSONValue.number) ?? .null }

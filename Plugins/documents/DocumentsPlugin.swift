@@ -38,11 +38,11 @@ final class DocumentsPlugin: Plugin {
         let config = try DocumentsConfig(pluginConfig)
         let support = Self.hostSupport
         guard support.works else { throw TaskError.permanent("documents: the sandbox for poppler's tools: \(support.description)") }
-        for tool in ["/usr/bin/pdfinfo", "/usr/bin/pdftotext", "/usr/bin/pdftoppm"] where access(tool, X_OK) != 0 {
+        for tool in ["/usr/bin/pdfinfo", "/usr/bin/pdftotext", "/usr/bin/pdftoppm", "/usr/bin/pdfimages"] where access(tool, X_OK) != 0 {
             throw TaskError.permanent("documents: \(tool) is missing (Debian package poppler-utils; make deps installs it)")
         }
         if access("/usr/bin/tesseract", X_OK) != 0 {
-            host.log(.warning, "documents: /usr/bin/tesseract is missing (Debian package tesseract-ocr): scanned pages stay empty")
+            host.log(.warning, "documents: /usr/bin/tesseract is missing (Debian package tesseract-ocr): scanned pages stay empty, listed in ocr_skipped_pages")
         }
         self.config = config
         fetcher = Fetcher(policy: config.fetchPolicy)

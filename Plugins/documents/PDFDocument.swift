@@ -1,10 +1,11 @@
 import PluginKit
 
-/// A PDF's extraction as the plugin's common document: pages joined by a blank line, or Markdown
-/// with a `<!-- page N -->` marker before each page (pdftotext gives no headings to mark up).
+/// A PDF's extraction as the plugin's common document: each page's paragraphs separated by blank
+/// lines (`PageParagraphs`), pages joined by a blank line, or Markdown with a `<!-- page N -->`
+/// marker before each page (pdftotext gives no headings to mark up).
 enum PDFDocument {
     static func make(_ extraction: PDFExtraction, format: OutputFormat) -> ExtractedDocument {
-        let texts = extraction.pages.map { $0.text.trimmingCharacters(in: "\u{0C}\n\r \t") }
+        let texts = extraction.pages.map { PageParagraphs.reflow($0.text.trimmingCharacters(in: "\u{0C}\n\r \t")) }
         let plain = texts.joined(separator: "\n\n")
         let output = format == .markdown
             ? zip(extraction.pages, texts).map { "<!-- page \($0.number) -->\n\n\($1)" }.joined(separator: "\n\n")

@@ -1,3 +1,4 @@
+import Glibc
 import PluginKit
 import Sandbox
 
@@ -46,9 +47,21 @@ struct PDFExtractor {
     done
     """#
 
+    /// With `ocr: auto`, a page with neither text nor an image is blank (a separator page) and is not rendered.
     static let ocrScript = #"""
-    dpi=$1; languages=$2; shift 2
+    dpi=$1; languages=$2; mode=$3; shift 3
     for page in "$@"; do
+      if [ "$mode" != auto ]; then
+        images=always
+      elif [ -n "${UVW_PDF_PASSWORD-}" ]; then
+        images=$(pdfimages -list -f "$page" -l "$page" -opw "$UVW_PDF_PASSWORD" -upw "$UVW_PDF_PASSWORD" /job/in.pdf) || exit $?
+      else
+        images=$(pdfimages -list -f "$page" -l "$page" /job/in.pdf) || exit $?
+      fi
+      if [ "$images" != always ] && [ "$(printf '%s\n' "$images" | wc -l)" -le 2 ]; then
+        echo "blank $page" >&4
+        continue
+      fi
       if [ -n "${UVW_PDF_PASSWORD-}" ]; then
         pdftoppm -r "$dpi" -gray -png -singlefile -f "$page" -l "$page" -opw "$UVW_PDF_PASSWORD" -upw "$UVW_PDF_PASSWORD" /job/in.pdf /job/out/page || exit $?
       else
@@ -56,7 +69,7 @@ struct PDFExtractor {
       fi
       tesseract /job/out/page.png "/job/out/ocr-$page" -l "$languages" --dpi "$dpi" txt tsv 2>/dev/null || exit $?
       rm -f /job/out/page.png
-      echo "$page" >&4
+      echo "read $page" >&4
     done
     """#
 
@@ -124,29 +137,35 @@ struct PDFExtractor {
         if result.stdoutTruncated { extraction.truncated = true }
     }
 
-    /// OCR: with `auto` the pages without a character of text, with `always` every page, up to max_ocr_pages.
+    /// OCR: with `auto` the pages without a character of text, with `always` every page, up to
+    /// max_ocr_pages; pages without an image are blank and stay as they are.
     private func recognize(_ job: JobDirectory, params: DocumentParams, environment: [String: String], into extraction: inout PDFExtraction) throws {
         guard params.ocr != .never, !extraction.truncated else { return }
         let wanted = extraction.pages.indices.filter { index in
             params.ocr == .always || extraction.pages[index].text.allSatisfy(\.isWhitespace)
         }
         guard !wanted.isEmpty else { return }
-        let chosen = Array(wanted.prefix(config.maxOCRPages))
-        extraction.ocrSkipped = wanted.dropFirst(config.maxOCRPages).map { extraction.pages[$0].number }
+        // Without tesseract (a deployment that left it out) every page that wanted OCR is listed as skipped.
+        let limit = access("/usr/bin/tesseract", X_OK) == 0 ? config.maxOCRPages : 0
+        let chosen = Array(wanted.prefix(limit))
+        extraction.ocrSkipped = wanted.dropFirst(limit).map { extraction.pages[$0].number }
         guard !chosen.isEmpty else { return }
 
         let numbers = chosen.map { extraction.pages[$0].number }
         var done = 0
+        var blank = Set<Int>()
         let context = self.context
-        let command = ["/bin/sh", "-c", Self.ocrScript, "sh", String(config.ocrDPI), params.languages.joined(separator: "+")] + numbers.map(String.init)
-        let result = try tools.run(command, in: job, context: context, environment: environment) { _ in
+        let command = ["/bin/sh", "-c", Self.ocrScript, "sh", String(config.ocrDPI), params.languages.joined(separator: "+"), params.ocr.rawValue] + numbers.map(String.init)
+        let result = try tools.run(command, in: job, context: context, environment: environment) { line in
+            let words = String(decoding: line, as: UTF8.self).split(separator: " ")
+            if words.count == 2, words[0] == "blank", let page = Int(words[1]) { blank.insert(page) }
             done += 1
             context.progress(Double(done) / Double(numbers.count), noteJSON: #"{"note":"OCR \#(done)/\#(numbers.count) pages"}"#)
         }
         guard result.exitCode == 0 else {
             throw DocumentFailure.invalidDocument("OCR failed: \(ToolRunner.reason(result.stderrText, fallback: "exit status \(result.exitCode ?? -1)"))")
         }
-        for index in chosen {
+        for index in chosen where !blank.contains(extraction.pages[index].number) {
             let number = extraction.pages[index].number
             let limit = config.maxCharacters * 4 + 4096
             guard let text = job.readOutput("out/ocr-\(number).txt", limit: limit),
