@@ -35,4 +35,23 @@ import Testing
         let support = Sandbox.probe()
         #expect(support.works, "\(support.problem ?? "")")
     }
+
+    @Test(.enabled(if: TestHost.availableAsRoot))
+    func aPoolRunsInTheLowestSlotNoWorkerHolds() throws {
+        // A sandbox of its own uids (slots 0 and 1 of the pool are uids 150000 and 150001), so no
+        // other test's slots are touched; the lock directory is the shared one.
+        let sandbox = Sandbox(launcherPath: TestHost.sandbox.launcherPath, uidBase: 150_000)
+        mkdir(sandbox.lockDirectory, 0o755)
+        let path = "\(sandbox.lockDirectory)/slot-150000.lock"
+        let held = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        #expect(held >= 0 && flock(held, LOCK_EX | LOCK_NB) == 0, "\(path): \(errno)")
+        defer { close(held) }
+        let job = try JobDirectory.create(in: "/tmp/uvw-sandbox-tests-\(geteuid())")
+        defer { try? job.remove() }
+        let spec = SandboxSpec(command: ["/usr/bin/id", "-u"], jobDirectory: job.path, limits: SandboxLimits(wallSeconds: 10))
+        let pool = SlotPool()
+        let result = try sandbox.runInFreeSlot(spec, pool: pool, cancelled: { false })
+        #expect(result.stdoutText == "150001\n", "slot 0 is held by another worker: the run takes slot 1")
+        #expect(pool.acquire() == 0, "both slots are free in the pool again")
+    }
 }
