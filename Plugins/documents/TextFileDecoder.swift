@@ -60,17 +60,7 @@ enum TextFileDecoder {
         }
     }
 
-    static func validUTF8(_ bytes: ArraySlice<UInt8>) -> Bool {
-        var iterator = bytes.makeIterator()
-        var decoder = UTF8()
-        while true {
-            switch decoder.decode(&iterator) {
-            case .scalarValue: continue
-            case .emptyInput: return true
-            case .error: return false
-            }
-        }
-    }
+    static func validUTF8(_ bytes: ArraySlice<UInt8>) -> Bool { UTF8Validation.isValid(bytes) }
 
     /// uchardet's charset name (e.g. "WINDOWS-1251", "SHIFT_JIS"), nil when it has no answer.
     static func detect(_ sample: ArraySlice<UInt8>) -> String? {

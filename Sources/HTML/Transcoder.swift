@@ -33,17 +33,7 @@ enum Transcoder {
         }
     }
 
-    static func validUTF8(_ bytes: ArraySlice<UInt8>) -> Bool {
-        var iterator = bytes.makeIterator()
-        var decoder = UTF8()
-        while true {
-            switch decoder.decode(&iterator) {
-            case .scalarValue: continue
-            case .emptyInput: return true
-            case .error: return false
-            }
-        }
-    }
+    static func validUTF8(_ bytes: ArraySlice<UInt8>) -> Bool { UTF8Validation.isValid(bytes) }
 
     static func iconvSupports(_ name: String) -> Bool { Iconv.supports(name) }
 
