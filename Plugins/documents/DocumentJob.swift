@@ -20,7 +20,8 @@ struct DocumentJob {
         switch type {
         case .pdf:
             let extractor = PDFExtractor(tools: plugin.tools, config: plugin.config, context: context)
-            document = PDFDocument.make(try extractor.extract(source.bytes, params: params), format: params.format)
+            document = PDFDocument.make(try extractor.extract(source.bytes, params: params), format: params.format,
+                                        maxCharacters: plugin.config.maxCharacters)
         case .docx:
             document = try DocxExtraction.extract(source.bytes, format: params.format, config: plugin.config)
         case .txt:
@@ -47,6 +48,7 @@ struct DocumentJob {
         result["truncated"] = .bool(document.truncated)
         var sourceReport = source.report
         sourceReport["bytes"] = .number(Double(source.bytes.count))
+        sourceReport["sha256"] = .string(SHA256.hex(source.bytes))
         result["source"] = .object(sourceReport)
         result["elapsed_ms"] = .number((started.duration(to: .now).seconds * 1000).rounded())
         return .object(result)

@@ -50,7 +50,9 @@ struct DocumentParams: Decodable, Sendable, CustomParameterDecoding {
         let languageList = installed.isEmpty ? #"["eng"]"# : "[" + installed.map { "\"\($0)\"" }.joined(separator: ",") + "]"
         return #"""
         {"type":"object","additionalProperties":false,
-         "oneOf":[{"required":["content"]},{"required":["path"]},{"required":["url"]}],
+         "anyOf":[{"required":["content"]},{"required":["path"]},{"required":["url"]}],
+         "allOf":[{"if":{"required":["content"]},"then":{"properties":{"path":false,"url":false}}},
+                  {"if":{"required":["path"]},"then":{"properties":{"url":false}}}],
          "properties":{
            "content":{"type":"string"},
            "content_encoding":{"enum":["base64","text"]},

@@ -4,15 +4,32 @@ import PluginKit
 /// lines (`PageParagraphs`), pages joined by a blank line, or Markdown with a `<!-- page N -->`
 /// marker before each page (pdftotext gives no headings to mark up).
 enum PDFDocument {
-    static func make(_ extraction: PDFExtraction, format: OutputFormat) -> ExtractedDocument {
-        let texts = extraction.pages.map { PageParagraphs.reflow($0.text.trimmingCharacters(in: "\u{0C}\n\r \t")) }
+    /// `maxCharacters` cuts the joined text (separators included); pages past the cut are left out.
+    static func make(_ extraction: PDFExtraction, format: OutputFormat, maxCharacters: Int) -> ExtractedDocument {
+        var truncated = extraction.truncated
+        var texts: [String] = []
+        var used = 0
+        for page in extraction.pages {
+            let separator = texts.isEmpty ? 0 : 2
+            var text = PageParagraphs.reflow(page.text.trimmingCharacters(in: "\u{0C}\n\r \t"))
+            if used + separator + text.unicodeScalars.count > maxCharacters {
+                text = String(text.unicodeScalars.prefix(max(0, maxCharacters - used - separator)))
+                truncated = true
+            }
+            used += separator + text.unicodeScalars.count
+            texts.append(text)
+            if truncated { break }
+        }
+        let kept = Array(extraction.pages.prefix(texts.count))
         let plain = texts.joined(separator: "\n\n")
-        let output = format == .markdown
-            ? zip(extraction.pages, texts).map { "<!-- page \($0.number) -->\n\n\($1)" }.joined(separator: "\n\n")
-            : plain
+        var output = plain
+        if format == .markdown {
+            output = zip(kept, texts).map { "<!-- page \($0.number) -->\n\n\($1)" }.joined(separator: "\n\n")
+            if ExtractedDocument.cut(&output, to: maxCharacters) { truncated = true }
+        }
         var details: [String: JSONValue] = [
             "page_count": .number(Double(extraction.pageCount)),
-            "pages": .array(zip(extraction.pages, texts).map { page, text in
+            "pages": .array(zip(kept, texts).map { page, text in
                 var entry: [String: JSONValue] = [
                     "number": .number(Double(page.number)), "text": .string(text),
                     "characters": .number(Double(ExtractedDocument.characterCount(text))),
@@ -24,15 +41,15 @@ enum PDFDocument {
                 }
                 return .object(entry)
             }),
-            "ocr_pages": .number(Double(extraction.pages.filter(\.ocr).count)),
+            "ocr_pages": .number(Double(kept.filter(\.ocr).count)),
         ]
         if !extraction.ocrSkipped.isEmpty {
             details["ocr_skipped_pages"] = .array(extraction.ocrSkipped.map { .number(Double($0)) })
         }
         if !extraction.warnings.isEmpty { details["warnings"] = .array(extraction.warnings.map(JSONValue.string)) }
-        var pages = extraction.pages
+        var pages = kept
         for index in pages.indices { pages[index].text = texts[index] }
         return ExtractedDocument(type: .pdf, output: output, analysisText: plain, metadata: extraction.info.metadata,
-                                 truncated: extraction.truncated, details: details, pages: pages)
+                                 truncated: truncated, details: details, pages: pages)
     }
 }

@@ -16,7 +16,7 @@ struct PDFExtraction: Sendable {
     var info: PDFInfo
     var pageCount: Int
     var pages: [PDFPage]
-    /// The text was cut at max_characters.
+    /// pdftotext's output went past what is kept of it (max_characters' bytes).
     var truncated: Bool
     /// Pages that needed OCR beyond max_ocr_pages.
     var ocrSkipped: [Int]
@@ -63,11 +63,11 @@ struct PDFExtractor {
         continue
       fi
       if [ -n "${UVW_PDF_PASSWORD-}" ]; then
-        pdftoppm -r "$dpi" -gray -png -singlefile -f "$page" -l "$page" -opw "$UVW_PDF_PASSWORD" -upw "$UVW_PDF_PASSWORD" /job/in.pdf /job/out/page || exit $?
+        pdftoppm -r "$dpi" -gray -png -singlefile -f "$page" -l "$page" -opw "$UVW_PDF_PASSWORD" -upw "$UVW_PDF_PASSWORD" /job/in.pdf /job/out/page || { echo "failed $page pdftoppm" >&4; exit 1; }
       else
-        pdftoppm -r "$dpi" -gray -png -singlefile -f "$page" -l "$page" /job/in.pdf /job/out/page || exit $?
+        pdftoppm -r "$dpi" -gray -png -singlefile -f "$page" -l "$page" /job/in.pdf /job/out/page || { echo "failed $page pdftoppm" >&4; exit 1; }
       fi
-      tesseract /job/out/page.png "/job/out/ocr-$page" -l "$languages" --dpi "$dpi" txt tsv 2>/dev/null || exit $?
+      tesseract /job/out/page.png "/job/out/ocr-$page" -l "$languages" --dpi "$dpi" txt tsv || { echo "failed $page tesseract" >&4; exit 1; }
       rm -f /job/out/page.png
       echo "read $page" >&4
     done
@@ -116,23 +116,17 @@ struct PDFExtractor {
 
     private func readText(_ job: JobDirectory, pages: [Int], environment: [String: String], into extraction: inout PDFExtraction) throws {
         let runs = PageSelection.runs(pages).map { "\($0.lowerBound):\($0.upperBound)" }
-        let result = try tools.run(["/bin/sh", "-c", Self.textScript, "sh"] + runs, in: job, context: context, environment: environment)
+        let result = try tools.run(["/bin/sh", "-c", Self.textScript, "sh"] + runs, name: "pdftotext", in: job, context: context, environment: environment)
         guard result.exitCode == 0 else { throw failure(result, password: environment[Self.passwordVariable]) }
         extraction.warnings = Self.warnings(result.stderrText)
 
         // pdftotext ends every page with a form feed; what follows the last one is nothing.
         var texts = result.stdout.split(separator: 0x0C, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
         if texts.count > pages.count { texts.removeLast(texts.count - pages.count) }
-        var characters = 0
-        for (index, number) in pages.enumerated() {
-            var text = index < texts.count ? texts[index] : ""
-            if characters + text.unicodeScalars.count > config.maxCharacters {
-                text = String(text.unicodeScalars.prefix(max(0, config.maxCharacters - characters)))
-                extraction.truncated = true
-            }
-            characters += text.unicodeScalars.count
-            extraction.pages.append(PDFPage(number: number, text: text))
-            if extraction.truncated { break }
+        // Cut to max_characters later, on the text as returned (PDFDocument); pages past what
+        // pdftotext's capped output holds are not there at all.
+        for (index, number) in pages.enumerated() where index < texts.count {
+            extraction.pages.append(PDFPage(number: number, text: texts[index]))
         }
         if result.stdoutTruncated { extraction.truncated = true }
     }
@@ -140,7 +134,7 @@ struct PDFExtractor {
     /// OCR: with `auto` the pages without a character of text, with `always` every page, up to
     /// max_ocr_pages; pages without an image are blank and stay as they are.
     private func recognize(_ job: JobDirectory, params: DocumentParams, environment: [String: String], into extraction: inout PDFExtraction) throws {
-        guard params.ocr != .never, !extraction.truncated else { return }
+        guard params.ocr != .never else { return }
         let wanted = extraction.pages.indices.filter { index in
             params.ocr == .always || extraction.pages[index].text.allSatisfy(\.isWhitespace)
         }
@@ -154,16 +148,24 @@ struct PDFExtractor {
         let numbers = chosen.map { extraction.pages[$0].number }
         var done = 0
         var blank = Set<Int>()
+        var failedStep = ""
+
         let context = self.context
         let command = ["/bin/sh", "-c", Self.ocrScript, "sh", String(config.ocrDPI), params.languages.joined(separator: "+"), params.ocr.rawValue] + numbers.map(String.init)
-        let result = try tools.run(command, in: job, context: context, environment: environment) { line in
+        let result = try tools.run(command, name: "OCR (pdftoppm and tesseract)", in: job, context: context, environment: environment) { line in
             let words = String(decoding: line, as: UTF8.self).split(separator: " ")
             if words.count == 2, words[0] == "blank", let page = Int(words[1]) { blank.insert(page) }
+            if words.count == 3, words[0] == "failed" {
+                failedStep = "\(words[2]) on page \(words[1])"
+                return
+            }
             done += 1
             context.progress(Double(done) / Double(numbers.count), noteJSON: #"{"note":"OCR \#(done)/\#(numbers.count) pages"}"#)
         }
         guard result.exitCode == 0 else {
-            throw DocumentFailure.invalidDocument("OCR failed: \(ToolRunner.reason(result.stderrText, fallback: "exit status \(result.exitCode ?? -1)"))")
+            // The page rendered or opened before, so a failure here is nearly always resources.
+            let limits = tools.limits
+            throw TaskError.permanent("ocr_failed: \(failedStep.isEmpty ? "OCR" : failedStep) failed: \(ToolRunner.reason(result.stderrText, fallback: "exit status \(result.exitCode ?? -1)")) (limits: memory_mb \(limits.memoryMB), cpu_s \(limits.cpuSeconds))")
         }
         for index in chosen where !blank.contains(extraction.pages[index].number) {
             let number = extraction.pages[index].number

@@ -18,8 +18,10 @@ struct ToolRunner {
     }()
 
     /// Runs `command` with /job read-only (holding the job's inputs) and /job/out writable.
-    func run(_ command: [String], in job: JobDirectory, context: TaskContext, environment: [String: String] = [:],
+    /// - Parameter name: what the run is called in errors (the tool, or what a script runs).
+    func run(_ command: [String], name: String? = nil, in job: JobDirectory, context: TaskContext, environment: [String: String] = [:],
              onMessage: (([UInt8]) -> Void)? = nil) throws -> SandboxResult {
+        let name = name ?? Self.toolName(command)
         var limits = self.limits
         limits.wallSeconds = context.secondsLeft.map { max(0.1, $0) }
         let spec = SandboxSpec(command: command, jobDirectory: job.path, readOnlyBinds: Self.binds,
@@ -35,11 +37,11 @@ struct ToolRunner {
         }
         if result.cancelled { throw TaskError(.cancelled, "cancelled") }
         if result.timedOut {
-            throw TaskError(.timeout, "timeout: \(Self.toolName(command)) did not finish within the job's timeout_s")
+            throw TaskError(.timeout, "timeout: \(name) did not finish within the job's timeout_s")
         }
         if let signal = result.signal {
             throw DocumentFailure.limit(signal == SIGXCPU ? "cpu_s" : "memory_mb",
-                                        "\(Self.toolName(command)) was killed by \(Self.describe(signal)) (limits: memory_mb \(limits.memoryMB), cpu_s \(limits.cpuSeconds))")
+                                        "\(name) was killed by \(Self.describe(signal)) (limits: memory_mb \(limits.memoryMB), cpu_s \(limits.cpuSeconds))")
         }
         return result
     }
