@@ -35,8 +35,10 @@ struct DocumentJob {
             result = document.details
             result["text"] = .string(document.output)
             result["format"] = .string(params.format.rawValue)
-            result["characters"] = .number(Double(ExtractedDocument.characterCount(document.output)))
-            result["words"] = .number(Double(ExtractedDocument.wordCount(document.output)))
+            let counts = document.outputCounts
+                ?? (ExtractedDocument.characterCount(document.output), ExtractedDocument.wordCount(document.output))
+            result["characters"] = .number(Double(counts.characters))
+            result["words"] = .number(Double(counts.words))
         case .analyze:
             result = try DocumentReport.analysis(document, plugin: plugin)
         case .summarize:

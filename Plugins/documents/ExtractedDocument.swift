@@ -14,6 +14,8 @@ struct ExtractedDocument {
     var details: [String: JSONValue]
     /// PDF pages for the per-page counts of analyze: number, text, OCR'd.
     var pages: [PDFPage] = []
+    /// Characters and words of `output` when already counted (a PDF's, page by page).
+    var outputCounts: (characters: Int, words: Int)?
 
     /// Cuts `text` to `limit` characters (code points, as every count of the results); true when it did.
     static func cut(_ text: inout String, to limit: Int) -> Bool {
@@ -24,5 +26,5 @@ struct ExtractedDocument {
 
     static func characterCount(_ text: String) -> Int { text.unicodeScalars.count }
 
-    static func wordCount(_ text: String) -> Int { Tokenizer.words(in: text).count }
+    static func wordCount(_ text: String) -> Int { Tokenizer.wordCount(in: text) }
 }

@@ -27,13 +27,13 @@ enum PDFDocument {
             output = zip(kept, texts).map { "<!-- page \($0.number) -->\n\n\($1)" }.joined(separator: "\n\n")
             if ExtractedDocument.cut(&output, to: maxCharacters) { truncated = true }
         }
+        let counts = texts.map { (text: $0, characters: ExtractedDocument.characterCount($0), words: ExtractedDocument.wordCount($0)) }
         var details: [String: JSONValue] = [
             "page_count": .number(Double(extraction.pageCount)),
-            "pages": .array(zip(kept, texts).map { page, text in
+            "pages": .array(zip(kept, counts).map { page, count in
                 var entry: [String: JSONValue] = [
-                    "number": .number(Double(page.number)), "text": .string(text),
-                    "characters": .number(Double(ExtractedDocument.characterCount(text))),
-                    "words": .number(Double(ExtractedDocument.wordCount(text))),
+                    "number": .number(Double(page.number)), "text": .string(count.text),
+                    "characters": .number(Double(count.characters)), "words": .number(Double(count.words)),
                 ]
                 if page.ocr {
                     entry["ocr"] = true
@@ -49,7 +49,11 @@ enum PDFDocument {
         if !extraction.warnings.isEmpty { details["warnings"] = .array(extraction.warnings.map(JSONValue.string)) }
         var pages = kept
         for index in pages.indices { pages[index].text = texts[index] }
+        // Pages are joined by a blank line, which no word spans: the plain text's counts are the pages' sums.
+        let plainCounts = (characters: counts.reduce(2 * max(0, counts.count - 1)) { $0 + $1.characters },
+                           words: counts.reduce(0) { $0 + $1.words })
         return ExtractedDocument(type: .pdf, output: output, analysisText: plain, metadata: extraction.info.metadata,
-                                 truncated: truncated, details: details, pages: pages)
+                                 truncated: truncated, details: details, pages: pages,
+                                 outputCounts: format == .text ? plainCounts : nil)
     }
 }

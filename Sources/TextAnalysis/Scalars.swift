@@ -15,7 +15,12 @@ enum Scalars {
 
     /// Letters, digits and combining marks (a mark continues the word its base letter started).
     static func isWordCharacter(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar.properties.generalCategory {
+        // ASCII first: most text is, and the general-category lookup costs far more than this.
+        if scalar.value < 0x80 {
+            let value = scalar.value | 0x20
+            return (value >= 0x61 && value <= 0x7A) || (scalar.value >= 0x30 && scalar.value <= 0x39)
+        }
+        return switch scalar.properties.generalCategory {
         case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
              .decimalNumber, .letterNumber, .otherNumber,
              .nonspacingMark, .spacingMark, .enclosingMark:

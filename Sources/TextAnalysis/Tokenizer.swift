@@ -8,6 +8,12 @@ public enum Tokenizer {
         return wordRanges(in: scalars, scalars.indices).map { TextSpan(scalars, $0) }
     }
 
+    /// How many words `words(in:)` finds, without making them.
+    public static func wordCount(in text: String) -> Int {
+        let scalars = Array(text.unicodeScalars)
+        return wordRanges(in: scalars, scalars.indices).count
+    }
+
     /// Paragraphs: the text between blank lines, trimmed, empty ones dropped.
     public static func paragraphs(in text: String) -> [TextSpan] {
         let scalars = Array(text.unicodeScalars)
