@@ -37,6 +37,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "Tests" / "interop"))
 
 import documents_corpus as dc  # noqa: E402
+from plugins_yaml import with_plugin_config  # noqa: E402
 
 # Limits raised so that the large manuals fit (the shipped values stay in plugins.yaml).
 CONFIG = {"max_input_mb": 64, "max_pages": 5000, "max_characters": 100_000_000}
@@ -68,29 +69,12 @@ print(json.dumps({"seconds": seconds, "pages": count, "characters": chars, "peak
 """
 
 
-def documents_config(text: str) -> str:
-    """plugins.yaml with the documents entry's CONFIG keys set (replaced, else added under config:)."""
-    match = re.search(r"(?m)^  - name: documents\b.*$", text)
-    if not match:
-        raise RuntimeError("plugins.yaml has no documents entry")
-    following = re.search(r"(?m)^  - name: ", text[match.end():])
-    end = match.end() + following.start() if following else len(text)
-    entry = text[match.start():end]
-    for key, value in CONFIG.items():
-        if re.search(rf"(?m)^\s+{key}:", entry):
-            entry = re.sub(rf"(?m)^(\s+){key}:.*$", rf"\g<1>{key}: {value}", entry)
-        else:
-            head = re.search(r"(?m)^(\s+)config:[ \t]*(\{\})?[ \t]*(#.*)?$", entry)
-            entry = entry[:head.start()] + f"{head.group(1)}config:\n{head.group(1)}  {key}: {value}" + entry[head.end():]
-    return text[:match.start()] + entry + text[end:]
-
-
 class Worker:
     def __init__(self, bin_dir: Path, documents: Path):
         self.workdir = Path(tempfile.mkdtemp(prefix="uvw-bench-documents-"))
         plugins = self.workdir / "plugins.yaml"
         text = (REPO / "plugins.yaml").read_text().replace("${UVW_WORKER_DIR}", str(bin_dir))
-        plugins.write_text(documents_config(text.replace("path: Plugins/", f"path: {REPO}/Plugins/")))
+        plugins.write_text(with_plugin_config(text.replace("path: Plugins/", f"path: {REPO}/Plugins/"), "documents", CONFIG))
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]

@@ -38,6 +38,7 @@ import documents_corpus as dc
 import summary_reference as ref
 import textstat_reference as ts
 import uvw_text
+from plugins_yaml import with_plugin_config
 from test_chat import repository_plugins_yaml
 from test_worker_interop import REPO, WORKER_BIN, WorkerProc, worker_env
 
@@ -56,24 +57,6 @@ TEXTS_BY_NAME = {t.name: t for t in TEXTS}
 
 # --- workers ----------------------------------------------------------------------------------------
 
-def with_config(text: str, config: dict[str, Any]) -> str:
-    """plugins.yaml with the documents entry's config keys set (replaced where the entry has them,
-    else added under its `config:`)."""
-    match = re.search(r"(?m)^  - name: documents\b.*$", text)
-    assert match, "plugins.yaml has no documents entry"
-    following = re.search(r"(?m)^  - name: ", text[match.end():])
-    end = match.end() + following.start() if following else len(text)
-    entry = text[match.start():end]
-    for key, value in config.items():
-        if re.search(rf"(?m)^\s+{key}:", entry):
-            entry = re.sub(rf"(?m)^(\s+){key}:.*$", rf"\g<1>{key}: {value}", entry)
-        else:
-            head = re.search(r"(?m)^(\s+)config:[ \t]*(\{\})?[ \t]*(#.*)?$", entry)
-            assert head, "the documents entry has no config"
-            entry = entry[:head.start()] + f"{head.group(1)}config:\n{head.group(1)}  {key}: {value}" + entry[head.end():]
-    return text[:match.start()] + entry + text[end:]
-
-
 def start(tmp_root: Path, config: Optional[dict] = None, **env: str) -> WorkerProc:
     workdir = tmp_root / f"worker-{uuid.uuid4().hex[:6]}"
     workdir.mkdir(parents=True)
@@ -83,7 +66,7 @@ def start(tmp_root: Path, config: Optional[dict] = None, **env: str) -> WorkerPr
     if not re.search(r"(?m)^  - name: documents\b", text):
         pytest.fail("the repository's plugins.yaml has no `documents` entry")
     if config:
-        text = with_config(text, config)
+        text = with_plugin_config(text, "documents", config)
     plugins.write_text(text)
     # The plugin reads DOCUMENTS_DIR and FETCH_ALLOW from the environment: none leaks in from ours.
     base = worker_env(workdir, plugins, **env)
