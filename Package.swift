@@ -86,6 +86,21 @@ let package = Package(
         .target(name: "TextAnalysis", swiftSettings: swiftSettings),
         // JSON in, JSON out over TextAnalysis: the pysbd, textstat and TextRank differential tests.
         .executableTarget(name: "uvw-text", dependencies: ["TextAnalysis", "JSON"], swiftSettings: swiftSettings),
+        // libvips 8.14 (Debian's libvips-dev, LGPL-2.1, linked dynamically) with typed wrappers for its variadic
+        // `(..., NULL)` operations, which Swift cannot call. No pkgConfig: vips.pc adds -pthread, which SwiftPM
+        // refuses. The public header never includes <vips/vips.h> (images are opaque pointers), so only the
+        // shim's .c needs glib's include paths and Swift targets importing CVips need none.
+        .target(
+            name: "CVips",
+            path: "Sources/CVips",
+            cSettings: [.unsafeFlags(["-I/usr/include/glib-2.0", "-I/usr/lib/x86_64-linux-gnu/glib-2.0/include"])],
+            linkerSettings: [.linkedLibrary("vips"), .linkedLibrary("gobject-2.0"), .linkedLibrary("glib-2.0"), .linkedLibrary("m")]
+        ),
+        // Plugin-side library of the coming image_processing plugin (issue 19): decode under ImageLimits (header
+        // checked before any pixel, a loader allowlist, untrusted operations blocked), operations, encode, analysis.
+        .target(name: "Images", dependencies: ["CVips"], swiftSettings: swiftSettings),
+        // Command-line arguments in, JSON out over Images: the Pillow/numpy differential tests.
+        .executableTarget(name: "uvw-image", dependencies: ["Images"], swiftSettings: swiftSettings),
         // JSON in, JSON out: a page's matches for a list of selectors (the differential test, the benchmark).
         .executableTarget(name: "uvw-select", dependencies: ["HTML"], swiftSettings: swiftSettings),
         // OpenBLAS (Debian's libopenblas-dev, BSD-3): cblas_sgemm for the MiniLM forward pass, one BLAS
@@ -222,6 +237,7 @@ let package = Package(
         .testTarget(name: "EgressProxyTests", dependencies: ["EgressProxy", "GuardedFetch"], swiftSettings: swiftSettings),
         .testTarget(name: "DocxReaderTests", dependencies: ["DocxReader"], swiftSettings: swiftSettings),
         .testTarget(name: "TextAnalysisTests", dependencies: ["TextAnalysis"], swiftSettings: swiftSettings),
+        .testTarget(name: "ImagesTests", dependencies: ["Images"], swiftSettings: swiftSettings),
         // Support/ holds the Python loopback server the tests start.
         .testTarget(name: "GuardedFetchTests", dependencies: ["GuardedFetch"], exclude: ["Support"], swiftSettings: swiftSettings),
     ]

@@ -13,9 +13,9 @@ set -euo pipefail
 # the document_processing plugin reads .docx with libzip-dev and libxml2-dev, PDFs with poppler-utils
 # (pdfinfo, pdftotext, pdftoppm: GPL, run as sandboxed subprocesses, never linked) and scanned pages
 # with tesseract-ocr (English data), detects text encodings with libuchardet-dev and languages with
-# libexttextcat-dev.
+# libexttextcat-dev; libvips-dev is the image library of the coming image_processing plugin.
 packages=(libsqlite3-dev libhiredis-dev libpq-dev libcurl4-openssl-dev libgumbo-dev libopenblas-dev iso-codes bubblewrap libseccomp-dev pkg-config gcc libc6-dev make curl ca-certificates cargo python3 python3-pip python3-venv libzip-dev libxml2-dev
-          poppler-utils tesseract-ocr tesseract-ocr-eng libuchardet-dev libexttextcat-dev)
+          poppler-utils tesseract-ocr tesseract-ocr-eng libuchardet-dev libexttextcat-dev libvips-dev)
 if [ "${1:-}" = "--test" ]; then
     packages+=(redis-server postgresql)
 fi

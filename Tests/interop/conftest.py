@@ -5,6 +5,12 @@ from pathlib import Path
 
 import pytest
 
+# Session fixtures of the image tests: the fetched images and the uvw-image executable.
+from images_corpus import pillow_images, skimage_data
+from uvw_image import uvw_image
+
+__all__ = ["tmp_root", "pillow_images", "skimage_data", "uvw_image"]
+
 
 @pytest.fixture(scope="module")
 def tmp_root(request):
