@@ -65,7 +65,8 @@ let package = Package(
         .target(name: "HTML", dependencies: ["CGumbo", "Charsets"], swiftSettings: swiftSettings),
         .target(name: "GuardedFetch", dependencies: ["CCurl"], swiftSettings: swiftSettings),
         .target(name: "EgressProxy", dependencies: ["GuardedFetch", "CProcessSpawn"], swiftSettings: swiftSettings),
-        // A fetch failure as a task's error, for the plugins that fetch (scraping, documents).
+        // Where plugins get their input bytes: a URL through the guarded fetcher, a file confined to an
+        // operator's directory; a fetch failure as a task's error (scraping, documents, images).
         .target(name: "PluginFetch", dependencies: ["GuardedFetch", "PluginKit"], swiftSettings: swiftSettings),
         // uchardet (Debian's libuchardet-dev, MPL-1.1): the legacy encoding of a text file.
         .systemLibrary(name: "CUchardet", path: "Sources/CUchardet", pkgConfig: "uchardet", providers: [.apt(["libuchardet-dev"])]),

@@ -35,7 +35,7 @@ struct DocumentsConfig: Sendable {
 
     init(_ config: PluginConfig) throws {
         let reader = try ConfigReader(config, plugin: "documents", known: Self.keys)
-        documentsDirectory = reader.string("documents_dir").flatMap { $0.isEmpty ? nil : Self.withoutTrailingSlash($0) }
+        documentsDirectory = reader.string("documents_dir").flatMap { $0.isEmpty ? nil : $0 }
         let modelDirectory = reader.string("model_dir").flatMap { $0.isEmpty ? nil : $0 } ?? ModelFile.defaultDirectory()
         stopWordsFile = modelDirectory + "/stop-words/english.txt"
         switch reader["allow"] {
@@ -61,11 +61,5 @@ struct DocumentsConfig: Sendable {
             // pdftotext writes the text to stdout: up to 4 UTF-8 bytes per character kept, and a
             // page's worth more so the cut is seen.
             outputBytes: min(maxCharacters * 4 + (1 << 20), 1 << 31))
-    }
-
-    private static func withoutTrailingSlash(_ path: String) -> String {
-        var path = path
-        while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
-        return path
     }
 }
