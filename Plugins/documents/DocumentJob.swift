@@ -74,7 +74,7 @@ struct DocumentJob {
             return given
         case (.pdf, .text), (.docx, .text):
             // Bytes that are not text either are a damaged file of the given type, not a mislabelled text.
-            if source.bytes.prefix(64 * 1024).contains(0) || !TextFileDecoder.validUTF8(source.bytes.prefix(64 * 1024)) && TextFileDecoder.detect(source.bytes.prefix(64 * 1024)) == nil {
+            if TextFileDecoder.looksBinary(source.bytes) {
                 throw DocumentFailure.invalidDocument(given == .pdf
                     ? "not a PDF: no %PDF- header in the first 1024 bytes"
                     : "not a DOCX: the content is not a zip archive")

@@ -41,7 +41,8 @@ final class DocumentsPlugin: Plugin {
         for tool in ["/usr/bin/pdfinfo", "/usr/bin/pdftotext", "/usr/bin/pdftoppm", "/usr/bin/pdfimages"] where access(tool, X_OK) != 0 {
             throw TaskError.permanent("documents: \(tool) is missing (Debian package poppler-utils; make deps installs it)")
         }
-        if access("/usr/bin/tesseract", X_OK) != 0 {
+        let hasTesseract = access("/usr/bin/tesseract", X_OK) == 0
+        if !hasTesseract {
             host.log(.warning, "documents: /usr/bin/tesseract is missing (Debian package tesseract-ocr): scanned pages stay empty, listed in ocr_skipped_pages")
         }
         self.config = config
@@ -49,7 +50,8 @@ final class DocumentsPlugin: Plugin {
         if !fetcher.invalidAllowEntries.isEmpty {
             host.log(.warning, "documents: allow entries ignored (unparsable): \(fetcher.invalidAllowEntries.joined(separator: ", "))")
         }
-        tools = ToolRunner(sandbox: Sandbox(uidBase: config.uidBase), pool: SlotPool(), limits: config.toolLimits)
+        tools = ToolRunner(sandbox: Sandbox(uidBase: config.uidBase), pool: SlotPool(), limits: config.toolLimits,
+                           hasTesseract: hasTesseract)
         languages = LanguageIdentifier()
         if languages == nil { host.log(.warning, "documents: libexttextcat's fingerprints are missing (\(LanguageIdentifier.fingerprints)): no language in analyses") }
         if let bytes = try? ModelFile.read(config.stopWordsFile) {

@@ -20,7 +20,7 @@ struct PDFExtraction: Sendable {
     var truncated: Bool
     /// Pages that needed OCR beyond max_ocr_pages.
     var ocrSkipped: [Int]
-    /// What poppler complained about while still producing text (a damaged file it repaired).
+    /// What poppler complained about while still producing text (a damaged file it repaired), at most 5 lines.
     var warnings: [String]
 }
 
@@ -89,7 +89,7 @@ struct PDFExtractor {
         guard let pageCount = info.pageCount else {
             throw DocumentFailure.invalidDocument("pdfinfo reported no page count")
         }
-        let selected = params.pages.map { $0.pages(of: pageCount) } ?? Array(1...max(1, pageCount)).filter { $0 <= pageCount }
+        let selected = params.pages.map { $0.pages(of: pageCount) } ?? Array(1..<(pageCount + 1))
         if params.pages != nil && selected.isEmpty {
             throw TaskError.permanent("pages: none of the pages asked for exist (the document has \(pageCount) page\(pageCount == 1 ? "" : "s"))")
         }
@@ -118,7 +118,7 @@ struct PDFExtractor {
         let runs = PageSelection.runs(pages).map { "\($0.lowerBound):\($0.upperBound)" }
         let result = try tools.run(["/bin/sh", "-c", Self.textScript, "sh"] + runs, name: "pdftotext", in: job, context: context, environment: environment)
         guard result.exitCode == 0 else { throw failure(result, password: environment[Self.passwordVariable]) }
-        extraction.warnings = Self.warnings(result.stderrText)
+        extraction.warnings = Array(ToolRunner.distinctLines(result.stderrText).prefix(5))
 
         // pdftotext ends every page with a form feed; what follows the last one is nothing.
         var texts = result.stdout.split(separator: 0x0C, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
@@ -140,7 +140,7 @@ struct PDFExtractor {
         }
         guard !wanted.isEmpty else { return }
         // Without tesseract (a deployment that left it out) every page that wanted OCR is listed as skipped.
-        let limit = access("/usr/bin/tesseract", X_OK) == 0 ? config.maxOCRPages : 0
+        let limit = tools.hasTesseract ? config.maxOCRPages : 0
         let chosen = Array(wanted.prefix(limit))
         extraction.ocrSkipped = wanted.dropFirst(limit).map { extraction.pages[$0].number }
         guard !chosen.isEmpty else { return }
@@ -186,22 +186,11 @@ struct PDFExtractor {
     private func failure(_ result: SandboxResult, password: String?) -> TaskError {
         let stderr = result.stderrText
         if stderr.contains("Incorrect password") {
-            return DocumentFailure.passwordRequired(password.map { $0.isEmpty ? nil : $0 } == nil
+            return DocumentFailure.passwordRequired((password ?? "").isEmpty
                 ? "the PDF is encrypted: give its password in `password`"
                 : "the password given does not open the PDF")
         }
         return DocumentFailure.invalidDocument(ToolRunner.reason(stderr, fallback: "poppler could not read the PDF (exit status \(result.exitCode ?? -1))"))
-    }
-
-    /// Distinct complaint lines (at most 5) of a run that still succeeded.
-    static func warnings(_ stderr: String) -> [String] {
-        var seen: [String] = []
-        for line in stderr.split(separator: "\n") {
-            let text = line.trimmingCharacters()
-            if !text.isEmpty && !seen.contains(text) { seen.append(text) }
-            if seen.count == 5 { break }
-        }
-        return seen
     }
 }
 

@@ -21,13 +21,13 @@ enum TextFileDecoder {
             let body = bytes[length...]
             if encoding == "UTF-8" {
                 return DecodedText(text: String(decoding: body, as: UTF8.self), encoding: encoding, encodingSource: "bom",
-                                   replacements: validUTF8(body) ? 0 : 1)
+                                   replacements: UTF8Validation.isValid(body) ? 0 : 1)
             }
             let (utf8, replacements) = Iconv.toUTF8(body, from: encoding) ?? ([], body.count)
             return DecodedText(text: String(decoding: utf8, as: UTF8.self), encoding: encoding, encodingSource: "bom", replacements: replacements)
         }
         try refuseBinary(bytes)
-        if validUTF8(bytes[...]) {
+        if UTF8Validation.isValid(bytes[...]) {
             let ascii = bytes.allSatisfy { $0 < 0x80 }
             return DecodedText(text: String(decoding: bytes, as: UTF8.self), encoding: ascii ? "US-ASCII" : "UTF-8",
                                encodingSource: "utf-8", replacements: 0)
@@ -50,6 +50,13 @@ enum TextFileDecoder {
         return nil
     }
 
+    /// Neither text nor a file of a type this plugin reads: NUL bytes in the first 64 KiB, or bytes
+    /// that are not UTF-8 and in which uchardet finds no encoding either.
+    static func looksBinary(_ bytes: [UInt8]) -> Bool {
+        let sample = bytes.prefix(64 * 1024)
+        return sample.contains(0) || !UTF8Validation.isValid(sample) && detect(sample) == nil
+    }
+
     /// Text files have no NUL bytes outside UTF-16/32 (which carry a BOM here): a file with them
     /// is binary, and its "text" would be noise.
     static func refuseBinary(_ bytes: [UInt8]) throws {
@@ -60,7 +67,6 @@ enum TextFileDecoder {
         }
     }
 
-    static func validUTF8(_ bytes: ArraySlice<UInt8>) -> Bool { UTF8Validation.isValid(bytes) }
 
     /// uchardet's charset name (e.g. "WINDOWS-1251", "SHIFT_JIS"), nil when it has no answer.
     static func detect(_ sample: ArraySlice<UInt8>) -> String? {

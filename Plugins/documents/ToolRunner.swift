@@ -9,6 +9,8 @@ struct ToolRunner {
     let sandbox: Sandbox
     let pool: SlotPool
     let limits: SandboxLimits
+    /// Checked once at load: without tesseract, pages that want OCR are listed as skipped.
+    let hasTesseract: Bool
 
     /// Read-only extras: fontconfig's configuration, so pages drawn with non-embedded fonts render.
     static let binds: [String: String] = {
@@ -50,6 +52,16 @@ struct ToolRunner {
         command.first.map { String($0.split(separator: "/").last ?? "") } ?? "the tool"
     }
 
+    /// A tool's stderr lines, trimmed, each once (poppler repeats a complaint for every object it hits), in order.
+    static func distinctLines(_ stderr: String) -> [String] {
+        var lines: [String] = []
+        for line in stderr.split(separator: "\n") {
+            let text = line.trimmingCharacters()
+            if !text.isEmpty && !lines.contains(text) { lines.append(text) }
+        }
+        return lines
+    }
+
     static func describe(_ signal: Int32) -> String {
         switch signal {
         case SIGXCPU: "SIGXCPU, the CPU limit"
@@ -62,11 +74,7 @@ struct ToolRunner {
 
     /// The last lines of a tool's stderr that say something (poppler prefixes "Syntax Error", "Internal Error"...).
     static func reason(_ stderr: String, fallback: String) -> String {
-        var lines: [String] = []
-        for line in stderr.split(separator: "\n") {
-            let text = line.trimmingCharacters()
-            if !text.isEmpty && !lines.contains(text) { lines.append(text) }
-        }
+        let lines = distinctLines(stderr)
         guard !lines.isEmpty else { return fallback }
         let text = lines.suffix(3).joined(separator: " | ")
         return text.count > 1000 ? String(text.prefix(1000)) + "…" : text

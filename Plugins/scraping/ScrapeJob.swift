@@ -168,7 +168,3 @@ struct FailedFetch: Encodable {
     var status: Int
     var content_type: String?
 }
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}

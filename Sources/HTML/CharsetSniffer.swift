@@ -1,3 +1,5 @@
+import Charsets
+
 /// The encoding a document's bytes are in, as far as this library distinguishes them.
 enum TextEncoding: Equatable, Sendable {
     case utf8
@@ -79,7 +81,7 @@ enum CharsetSniffer {
     }
 
     private static func iconvIfAvailable(_ name: String) -> TextEncoding? {
-        Transcoder.iconvSupports(name) ? .iconv(name) : nil
+        Iconv.supports(name) ? .iconv(name) : nil
     }
 
     /// The value of a `charset=` parameter (Content-Type header or meta content), per the spec's

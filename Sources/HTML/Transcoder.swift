@@ -12,7 +12,7 @@ enum Transcoder {
         switch encoding {
         case .utf8:
             // Fast path: valid UTF-8 (the common case) is used as is; otherwise invalid sequences become U+FFFD.
-            if validUTF8(body) { return Array(body) }
+            if UTF8Validation.isValid(body) { return Array(body) }
             return Array(String(decoding: body, as: UTF8.self).utf8)
         case .windows1252:
             return windows1252(body)
@@ -29,16 +29,8 @@ enum Transcoder {
             if i < body.endIndex { units.append(0xFFFD) }  // odd trailing byte
             return Array(String(decoding: units, as: UTF16.self).utf8)
         case let .iconv(name):
-            return iconvConvert(body, from: name) ?? Array(String(decoding: body, as: UTF8.self).utf8)
+            return Iconv.toUTF8(body, from: name)?.bytes ?? Array(String(decoding: body, as: UTF8.self).utf8)
         }
-    }
-
-    static func validUTF8(_ bytes: ArraySlice<UInt8>) -> Bool { UTF8Validation.isValid(bytes) }
-
-    static func iconvSupports(_ name: String) -> Bool { Iconv.supports(name) }
-
-    static func iconvConvert(_ input: ArraySlice<UInt8>, from name: String) -> [UInt8]? {
-        Iconv.toUTF8(input, from: name)?.bytes
     }
 
     /// The Encoding Standard's windows-1252 table for 0x80–0x9F (the rest is Latin-1).

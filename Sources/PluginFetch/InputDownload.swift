@@ -30,3 +30,8 @@ public enum InputDownload {
         return response
     }
 }
+
+extension Duration {
+    /// As a fraction of seconds (fetch timeouts and elapsed times in plugins' results).
+    public var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
