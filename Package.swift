@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "MlPlugin", type: .dynamic, targets: ["MLPlugin"]),
         .library(name: "ScriptPlugin", type: .dynamic, targets: ["ScriptPlugin"]),
         .library(name: "DocumentsPlugin", type: .dynamic, targets: ["DocumentsPlugin"]),
+        .library(name: "ImagesPlugin", type: .dynamic, targets: ["ImagesPlugin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
@@ -215,6 +216,12 @@ let package = Package(
             dependencies: ["PluginKit", "PluginFetch", "GuardedFetch", "Sandbox", "DocxReader", "TextAnalysis", "ModelFiles",
                            "Charsets", "CUchardet", "CTextCat"],
             path: "Plugins/documents",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ImagesPlugin",
+            dependencies: ["PluginKit", "PluginFetch", "GuardedFetch", "Images"],
+            path: "Plugins/images",
             swiftSettings: swiftSettings
         ),
         .target(

@@ -1,4 +1,5 @@
 import PluginKit
+import PluginFetch
 
 enum DocumentType: String, Sendable, CaseIterable {
     case pdf, docx, txt

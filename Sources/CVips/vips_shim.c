@@ -238,6 +238,8 @@ int uvw_vips_colourspace(uvw_vips_image *in, const char *space, uvw_vips_image *
 
 int uvw_vips_invert(uvw_vips_image *in, uvw_vips_image **out) { return vips_invert(in, out, NULL); }
 
+int uvw_vips_addalpha(uvw_vips_image *in, uvw_vips_image **out) { return vips_addalpha(in, out, NULL); }
+
 int uvw_vips_relational_const(uvw_vips_image *in, const char *op, double value, uvw_vips_image **out) {
     int o = 0;
     if (nick(VIPS_TYPE_OPERATION_RELATIONAL, op, &o)) return -1;

@@ -98,6 +98,13 @@ extension Image {
         return try opaque.derive("composite") { uvw_vips_cast(opaque.pointer, format, $0) }
     }
 
+    /// The image with an opaque alpha band, so a transparent background can show (padding, rotation
+    /// corners). Images with alpha come back as they are.
+    public func withAlpha() throws(ImageError) -> Image {
+        guard !self.hasAlpha else { return self }
+        return try self.derive("alpha") { uvw_vips_addalpha(self.pointer, $0) }
+    }
+
     /// A background per band: the given colour (its last value reused), with the alpha band transparent unless given.
     private func fill(_ background: [Double]?) -> [Double] {
         let colourBands = self.hasAlpha ? self.bands - 1 : self.bands

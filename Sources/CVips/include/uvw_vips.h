@@ -99,6 +99,8 @@ int uvw_vips_sharpen(uvw_vips_image *in, double sigma, uvw_vips_image **out);
 /* `space`: interpretation nick ("srgb", "b-w", "lab", "scrgb"...). */
 int uvw_vips_colourspace(uvw_vips_image *in, const char *space, uvw_vips_image **out);
 int uvw_vips_invert(uvw_vips_image *in, uvw_vips_image **out);
+/* An opaque alpha band appended (the format's maximum: 255 for uchar, 65535 for ushort). */
+int uvw_vips_addalpha(uvw_vips_image *in, uvw_vips_image **out);
 /* `op`: relational nick ("more", "moreeq", "less"...) against one constant: 255 where true, else 0. */
 int uvw_vips_relational_const(uvw_vips_image *in, const char *op, double value, uvw_vips_image **out);
 /* out = in * a + b per band (`n` values each, or 1 for all); `uchar` 1 casts the result back to uchar. */

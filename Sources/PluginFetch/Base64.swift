@@ -1,6 +1,7 @@
-/// Base64 (RFC 4648, standard or URL-safe alphabet) to bytes. Whitespace is skipped (MIME bodies
-/// wrap lines), padding is optional; anything else, or a dangling single character, is invalid.
-enum Base64 {
+/// Base64 (RFC 4648) for content sources and results: decoding takes the standard or URL-safe
+/// alphabet, skips whitespace (MIME bodies wrap lines) and makes padding optional; anything else, or
+/// a dangling single character, is invalid. Encoding writes the standard alphabet with padding.
+public enum Base64 {
     private static let table: [UInt8] = {
         var table = [UInt8](repeating: 0xFF, count: 256)
         for (index, byte) in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8.enumerated() {
@@ -11,7 +12,7 @@ enum Base64 {
         return table
     }()
 
-    static func decode(_ text: String) -> [UInt8]? {
+    public static func decode(_ text: String) -> [UInt8]? {
         var output: [UInt8] = []
         output.reserveCapacity(text.utf8.count / 4 * 3)
         var accumulator: UInt32 = 0
@@ -50,5 +51,30 @@ enum Base64 {
         default: return nil
         }
         return output
+    }
+
+    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    public static func encode(_ bytes: [UInt8]) -> String {
+        var output = [UInt8]()
+        output.reserveCapacity((bytes.count + 2) / 3 * 4)
+        var index = 0
+        while index + 3 <= bytes.count {
+            let group = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
+            output.append(alphabet[Int(group >> 18)])
+            output.append(alphabet[Int(group >> 12 & 63)])
+            output.append(alphabet[Int(group >> 6 & 63)])
+            output.append(alphabet[Int(group & 63)])
+            index += 3
+        }
+        let rest = bytes.count - index
+        if rest > 0 {
+            let group = UInt32(bytes[index]) << 16 | (rest == 2 ? UInt32(bytes[index + 1]) << 8 : 0)
+            output.append(alphabet[Int(group >> 18)])
+            output.append(alphabet[Int(group >> 12 & 63)])
+            output.append(rest == 2 ? alphabet[Int(group >> 6 & 63)] : UInt8(ascii: "="))
+            output.append(UInt8(ascii: "="))
+        }
+        return String(decoding: output, as: UTF8.self)
     }
 }
