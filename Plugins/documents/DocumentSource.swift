@@ -23,10 +23,7 @@ struct DocumentSource {
         case .url(let url):
             let response = try InputDownload.fetch(url, with: fetcher, maxBytes: limit, limitKey: "max_input_mb",
                                                    maxSeconds: config.fetchPolicy.totalTimeout.seconds, context: context)
-            var report: [String: JSONValue] = ["kind": "url", "url": .string(url), "final_url": .string(response.finalURL),
-                                               "status": .number(Double(response.status))]
-            if let type = response.contentType { report["content_type"] = .string(type) }
-            return DocumentSource(bytes: response.body, isText: false, report: report)
+            return DocumentSource(bytes: response.body, isText: false, report: InputDownload.report(of: response, url: url))
         }
     }
 

@@ -22,10 +22,7 @@ struct ImageSource {
         case .url(let url):
             let response = try InputDownload.fetch(url, with: fetcher, maxBytes: limit, limitKey: "max_input_mb",
                                                    maxSeconds: config.fetchPolicy.totalTimeout.seconds, context: context)
-            var report: [String: JSONValue] = ["kind": "url", "url": .string(url), "final_url": .string(response.finalURL),
-                                               "status": .number(Double(response.status))]
-            if let type = response.contentType { report["content_type"] = .string(type) }
-            return ImageSource(bytes: response.body, report: report)
+            return ImageSource(bytes: response.body, report: InputDownload.report(of: response, url: url))
         }
     }
 

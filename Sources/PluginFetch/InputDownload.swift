@@ -29,6 +29,15 @@ public enum InputDownload {
         }
         return response
     }
+
+    /// Where a downloaded input came from, for a task's result: the URL asked for, the final one after
+    /// redirects, the status and the content type.
+    public static func report(of response: FetchResponse, url: String) -> [String: JSONValue] {
+        var report: [String: JSONValue] = ["kind": "url", "url": .string(url), "final_url": .string(response.finalURL),
+                                           "status": .number(Double(response.status))]
+        if let type = response.contentType { report["content_type"] = .string(type) }
+        return report
+    }
 }
 
 extension Duration {
