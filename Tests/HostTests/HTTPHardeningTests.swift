@@ -153,7 +153,7 @@ import Testing
                 }
             }
             let reply = try #require(full, "the disk never filled")
-            #expect(reply.status == 503, "\(reply.status) \(reply.body)")
+            #expect(reply.status == 503, "\(reply.status) \(reply.body); worker log: \(worker.logLines().suffix(8))")
             #expect(reply.json?["error"]?["code"] == "storage_full")
             #expect(reply.headers.lowercased().contains("retry-after: 30"), "\(reply.headers)")
             #expect(worker.process.isRunning)

@@ -16,6 +16,15 @@ public enum SQLiteValue: Sendable, Equatable {
 public struct SQLiteError: Error, CustomStringConvertible, Sendable {
     public let code: Int32
     public let message: String
+    /// The OS error behind an I/O failure (sqlite3_system_errno), 0 when none: a disk that fills
+    /// during a journal or WAL write is SQLITE_IOERR with ENOSPC here, not SQLITE_FULL.
+    public var systemErrno: Int32 = 0
+
+    public init(code: Int32, message: String, systemErrno: Int32 = 0) {
+        self.code = code
+        self.message = message
+        self.systemErrno = systemErrno
+    }
     public var description: String { "SQLite error \(code): \(message)" }
 }
 
@@ -50,7 +59,7 @@ final class SQLiteConnection: @unchecked Sendable {
         if rc != SQLITE_OK {
             let message = error.map { String(cString: $0) } ?? "exec failed"
             sqlite3_free(error)
-            throw SQLiteError(code: rc, message: message)
+            throw SQLiteError(code: rc, message: message, systemErrno: sqlite3_system_errno(db))
         }
     }
 
@@ -155,7 +164,7 @@ final class SQLiteConnection: @unchecked Sendable {
     }
 
     private func lastError(_ rc: Int32) -> SQLiteError {
-        SQLiteError(code: rc, message: String(cString: sqlite3_errmsg(db)))
+        SQLiteError(code: rc, message: String(cString: sqlite3_errmsg(db)), systemErrno: sqlite3_system_errno(db))
     }
 }
 
