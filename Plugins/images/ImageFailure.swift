@@ -29,6 +29,8 @@ enum ImageFailure {
             return TaskError(.permanent, "unsupported_output: this worker's libvips cannot encode \(format) (output.format)")
         case .failed:
             return TaskError(.permanent, error.description + at)
+        case .cancelled:
+            return TaskError(.cancelled, "cancelled: the task was cancelled while its image was computed")
         }
     }
 

@@ -79,7 +79,8 @@ struct ImageJob {
         try context.checkCancellation()
         let output = params.output
         let encoded = try attempt { () throws(ImageError) in
-            try image.encode(format: output.format, quality: output.quality, stripMetadata: output.stripMetadata)
+            try image.encode(format: output.format, quality: output.quality, stripMetadata: output.stripMetadata,
+                             shouldStop: { [context] in context.isCancelled || (context.secondsLeft ?? 1) <= 0 })
         }
         return (image, applied, encoded)
     }
@@ -89,6 +90,9 @@ struct ImageJob {
         do {
             return try body()
         } catch let failure as StepFailure {
+            if failure.error == .cancelled && !context.isCancelled {
+                throw TaskError(.timeout, "timeout: the task reached its deadline while its image was computed")
+            }
             throw ImageFailure.taskError(failure.error, limits: limits, step: failure.step)
         }
     }

@@ -367,6 +367,40 @@ static const char *saver_name(const char *format) {
     return NULL;
 }
 
+/* --- Cancellation ---------------------------------------------------------------------------------- */
+
+typedef struct {
+    uvw_vips_should_stop should_stop;
+    void *context;
+} watch_t;
+
+/* libvips emits "eval" on the image being computed every few tiles; setting its kill flag makes the
+ * threadpool stop and the write fail (libvips' own progress-cancel example does the same). */
+static void on_eval(VipsImage *image, VipsProgress *progress, watch_t *watch) {
+    (void)progress;
+    if (watch->should_stop(watch->context)) vips_image_set_kill(image, TRUE);
+}
+
+static void free_watch(gpointer data, GClosure *closure) {
+    (void)closure;
+    g_free(data);
+}
+
+unsigned long uvw_vips_watch(uvw_vips_image *image, uvw_vips_should_stop should_stop, void *context) {
+    watch_t *watch = g_new(watch_t, 1);
+    watch->should_stop = should_stop;
+    watch->context = context;
+    vips_image_set_progress(image, TRUE);
+    return g_signal_connect_data(image, "eval", G_CALLBACK(on_eval), watch, free_watch, 0);
+}
+
+void uvw_vips_unwatch(uvw_vips_image *image, unsigned long handle) {
+    g_signal_handler_disconnect(image, handle);
+    vips_image_set_progress(image, FALSE);
+}
+
+int uvw_vips_is_killed(uvw_vips_image *image) { return vips_image_iskilled(image) ? 1 : 0; }
+
 int uvw_vips_saver_available(const char *format) {
     const char *name = saver_name(format);
     return name && vips_type_find("VipsOperation", name) != 0;

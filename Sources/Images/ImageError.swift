@@ -20,6 +20,8 @@ public enum ImageError: Error, Equatable, Sendable, CustomStringConvertible {
     case unsupportedOutput(format: String)
     /// Any other libvips failure, with the operation that failed.
     case failed(operation: String, detail: String)
+    /// The caller's `shouldStop` stopped the computation.
+    case cancelled
 
     public var description: String {
         switch self {
@@ -38,6 +40,7 @@ public enum ImageError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .invalidArgument(detail): "invalid_argument: \(detail)"
         case let .unsupportedOutput(format): "unsupported_output: this build cannot encode \(format)"
         case let .failed(operation, detail): "failed: \(operation): \(detail)"
+        case .cancelled: "cancelled: stopped while the pixels were computed"
         }
     }
 
