@@ -399,8 +399,6 @@ void uvw_vips_unwatch(uvw_vips_image *image, unsigned long handle) {
     vips_image_set_progress(image, FALSE);
 }
 
-int uvw_vips_is_killed(uvw_vips_image *image) { return vips_image_iskilled(image) ? 1 : 0; }
-
 int uvw_vips_saver_available(const char *format) {
     const char *name = saver_name(format);
     return name && vips_type_find("VipsOperation", name) != 0;

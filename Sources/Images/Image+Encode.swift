@@ -22,7 +22,9 @@ extension Image {
             uvw_vips_save(self.pointer, format.rawValue, Int32(quality), stripMetadata ? 1 : 0, &buffer, &length)
         }
         guard saved == 0, let buffer else {
-            if shouldStop != nil && uvw_vips_is_killed(self.pointer) != 0 {
+            // The kill lands on the saver's own copy of the image, not on this one; a stop once asked for
+            // (a cancellation, a passed deadline) is still asked for.
+            if let shouldStop, shouldStop() {
                 _ = Vips.takeError()
                 throw .cancelled
             }

@@ -1,3 +1,4 @@
+import Synchronization
 import Testing
 
 @testable import Images
@@ -106,4 +107,39 @@ let tinyPNG: [UInt8] = [
         #expect(abs(stats[0].stdev - variance.squareRoot()) < 1e-9)
         #expect(stats[0].min == 0 && stats[0].max == 255)
     }
+}
+
+@Suite struct CancellationTests {
+    /// The tiny PNG grown to 2000x2000 and blurred: long enough that a stop asked for at the first
+    /// progress report is seen before the end.
+    private func longPipeline() throws -> Image {
+        let limits = ImageLimits(maxOutputDimension: 8000)
+        return try Image.load(tinyPNG, limits: limits)
+            .resize(ResizeOptions(width: 2000, height: 2000, fit: .fill, kernel: .nearest))
+            .apply(.blur(sigma: 8))
+    }
+
+    @Test func anEncodeStopsWhenAsked() throws {
+        let asked = Counter()
+        #expect(throws: ImageError.cancelled) {
+            _ = try longPipeline().encode(format: .png, shouldStop: { asked.increment(); return true })
+        }
+        #expect(asked.value > 0)
+    }
+
+    @Test func anEncodeThatIsNotStoppedFinishes() throws {
+        let asked = Counter()
+        let bytes = try longPipeline().encode(format: .jpeg, shouldStop: { asked.increment(); return false })
+        #expect(bytes.starts(with: [0xFF, 0xD8]))
+        #expect(asked.value > 0)
+        // The image can be encoded again afterwards: the watch is gone.
+        #expect(try longPipeline().encode(format: .jpeg).starts(with: [0xFF, 0xD8]))
+    }
+}
+
+/// Counts calls from libvips' threads.
+private final class Counter: Sendable {
+    private let count = Mutex(0)
+    func increment() { count.withLock { $0 += 1 } }
+    var value: Int { count.withLock { $0 } }
 }

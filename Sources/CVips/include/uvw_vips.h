@@ -136,12 +136,11 @@ void *uvw_vips_pixels(uvw_vips_image *in, size_t *length);
 
 /* Asked from libvips' worker threads while `image` is computed; nonzero stops the computation. */
 typedef int (*uvw_vips_should_stop)(void *context);
-/* Turns on progress for `image` and stops its computation (the write fails) once `should_stop` says so.
+/* Turns on progress for `image` and stops its computation (the write fails) once `should_stop` says so;
+ * the kill flag lands on the image libvips is computing, which for a save is the saver's own copy.
  * Returns a handle for uvw_vips_unwatch, which must be called before `context` goes away. */
 unsigned long uvw_vips_watch(uvw_vips_image *image, uvw_vips_should_stop should_stop, void *context);
 void uvw_vips_unwatch(uvw_vips_image *image, unsigned long handle);
-/* 1 when a watch stopped the image's computation. */
-int uvw_vips_is_killed(uvw_vips_image *image);
 
 /* --- Saving --------------------------------------------------------------------------------------- */
 
