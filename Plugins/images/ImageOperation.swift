@@ -23,7 +23,8 @@ enum ImageOperation: String, CaseIterable, Sendable {
              ("kernel", Schema.choice(ResizeKernel.allCases.map(\.rawValue))),
              ("without_enlargement", #"{"type":"boolean"}"#), ("position", Schema.strategy), ("background", Schema.colour)]
         case .thumbnail:
-            [("width", Schema.dimension), ("height", Schema.dimension), ("crop", Schema.strategy)]
+            [("width", Schema.dimension), ("height", Schema.dimension), ("crop", Schema.strategy),
+             ("fast_shrink_on_load", #"{"type":"boolean"}"#)]
         case .crop:
             [("left", Schema.offset), ("top", Schema.offset), ("width", Schema.dimension), ("height", Schema.dimension),
              ("gravity", Schema.strategy)]

@@ -26,12 +26,12 @@ struct ImagePipeline {
         var steps = params.steps[...]
         var image: Image
         let upright = header.orientation == 1
-        if case let .thumbnail(width, height, crop)? = steps.first, params.page == 0, params.autoOrient || upright {
+        if case let .thumbnail(width, height, crop, fast)? = steps.first, params.page == 0, params.autoOrient || upright {
             // libvips' shrink-on-load: JPEG and WebP decode straight at a fraction of their size, and the
             // EXIF orientation is applied on the way.
             image = try attempt("thumbnail") {
                 try Image.thumbnail(bytes, width: width ?? limits.maxOutputDimension, height: height ?? limits.maxOutputDimension,
-                                    crop: crop, limits: limits)
+                                    crop: crop, limits: limits, fastShrinkOnLoad: fast)
             }
             if !upright { applied.append("auto_orient") }
             applied.append("thumbnail")
@@ -67,7 +67,7 @@ struct ImagePipeline {
             var options = options
             options.background = background(colour, for: image)
             return try attempt(place) { try image.resize(options) }
-        case let .thumbnail(width, height, crop):
+        case let .thumbnail(width, height, crop, _):
             return try attempt(place) {
                 try image.thumbnail(width: width ?? limits.maxOutputDimension, height: height ?? limits.maxOutputDimension, crop: crop)
             }

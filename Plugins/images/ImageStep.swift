@@ -11,7 +11,7 @@ enum OverlaySource: Sendable {
 /// One parsed step of a pipeline, checked when the task is read (every refusal names the field).
 enum ImageStep: Sendable {
     case resize(ResizeOptions, background: Colour?)
-    case thumbnail(width: Int?, height: Int?, crop: CropStrategy?)
+    case thumbnail(width: Int?, height: Int?, crop: CropStrategy?, fastShrinkOnLoad: Bool)
     case cropBox(left: Int, top: Int, width: Int, height: Int)
     case crop(width: Int, height: Int, strategy: CropStrategy)
     case rotate(degrees: Double, background: Colour?)
@@ -46,7 +46,7 @@ enum ImageStep: Sendable {
     var needsRandomAccess: Bool {
         switch self {
         case .resize(let options, _): options.fit == .cover && options.position.isSmart
-        case .thumbnail(_, _, let crop): crop?.isSmart ?? false
+        case .thumbnail(_, _, let crop, _): crop?.isSmart ?? false
         case .crop(_, _, let strategy): strategy.isSmart
         case .analyze: true
         default: false
@@ -91,7 +91,7 @@ enum ImageStep: Sendable {
             if crop != nil && (width == nil || height == nil) {
                 throw TaskError.invalidParams("\(o.field("crop")): a cropped thumbnail needs both width and height")
             }
-            return .thumbnail(width: width, height: height, crop: crop)
+            return .thumbnail(width: width, height: height, crop: crop, fastShrinkOnLoad: try o.bool("fast_shrink_on_load") ?? true)
         case .crop:
             let width = try o.integer("width", in: 1...1_000_000), height = try o.integer("height", in: 1...1_000_000)
             let left = try o.integer("left", in: 0...1_000_000), top = try o.integer("top", in: 0...1_000_000)

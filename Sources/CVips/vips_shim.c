@@ -90,13 +90,17 @@ static void *copy_bytes(const void *data, size_t length) {
     return copy;
 }
 
-int uvw_vips_load(const void *data, size_t length, int sequential, int strict, int page, uvw_vips_image **out) {
+int uvw_vips_load(const void *data, size_t length, int sequential, int strict, int page, int jpeg_shrink,
+                  uvw_vips_image **out) {
     void *copy = copy_bytes(data, length);
     VipsFailOn fail = strict ? VIPS_FAIL_ON_WARNING : VIPS_FAIL_ON_ERROR;
     VipsAccess access = sequential ? VIPS_ACCESS_SEQUENTIAL : VIPS_ACCESS_RANDOM;
     VipsImage *image = page > 0
         ? vips_image_new_from_buffer(copy, length, "", "access", access, "fail_on", fail,
                                      "page", page, NULL)
+        : jpeg_shrink > 1
+        ? vips_image_new_from_buffer(copy, length, "", "access", access, "fail_on", fail,
+                                     "shrink", jpeg_shrink, NULL)
         : vips_image_new_from_buffer(copy, length, "", "access", access, "fail_on", fail, NULL);
     if (!image) {
         g_free(copy);

@@ -4,7 +4,8 @@
 //   uvw-image analyze FILE [--bins N] [--colours K]
 //   uvw-image resize FILE [--width W] [--height H] [--scale S] [--fit cover|contain|fill|inside|outside]
 //                         [--kernel K] [--without-enlargement] [--position centre|north|...|entropy|attention] -o OUT
-//   uvw-image thumbnail FILE --width W --height H [--crop centre|entropy|attention] [--no-shrink-on-load] -o OUT
+//   uvw-image thumbnail FILE --width W --height H [--crop centre|entropy|attention] [--no-shrink-on-load]
+//                         [--no-fast-shrink] -o OUT
 //   uvw-image crop FILE --width W --height H [--left L --top T | --gravity G | --strategy entropy|attention] -o OUT
 //   uvw-image rotate FILE --angle A [--background r,g,b] -o OUT
 //   uvw-image autorot|flip|flop FILE -o OUT
@@ -13,7 +14,7 @@
 //   uvw-image extend FILE [--top N] [--right N] [--bottom N] [--left N] [--mode M] [--background v,...] -o OUT
 //   uvw-image composite FILE --overlay FILE2 [--gravity G] [--opacity O] -o OUT
 //   uvw-image convert FILE -o OUT
-//   uvw-image bench FILE [--iterations N] [--width W] [--no-shrink-on-load]
+//   uvw-image bench FILE [--iterations N] [--width W] [--no-shrink-on-load] [--no-fast-shrink]
 //                         -> thumbnails per second, resident memory after the first and the last quarter (leak check)
 // Every command: [--format F] [--quality Q] [--keep-metadata] [--no-auto-orient] [--max-bytes N]
 //   [--max-megapixels N] [--max-frames N] [--max-output-dimension N] [--strict]
@@ -35,7 +36,8 @@ struct Arguments {
         self.command = argv[0]
         self.file = argv[1]
         var index = 2
-        let flagNames: Set<String> = ["--without-enlargement", "--keep-metadata", "--no-auto-orient", "--no-shrink-on-load", "--strict"]
+        let flagNames: Set<String> = ["--without-enlargement", "--keep-metadata", "--no-auto-orient", "--no-shrink-on-load",
+                                      "--no-fast-shrink", "--strict"]
         while index < argv.count {
             let name = argv[index]
             if flagNames.contains(name) {
@@ -187,7 +189,7 @@ func run(_ args: Arguments) throws(ImageError) -> Value {
     if args.command == "thumbnail" && !args.flags.contains("--no-shrink-on-load") {
         let crop = try args.string("--crop").map(strategy)
         image = try Image.thumbnail(bytes, width: try args.int("--width") ?? 128, height: try args.int("--height") ?? 128,
-                                    crop: crop, limits: limits)
+                                    crop: crop, limits: limits, fastShrinkOnLoad: !args.flags.contains("--no-fast-shrink"))
         steps.append("thumbnail")
     } else {
         image = try Image.load(bytes, limits: limits, access: needsRandomAccess(args) ? .random : .sequential)
@@ -275,7 +277,8 @@ func bench(_ args: Arguments, bytes: [UInt8], limits: ImageLimits) throws(ImageE
     let start = clock.now
     for iteration in 0..<iterations {
         let image = shrinkOnLoad
-            ? try Image.thumbnail(bytes, width: width, height: width, limits: limits)
+            ? try Image.thumbnail(bytes, width: width, height: width, limits: limits,
+                                  fastShrinkOnLoad: !args.flags.contains("--no-fast-shrink"))
             : try Image.load(bytes, limits: limits).resize(ResizeOptions(width: width, height: width, fit: .inside))
         _ = try image.encode(format: .jpeg, quality: 80)
         if iteration == iterations / 4 { quarterRSS = residentKiB() }

@@ -143,3 +143,15 @@ private final class Counter: Sendable {
     func increment() { count.withLock { $0 += 1 } }
     var value: Int { count.withLock { $0 } }
 }
+
+@Suite struct ShrinkOnLoadTests {
+    /// The largest JPEG DCT scale whose output still covers the box: both sides for a crop, one for a fit.
+    @Test func jpegShrinkCoversTheBox() {
+        #expect(Image.jpegShrink(from: (2717, 3701), to: (256, 256), cropping: false) == 8)   // 340x463 covers 256
+        #expect(Image.jpegShrink(from: (2717, 3701), to: (1024, 1024), cropping: false) == 2)  // 1359x1851
+        #expect(Image.jpegShrink(from: (2717, 3701), to: (1024, 1024), cropping: true) == 2)   // 1359 wide covers 1024
+        #expect(Image.jpegShrink(from: (4000, 1000), to: (300, 300), cropping: true) == 2)     // 500 high: 1/4 would be 250
+        #expect(Image.jpegShrink(from: (4000, 1000), to: (300, 300), cropping: false) == 8)
+        #expect(Image.jpegShrink(from: (640, 427), to: (400, 400), cropping: false) == 1)
+    }
+}

@@ -43,8 +43,10 @@ const char *uvw_vips_find_loader(const void *data, size_t length);
 /* A lazily decoded image: only the header is read here. The bytes are copied (the copy lives as long as
  * the image). `sequential` chooses access=sequential (one top-to-bottom pass, low memory); fail_on=error
  * makes truncated or damaged pixel data an error instead of grey rows; `strict` 1 uses fail_on=warning,
- * which also refuses what libjpeg only warns about ("Corrupt JPEG data"). `page` (0-based) is the frame. */
-int uvw_vips_load(const void *data, size_t length, int sequential, int strict, int page, uvw_vips_image **out);
+ * which also refuses what libjpeg only warns about ("Corrupt JPEG data"). `page` (0-based) is the frame.
+ * `jpeg_shrink` 2, 4 or 8 (JPEG only) has libjpeg decode at 1/2, 1/4 or 1/8 of the size, in the DCT. */
+int uvw_vips_load(const void *data, size_t length, int sequential, int strict, int page, int jpeg_shrink,
+                  uvw_vips_image **out);
 /* The shrink-on-load thumbnail (vips_thumbnail_buffer): the loader decodes at a reduced size where it can
  * (JPEG DCT scaling, WebP). `crop` is an interesting nick or NULL; `size` is "down", "both", "force"... */
 int uvw_vips_thumbnail_buffer(const void *data, size_t length, int width, int height, const char *crop,

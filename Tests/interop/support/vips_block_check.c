@@ -7,7 +7,7 @@
 static int check(const char *label, const char *data) {
     uvw_vips_image *image = NULL;
     const char *loader = uvw_vips_find_loader(data, strlen(data));
-    int status = uvw_vips_load(data, strlen(data), 1, 0, 0, &image);
+    int status = uvw_vips_load(data, strlen(data), 1, 0, 0, 1, &image);
     char *error = uvw_vips_error_copy();
     printf("%s loader=%s status=%d error=%s", label, loader ? loader : "(none)", status, error);
     return status == -1 && strstr(error, "operation is blocked") ? 0 : 1;
