@@ -19,25 +19,20 @@ instead, on real documents fetched at run time (Tests/interop/documents_corpus.p
 from __future__ import annotations
 
 import json
-import os
-import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "Tests" / "interop"))
 
 import documents_corpus as dc  # noqa: E402
-from plugins_yaml import with_plugin_config  # noqa: E402
+from plugin_worker import PluginWorker, status_kb  # noqa: E402
 
 # Limits raised so that the large manuals fit (the shipped values stay in plugins.yaml).
 CONFIG = {"max_input_mb": 64, "max_pages": 5000, "max_characters": 100_000_000}
@@ -69,62 +64,14 @@ print(json.dumps({"seconds": seconds, "pages": count, "characters": chars, "peak
 """
 
 
-class Worker:
+class Worker(PluginWorker):
+    """The documents entry with the limits raised to fit the large manuals, DOCUMENTS_DIR the
+    manuals' directory, and the summed RSS of the worker's descendants sampled while it works."""
+
     def __init__(self, bin_dir: Path, documents: Path):
-        self.workdir = Path(tempfile.mkdtemp(prefix="uvw-bench-documents-"))
-        plugins = self.workdir / "plugins.yaml"
-        text = (REPO / "plugins.yaml").read_text().replace("${UVW_WORKER_DIR}", str(bin_dir))
-        plugins.write_text(with_plugin_config(text.replace("path: Plugins/", f"path: {REPO}/Plugins/"), "documents", CONFIG))
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        env = {k: v for k, v in os.environ.items() if k not in ("FETCH_ALLOW", "DATABASE_URL", "REDIS_URL")}
-        env.update(PORT=str(self.port), HOST="127.0.0.1", DATA_DIR=str(self.workdir / "data"), PLUGINS_CONFIG=str(plugins),
-                   LOG_LEVEL="warning", UVW_CONFIG_DIR=str(REPO), DOCUMENTS_DIR=str(documents))
-        self.proc = subprocess.Popen([str(bin_dir / "uvian-worker"), "serve"], env=env, cwd=self.workdir,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health", timeout=1).read()
-                break
-            except OSError:
-                if time.monotonic() > deadline or self.proc.poll() is not None:
-                    self.stop()
-                    raise RuntimeError("the worker did not start")
-                time.sleep(0.05)
+        super().__init__(bin_dir, "documents", "document_processing", CONFIG, {"DOCUMENTS_DIR": str(documents)})
         self.peak_tree_kb = 0
         self._sampling = False
-
-    def execute(self, parameters: dict, wait: int = 300) -> dict:
-        body = json.dumps({"task_type": "document_processing", "parameters": parameters}).encode()
-        request = urllib.request.Request(f"http://127.0.0.1:{self.port}/execute?wait={wait}", data=body, method="POST",
-                                         headers={"Content-Type": "application/json"})
-        try:
-            with urllib.request.urlopen(request, timeout=wait + 10) as response:
-                task = json.loads(response.read())
-        except urllib.error.HTTPError as error:
-            raise RuntimeError(f"POST /execute: {error.code} {error.read()[:500]!r}") from None
-        if task.get("status") != "completed":
-            raise RuntimeError(f"document_processing did not complete: {str(task)[:500]}")
-        return task["result"]
-
-    def descendants(self) -> list[int]:
-        children: dict[int, list[int]] = {}
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit():
-                try:
-                    ppid = int(re.search(r"(?m)^PPid:\s+(\d+)", (entry / "status").read_text()).group(1))
-                except (OSError, AttributeError):
-                    continue
-                children.setdefault(ppid, []).append(int(entry.name))
-        found, queue = [], [self.proc.pid]
-        while queue:
-            pid = queue.pop()
-            for child in children.get(pid, []):
-                found.append(child)
-                queue.append(child)
-        return found
 
     def sample(self) -> None:
         """Start sampling the summed RSS of the worker's descendants (every 10 ms) in a thread."""
@@ -144,23 +91,7 @@ class Worker:
 
     def stop(self) -> None:
         self._sampling = False
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(5)
-        shutil.rmtree(self.workdir, ignore_errors=True)
-
-
-def status_kb(pid: int, key: str) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
+        super().stop()
 
 
 def peer(tool: str, path: Path, last: int) -> dict:

@@ -42,15 +42,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Optional
 
@@ -58,11 +55,25 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "Tests" / "interop"))
 
 import images_corpus  # noqa: E402
-from plugins_yaml import with_plugin_config  # noqa: E402
+from plugin_worker import PluginWorker, status_kb  # noqa: E402
 
 PINNED_PYVIPS = "pyvips==3.2.0"
 THUMBNAIL = 256
 FIT = 1024
+
+# The peers' shared loop: one warm-up call of `once`, then calls for at least `seconds`; `extra` (a dict)
+# goes into the report.
+PEER_LOOP = r"""
+size = once()
+count, started = 0, time.perf_counter()
+while count < 3 or time.perf_counter() - started < seconds:
+    once()
+    count += 1
+elapsed = time.perf_counter() - started
+hwm = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
+print(json.dumps({"iterations": count, "seconds": elapsed, "per_second": count / elapsed, "peak_rss_kb": hwm, "size": size,
+                  **extra}))
+"""
 
 PILLOW_PEER = r"""
 import io, json, sys, time
@@ -95,15 +106,9 @@ def once():
     image.save(out, "JPEG", quality=80)
     return image.size
 
-size = once()
-count, started = 0, time.perf_counter()
-while count < 3 or time.perf_counter() - started < seconds:
-    once()
-    count += 1
-elapsed = time.perf_counter() - started
-hwm = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
-print(json.dumps({"iterations": count, "seconds": elapsed, "per_second": count / elapsed, "peak_rss_kb": hwm, "size": size}))
-"""
+extra = {}
+""" + PEER_LOOP
+
 
 PYVIPS_PEER = r"""
 import json, sys, time
@@ -127,30 +132,12 @@ def once():
     image.write_to_buffer(".jpg", Q=80)
     return (image.width, image.height)
 
-size = once()
-count, started = 0, time.perf_counter()
-while count < 3 or time.perf_counter() - started < seconds:
-    once()
-    count += 1
-elapsed = time.perf_counter() - started
-hwm = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
-print(json.dumps({"iterations": count, "seconds": elapsed, "per_second": count / elapsed, "peak_rss_kb": hwm, "size": size,
-                  "libvips": "%d.%d.%d" % (pyvips.version(0), pyvips.version(1), pyvips.version(2))}))
-"""
+extra = {"libvips": "%d.%d.%d" % (pyvips.version(0), pyvips.version(1), pyvips.version(2))}
+""" + PEER_LOOP
 
 
 def log(message: str) -> None:
     print(f"[images] {message}", file=sys.stderr, flush=True)
-
-
-def status_kb(pid: int, key: str) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
 
 
 # --- setup ------------------------------------------------------------------------------------------
@@ -315,70 +302,6 @@ def photo_case(binary: Path, photo: dict, seconds: float, pyvips: bool, idle: di
 
 # --- through a worker -------------------------------------------------------------------------------
 
-class Worker:
-    """A worker with the repository's plugins.yaml (the images entry as shipped) and IMAGES_DIR."""
-
-    def __init__(self, bin_dir: Path, images: Path):
-        self.workdir = Path(tempfile.mkdtemp(prefix="uvw-bench-images-"))
-        plugins = self.workdir / "plugins.yaml"
-        text = (REPO / "plugins.yaml").read_text().replace("${UVW_WORKER_DIR}", str(bin_dir))
-        text = text.replace("path: Plugins/", f"path: {REPO}/Plugins/")
-        plugins.write_text(with_plugin_config(text, "images", {}))  # (raises if there is no images entry)
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        env = {k: v for k, v in os.environ.items() if k not in ("FETCH_ALLOW", "DATABASE_URL", "REDIS_URL", "IMAGES_OUTPUT_DIR")}
-        env.update(PORT=str(self.port), HOST="127.0.0.1", DATA_DIR=str(self.workdir / "data"), PLUGINS_CONFIG=str(plugins),
-                   LOG_LEVEL="warning", UVW_CONFIG_DIR=str(REPO), IMAGES_DIR=str(images))
-        self.proc = subprocess.Popen([str(bin_dir / "uvian-worker"), "serve"], env=env, cwd=self.workdir,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health", timeout=1).read()
-                break
-            except OSError:
-                if time.monotonic() > deadline or self.proc.poll() is not None:
-                    self.stop()
-                    raise RuntimeError("the worker did not start")
-                time.sleep(0.05)
-
-    def execute(self, parameters: dict, wait: int = 120) -> dict:
-        body = json.dumps({"task_type": "image_processing", "parameters": parameters}).encode()
-        request = urllib.request.Request(f"http://127.0.0.1:{self.port}/execute?wait={wait}", data=body, method="POST",
-                                         headers={"Content-Type": "application/json"})
-        try:
-            with urllib.request.urlopen(request, timeout=wait + 10) as response:
-                task = json.loads(response.read())
-        except urllib.error.HTTPError as error:
-            raise RuntimeError(f"POST /execute: {error.code} {error.read()[:500]!r}") from None
-        if task.get("status") != "completed":
-            raise RuntimeError(f"image_processing did not complete: {str(task)[:500]}")
-        return task["result"]
-
-    def runner_peak_kb(self) -> int:
-        """The highest VmHWM among the worker's children (the plugin's runner processes)."""
-        peaks = []
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit():
-                try:
-                    status = (entry / "status").read_text()
-                except OSError:
-                    continue
-                if f"\nPPid:\t{self.proc.pid}\n" in status:
-                    peaks.append(status_kb(int(entry.name), "VmHWM"))
-        return max(peaks, default=0)
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(5)
-        shutil.rmtree(self.workdir, ignore_errors=True)
-
-
 def concurrency() -> int:
     import re
     entry = (REPO / "plugins.yaml").read_text().split("  - name: images", 1)[-1]
@@ -391,7 +314,7 @@ def worker_case(bin_dir: Path, photo: dict, seconds: float) -> dict:
     threads = concurrency()
     with tempfile.TemporaryDirectory(prefix="uvw-bench-images-dir-") as images:
         shutil.copy(photo["path"], Path(images) / photo["name"])
-        worker = Worker(bin_dir, Path(images))
+        worker = PluginWorker(bin_dir, "images", "image_processing", {}, {"IMAGES_DIR": str(images)})
         try:
             parameters = {"image_path": photo["name"], "operation": "thumbnail",
                           "options": {"width": THUMBNAIL, "height": THUMBNAIL}, "output": {"format": "jpeg", "quality": 80}}

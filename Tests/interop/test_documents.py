@@ -23,10 +23,8 @@ import os
 import re
 import shutil
 import subprocess
-import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Optional
 
@@ -38,6 +36,7 @@ import documents_corpus as dc
 import summary_reference as ref
 import textstat_reference as ts
 import uvw_text
+from local_files import LocalFiles
 from plugins_yaml import with_plugin_config
 from test_chat import repository_plugins_yaml
 from test_worker_interop import REPO, WORKER_BIN, WorkerProc, worker_env
@@ -95,39 +94,10 @@ def docs_dir(tmp_root) -> Path:
     return root
 
 
-class Files(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, files: dict[str, Path]):
-        super().__init__(("127.0.0.1", 0), FileHandler)
-        self.files = files
-
-    @property
-    def port(self) -> int:
-        return self.server_address[1]
-
-
-class FileHandler(BaseHTTPRequestHandler):
-    server: Files
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        path = self.server.files.get(self.path.lstrip("/"))
-        body = path.read_bytes() if path else b"not here"
-        self.send_response(200 if path else 404)
-        self.send_header("Content-Type", "application/pdf" if path else "text/plain")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-
 @pytest.fixture(scope="module")
 def files_server():
-    server = Files({"crazyones.pdf": KNOWN_BY_NAME["pypdf-crazyones"].path,
-                    "example.docx": next(d.path for d in DOCX if d.name.endswith("example.docx"))})
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = LocalFiles({"crazyones.pdf": KNOWN_BY_NAME["pypdf-crazyones"].path,
+                         "example.docx": next(d.path for d in DOCX if d.name.endswith("example.docx"))}).start()
     yield server
     server.shutdown()
 

@@ -1,25 +1,10 @@
 """Limits and hostile input: every refusal is clean (exit 1, a stable code, the limit named), never a crash."""
 import json
-import struct
 import subprocess
-import zlib
 
 import pytest
 
-from uvw_image import PACKAGE, run
-
-
-def _chunk(kind, data):
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-
-def png_bomb(width, height):
-    """A valid 1-bit greyscale PNG of zeros: 30000 x 30000 is about 100 KB on disk."""
-    row = b"\x00" + bytes((width + 7) // 8)
-    compressor = zlib.compressobj(9)
-    body = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
-    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", body) + _chunk(b"IEND", b"")
+from uvw_image import PACKAGE, jpeg_header_bomb, png_bomb, run
 
 
 @pytest.fixture(scope="module")
@@ -171,16 +156,8 @@ def test_pillow_broken_files_never_crash(uvw_image, pillow_images, tmp_path):
 
 
 def test_jpeg_header_bomb_refused(uvw_image, tmp_path):
-    # A real 16x16 JPEG whose SOF0 header is rewritten to claim 65000 x 65000.
-    from PIL import Image
-    import io
-    buffer = io.BytesIO()
-    Image.new("RGB", (16, 16), (10, 20, 30)).save(buffer, "JPEG")
-    data = bytearray(buffer.getvalue())
-    sof = data.index(b"\xff\xc0")
-    data[sof + 5:sof + 9] = struct.pack(">HH", 65000, 65000)
     path = tmp_path / "bomb.jpg"
-    path.write_bytes(bytes(data))
+    path.write_bytes(jpeg_header_bomb())
     report, code = run(uvw_image, "thumbnail", path, "--width", "10", "--height", "10", "-o", tmp_path / "o.jpg", expect_ok=False)
     assert code == 1 and report["error"].startswith("too_large: 65000x65000")
 

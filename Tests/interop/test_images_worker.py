@@ -20,12 +20,8 @@ import io
 import os
 import re
 import shutil
-import struct
-import threading
 import time
 import uuid
-import zlib
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Optional
 
@@ -33,10 +29,12 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
+from local_files import LocalFiles
 from plugins_yaml import with_plugin_config
 from test_chat import repository_plugins_yaml
 from test_worker_interop import REPO, WORKER_BIN, WorkerProc, worker_env
-from uvw_image import comparable, hamming, pixels, psnr
+from uvw_image import (assert_stats_equal_numpy, assert_upright, comparable, hamming, jpeg_header_bomb, pixels, png_bomb,
+                       psnr)
 
 IMAGES_PLUGIN = REPO / ".build" / "debug" / "libImagesPlugin.so"
 TASK = "image_processing"
@@ -98,41 +96,9 @@ def output_dir(tmp_root) -> Path:
     return path
 
 
-CONTENT_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".gif": "image/gif"}
-
-
-class Files(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, files: dict[str, Path]):
-        super().__init__(("127.0.0.1", 0), FileHandler)
-        self.files = files
-
-    @property
-    def port(self) -> int:
-        return self.server_address[1]
-
-
-class FileHandler(BaseHTTPRequestHandler):
-    server: Files
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        path = self.server.files.get(self.path.lstrip("/"))
-        body = path.read_bytes() if path else b"not here"
-        self.send_response(200 if path else 404)
-        self.send_header("Content-Type", CONTENT_TYPES.get(path.suffix, "application/octet-stream") if path else "text/plain")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-
 @pytest.fixture(scope="module")
 def files_server(skimage_data):
-    server = Files({"coffee.png": skimage_data / "coffee.png", "rocket.jpg": skimage_data / "rocket.jpg"})
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = LocalFiles({"coffee.png": skimage_data / "coffee.png", "rocket.jpg": skimage_data / "rocket.jpg"}).start()
     yield server
     server.shutdown()
 
@@ -657,20 +623,10 @@ def test_chained_pipeline(worker, pillow_images):
 
 @pytest.mark.parametrize("orientation", range(1, 9))
 def test_exif_orientation_upright_by_default(worker, pillow_images, orientation):
-    name = "hopper.jpg" if orientation == 1 else f"hopper_orientation_{orientation}.jpg"
-    path = pillow_images / name
-    with Image.open(path) as image:
-        assert image.getexif().get(0x0112, 1) == orientation
-        upright = np.asarray(ImageOps.exif_transpose(image).convert("RGB"))
-        stored = np.asarray(image.convert("RGB"))
+    path = pillow_images / ("hopper.jpg" if orientation == 1 else f"hopper_orientation_{orientation}.jpg")
     result = completed(worker, content=b64(path), operation="convert", options={"format": "png"})
     assert result["steps"] == (["convert"] if orientation == 1 else ["auto_orient", "convert"])
-    out = pixels(io.BytesIO(encoded(result)), "RGB")
-    assert out.shape == upright.shape
-    assert psnr(out, upright) >= 35
-    if orientation != 1:
-        # The stored (sideways or mirrored) pixels must be clearly worse, or the test proves nothing.
-        assert psnr(out, stored) < 25
+    assert_upright(pixels(io.BytesIO(encoded(result)), "RGB"), pillow_images, orientation)
 
 
 def test_auto_orient_false_keeps_the_stored_pixels(worker, pillow_images):
@@ -707,14 +663,7 @@ def test_analyze_stats_equal_numpy(worker, skimage_data, name):
     report = completed(worker, content=b64(path), operation="analyze")
     assert report["operation"] == "analyze" and report["format"] == "png"
     assert report["file_size"] == path.stat().st_size and report["input"]["kind"] == "content"
-    expected = comparable(path).astype(np.float64)
-    assert (report["width"], report["height"], report["bands"]) == (expected.shape[1], expected.shape[0], expected.shape[2])
-    assert len(report["stats"]) == expected.shape[2]
-    for band, stats in enumerate(report["stats"]):
-        values = expected[:, :, band]
-        assert stats["mean"] == pytest.approx(values.mean(), abs=1e-3)
-        assert stats["stdev"] == pytest.approx(values.std(), abs=1e-3)
-        assert stats["min"] == values.min() and stats["max"] == values.max()
+    assert_stats_equal_numpy(report, path)
     for key in ("colour_space", "alpha", "bit_depth", "orientation", "dpi", "animated", "page_count", "exif", "xmp", "icc",
                 "exif_fields", "histogram", "dominant_colours", "sharpness", "dhash", "phash", "elapsed_ms"):
         assert key in report, key
@@ -895,32 +844,9 @@ def test_sixteen_steps_are_allowed(worker, skimage_data):
 
 # --- hostile input ----------------------------------------------------------------------------------
 
-def _chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-
-def png_bomb(width: int, height: int) -> bytes:
-    """A valid 1-bit greyscale PNG of zeros: 30000 x 30000 is about 100 KB on disk."""
-    row = b"\x00" + bytes((width + 7) // 8)
-    compressor = zlib.compressobj(9)
-    body = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
-    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", body) + _chunk(b"IEND", b"")
-
-
 @pytest.fixture(scope="module")
 def bomb() -> bytes:
     return png_bomb(30000, 30000)
-
-
-def jpeg_header_bomb() -> bytes:
-    """A real 16x16 JPEG whose SOF0 header is rewritten to claim 65000 x 65000."""
-    buffer = io.BytesIO()
-    Image.new("RGB", (16, 16), (10, 20, 30)).save(buffer, "JPEG")
-    data = bytearray(buffer.getvalue())
-    sof = data.index(b"\xff\xc0")
-    data[sof + 5:sof + 9] = struct.pack(">HH", 65000, 65000)
-    return bytes(data)
 
 
 @pytest.mark.parametrize("operation,options", [("thumbnail", {"width": 10, "height": 10}), ("resize", {"width": 10}),
