@@ -24,7 +24,6 @@ import re
 import shutil
 import subprocess
 import time
-import uuid
 from pathlib import Path
 from typing import Any, Optional
 
@@ -37,9 +36,8 @@ import summary_reference as ref
 import textstat_reference as ts
 import uvw_text
 from local_files import LocalFiles
-from plugins_yaml import with_plugin_config
-from test_chat import repository_plugins_yaml
-from test_worker_interop import REPO, WORKER_BIN, WorkerProc, worker_env
+from shipped_worker import start_shipped_worker
+from test_worker_interop import REPO, WORKER_BIN, WorkerProc
 
 DOCUMENTS_PLUGIN = REPO / ".build" / "debug" / "libDocumentsPlugin.so"
 TASK = "document_processing"
@@ -57,22 +55,7 @@ TEXTS_BY_NAME = {t.name: t for t in TEXTS}
 # --- workers ----------------------------------------------------------------------------------------
 
 def start(tmp_root: Path, config: Optional[dict] = None, **env: str) -> WorkerProc:
-    workdir = tmp_root / f"worker-{uuid.uuid4().hex[:6]}"
-    workdir.mkdir(parents=True)
-    plugins = workdir / "plugins.yaml"
-    repository_plugins_yaml(plugins)
-    text = plugins.read_text()
-    if not re.search(r"(?m)^  - name: documents\b", text):
-        pytest.fail("the repository's plugins.yaml has no `documents` entry")
-    if config:
-        text = with_plugin_config(text, "documents", config)
-    plugins.write_text(text)
-    # The plugin reads DOCUMENTS_DIR and FETCH_ALLOW from the environment: none leaks in from ours.
-    base = worker_env(workdir, plugins, **env)
-    for key in ("DOCUMENTS_DIR", "FETCH_ALLOW"):
-        if key not in env:
-            base.pop(key, None)
-    return WorkerProc(base, workdir).start()
+    return start_shipped_worker(tmp_root, "documents", config, ("DOCUMENTS_DIR", "FETCH_ALLOW"), **env)
 
 
 @pytest.fixture(scope="module")

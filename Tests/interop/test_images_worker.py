@@ -21,7 +21,6 @@ import os
 import re
 import shutil
 import time
-import uuid
 from pathlib import Path
 from typing import Any, Optional
 
@@ -30,9 +29,8 @@ import pytest
 from PIL import Image, ImageOps
 
 from local_files import LocalFiles
-from plugins_yaml import with_plugin_config
-from test_chat import repository_plugins_yaml
-from test_worker_interop import REPO, WORKER_BIN, WorkerProc, worker_env
+from shipped_worker import start_shipped_worker
+from test_worker_interop import REPO, WORKER_BIN, WorkerProc
 from uvw_image import (assert_stats_equal_numpy, assert_upright, comparable, hamming, jpeg_header_bomb, pixels, png_bomb,
                        psnr)
 
@@ -48,22 +46,7 @@ FORMATS = {"png": ("PNG", "image/png"), "webp": ("WEBP", "image/webp"), "jpeg": 
 # --- workers ----------------------------------------------------------------------------------------
 
 def start(tmp_root: Path, config: Optional[dict] = None, **env: str) -> WorkerProc:
-    workdir = tmp_root / f"worker-{uuid.uuid4().hex[:6]}"
-    workdir.mkdir(parents=True)
-    plugins = workdir / "plugins.yaml"
-    repository_plugins_yaml(plugins)
-    text = plugins.read_text()
-    if not re.search(r"(?m)^  - name: images\b", text):
-        pytest.fail("the repository's plugins.yaml has no `images` entry")
-    if config:
-        text = with_plugin_config(text, "images", config)
-    plugins.write_text(text)
-    # The plugin reads these from the environment: none leaks in from ours.
-    base = worker_env(workdir, plugins, **env)
-    for key in ENVIRONMENT:
-        if key not in env:
-            base.pop(key, None)
-    return WorkerProc(base, workdir).start()
+    return start_shipped_worker(tmp_root, "images", config, ENVIRONMENT, **env)
 
 
 @pytest.fixture(scope="module")
