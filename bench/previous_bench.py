@@ -10,10 +10,13 @@ runs, alternating the two builds round by round so that a slow spell of the mach
   `libDataPlugin.so` (parameters parsed, the operation run, the result written): a sum of 1..100,
   statistics over 1,000 numbers, and a sum of 1,000 objects grouped by one of 10 keys;
 - `POST /execute?wait` (the HTTP section's request) at 1 and 32 connections with wrk, each build's
-  worker on the embedded backends.
+  worker on the embedded backends;
+- with `drain_n`, the Redis drain of the drain sections (`redis_bench.drain`: jobs added by PyPI
+  bullmq, the no-op C plugin) at concurrency 50 (`drain_n` jobs) and 1 (a quarter of them): jobs/s
+  and the worker's CPU µs per job, the yardstick of the host's redesign (issue 20).
 
 Every figure is the median over the rounds; `ratios` is current ÷ previous (µs: below 1 is faster;
-req/s: above 1 is faster) and `spread` each side's (max - min) / median, the noise to read them by.
+req/s and jobs/s: above 1 is faster) and `spread` each side's (max - min) / median, the noise to read them by.
 """
 
 from __future__ import annotations
@@ -76,7 +79,17 @@ def http_execute(bin_dir: Path, duration_s: float) -> dict[str, float]:
            {f"p50_ms_c{c}": run["p50_ms"] for c, run in measured["runs"].items()}
 
 
-def run(current: Path, previous: Path, revision: str, calls: int, http_s: float, rounds: int = 3) -> dict:
+def redis_drain(bin_dir: Path, n: int, concurrency: int) -> dict[str, float]:
+    import redis_bench
+    result = redis_bench.drain(bin_dir / "uvian-worker", n, concurrency)
+    if result.get("completed") != n:
+        raise RuntimeError(f"{bin_dir}: the drain at c={concurrency} completed {result.get('completed')} of {n}")
+    return {f"drain_c{concurrency}_jobs_per_s": result["jobs_per_s"],
+            f"drain_c{concurrency}_cpu_us_per_job": result["worker_cpu_us_per_job"]}
+
+
+def run(current: Path, previous: Path, revision: str, calls: int, http_s: float, rounds: int = 3,
+        drain_n: int = 0) -> dict:
     cases = _params()
     samples: dict[str, dict[str, list[float]]] = {"current": {}, "previous": {}}
     for round_index in range(rounds):
@@ -89,6 +102,10 @@ def run(current: Path, previous: Path, revision: str, calls: int, http_s: float,
                 samples[side].setdefault(f"data_{name}_us", []).append(data_plugin_call(bin_dir, params, calls))
             for key, value in http_execute(bin_dir, http_s).items():
                 samples[side].setdefault(f"http_{key}", []).append(value)
+            if drain_n:
+                for n, concurrency in ((drain_n, 50), (max(1, drain_n // 4), 1)):
+                    for key, value in redis_drain(bin_dir, n, concurrency).items():
+                        samples[side].setdefault(key, []).append(value)
 
     def median(side: str) -> dict[str, float]:
         return {k: round(statistics.median(v), 3) for k, v in samples[side].items()}
@@ -100,7 +117,7 @@ def run(current: Path, previous: Path, revision: str, calls: int, http_s: float,
     now, before = median("current"), median("previous")
     return {
         "previous": {"revision": revision, "bin_dir": str(previous)},
-        "rounds": rounds, "calls": calls, "http_duration_s": http_s,
+        "rounds": rounds, "calls": calls, "http_duration_s": http_s, "drain_jobs": drain_n,
         "current_median": now, "previous_median": before,
         "ratios": {k: round(now[k] / before[k], 3) if before.get(k) else None for k in now},
         "spread": {"current": spread("current"), "previous": spread("previous")},
