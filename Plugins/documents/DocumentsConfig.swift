@@ -1,6 +1,7 @@
 import GuardedFetch
 import Glibc
 import ModelFiles
+import PluginFetch
 import PluginKit
 import Sandbox
 
@@ -38,12 +39,7 @@ struct DocumentsConfig: Sendable {
         documentsDirectory = reader.string("documents_dir").flatMap { $0.isEmpty ? nil : $0 }
         let modelDirectory = reader.string("model_dir").flatMap { $0.isEmpty ? nil : $0 } ?? ModelFile.defaultDirectory()
         stopWordsFile = modelDirectory + "/stop-words/english.txt"
-        switch reader["allow"] {
-        case .string(let list)?: fetchPolicy = FetchPolicy(allowList: list)
-        case .array(let entries)?: fetchPolicy = FetchPolicy(allowList: entries.compactMap(\.stringValue).joined(separator: ","))
-        case nil, .null?: fetchPolicy = FetchPolicy()
-        default: throw reader.failure("allow must be a comma-separated string or a list of CIDRs and host:port entries")
-        }
+        fetchPolicy = try reader.fetchPolicy()
         fetchPolicy.totalTimeout = .milliseconds(Int64(try reader.number("fetch_timeout_s", default: 60, in: 0.1...3600) * 1000))
         workDirectory = reader.string("work_dir").flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp/uvw-docjobs-\(geteuid())"
         uidBase = try reader.integer("uid_base", default: 101_000, in: 1000...4_000_000_000)

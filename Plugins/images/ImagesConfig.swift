@@ -1,4 +1,5 @@
 import GuardedFetch
+import PluginFetch
 import Images
 import PluginKit
 
@@ -21,12 +22,7 @@ struct ImagesConfig: Sendable {
         let reader = try ConfigReader(config, plugin: "images", known: Self.keys)
         imagesDirectory = reader.string("images_dir").flatMap { $0.isEmpty ? nil : $0 }
         outputDirectory = reader.string("output_dir").flatMap { $0.isEmpty ? nil : $0 }
-        switch reader["allow"] {
-        case .string(let list)?: fetchPolicy = FetchPolicy(allowList: list)
-        case .array(let entries)?: fetchPolicy = FetchPolicy(allowList: entries.compactMap(\.stringValue).joined(separator: ","))
-        case nil, .null?: fetchPolicy = FetchPolicy()
-        default: throw reader.failure("allow must be a comma-separated string or a list of CIDRs and host:port entries")
-        }
+        fetchPolicy = try reader.fetchPolicy()
         fetchPolicy.totalTimeout = .milliseconds(Int64(try reader.number("fetch_timeout_s", default: 30, in: 0.1...3600) * 1000))
         let strict: Bool
         switch reader["strict_decoding"] {

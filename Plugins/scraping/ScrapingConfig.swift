@@ -1,4 +1,5 @@
 import GuardedFetch
+import PluginFetch
 import PluginKit
 
 /// The scraping plugin's `config` from plugins.yaml. The repository's file fills `allow` from
@@ -21,13 +22,7 @@ struct ScrapingConfig: Sendable {
         func integer(_ key: String, _ fallback: Int, _ range: ClosedRange<Int>) throws -> Int {
             try reader.integer(key, default: fallback, in: range)
         }
-        var policy = FetchPolicy()
-        switch reader["allow"] {
-        case .string(let list)?: policy = FetchPolicy(allowList: list)
-        case .array(let entries)?: policy = FetchPolicy(allowList: entries.compactMap(\.stringValue).joined(separator: ","))
-        case nil, .null?: break
-        default: throw reader.failure("allow must be a comma-separated string or a list of CIDRs and host:port entries")
-        }
+        var policy = try reader.fetchPolicy()
         policy.maxBytes = try integer("max_bytes", 10 * 1024 * 1024, 1...1_073_741_824)
         policy.totalTimeout = .milliseconds(Int64(try number("timeout_s", 30, 0.1...600) * 1000))
         policy.connectTimeout = .milliseconds(Int64(try number("connect_timeout_s", 10, 0.1...120) * 1000))
