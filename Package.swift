@@ -100,9 +100,9 @@ let package = Package(
         ),
         // Plugin-side library of the coming image_processing plugin (issue 19): decode under ImageLimits (header
         // checked before any pixel, a loader allowlist, untrusted operations blocked), operations, encode, analysis.
-        .target(name: "Images", dependencies: ["CVips"], swiftSettings: swiftSettings),
+        .target(name: "Images", dependencies: ["CVips", "JSON"], swiftSettings: swiftSettings),
         // Command-line arguments in, JSON out over Images: the Pillow/numpy differential tests.
-        .executableTarget(name: "uvw-image", dependencies: ["Images"], swiftSettings: swiftSettings),
+        .executableTarget(name: "uvw-image", dependencies: ["Images", "JSON"], swiftSettings: swiftSettings),
         // JSON in, JSON out: a page's matches for a list of selectors (the differential test, the benchmark).
         .executableTarget(name: "uvw-select", dependencies: ["HTML"], swiftSettings: swiftSettings),
         // OpenBLAS (Debian's libopenblas-dev, BSD-3): cblas_sgemm for the MiniLM forward pass, one BLAS

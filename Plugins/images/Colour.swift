@@ -45,7 +45,7 @@ struct Colour: Sendable, Equatable {
 
     private static func hex(_ text: String) -> Colour? {
         guard text.hasPrefix("#") else { return nil }
-        let digits = Array(text.utf8.dropFirst()).map { Self.nibble($0) }
+        let digits = text.dropFirst().map { $0.isASCII ? $0.hexDigitValue : nil }
         guard digits.allSatisfy({ $0 != nil }) else { return nil }
         let values = digits.map { Double($0!) }
         switch values.count {
@@ -57,15 +57,6 @@ struct Colour: Sendable, Equatable {
             return Colour(red: channels[0], green: channels[1], blue: channels[2], alpha: channels.count == 4 ? channels[3] : 255)
         default:
             return nil
-        }
-    }
-
-    private static func nibble(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
         }
     }
 

@@ -17,7 +17,9 @@ struct ImageJob {
         let source = try ImageSource.load(params.origin, config: plugin.config, fetcher: plugin.fetcher, context: context)
         try context.checkCancellation()
         var result = try failing {
-            let header = try attempt { try Image.load(source.bytes, limits: limits) }
+            // The header is checked here (allowlist, pixels, frames) before anything is decoded; the same load
+            // is the analysis' or the pipeline's source where it can be.
+            let header = try StepFailure.catching(nil) { try Image.load(source.bytes, limits: limits, access: params.access) }
             if params.page >= header.pageCount {
                 throw StepFailure(error: .invalidArgument("page \(params.page) does not exist: the image has \(header.pageCount) page\(header.pageCount == 1 ? "" : "s") (page counts from 0)"), step: "page")
             }
@@ -34,12 +36,13 @@ struct ImageJob {
         return .object(result)
     }
 
+    /// `header` was loaded with random access (analysis needs it); another page is loaded on its own.
     private func analyze(_ source: ImageSource, header: Image, bins: Int, colours: Int) throws -> [String: JSONValue] {
-        let image = try attempt { () throws(ImageError) in
-            try Image.load(source.bytes, limits: limits, access: .random, page: header.pageCount > 1 ? params.page : 0)
-        }
-        let analysis = try attempt { try ImageAnalysis.analyze(image, bins: bins, colours: colours) }
-        var report = AnalysisReport.json(analysis)
+        let image = params.page == 0
+            ? header
+            : try StepFailure.catching(nil) { try Image.load(source.bytes, limits: limits, access: .random, page: params.page) }
+        let analysis = try StepFailure.catching(nil) { try ImageAnalysis.analyze(image, bins: bins, colours: colours) }
+        var report = analysis.json
         report["file_size"] = .number(Double(source.bytes.count))
         return report
     }
@@ -52,8 +55,8 @@ struct ImageJob {
         // image decoded into memory.
         let rendered: (image: Image, applied: [String], bytes: [UInt8])
         do {
-            rendered = try render(pipeline, source.bytes, header: header, access: pipeline.access)
-        } catch let failure as StepFailure where pipeline.access == .sequential && failure.error.needsRandomAccess {
+            rendered = try render(pipeline, source.bytes, header: header, access: params.access)
+        } catch let failure as StepFailure where params.access == .sequential && failure.error.needsRandomAccess {
             rendered = try render(pipeline, source.bytes, header: header, access: .random)
         }
         let format = params.output.format ?? header.sourceFormat
@@ -78,7 +81,7 @@ struct ImageJob {
         let (image, applied) = try pipeline.build(bytes, header: header, access: access)
         try context.checkCancellation()
         let output = params.output
-        let encoded = try attempt { () throws(ImageError) in
+        let encoded = try StepFailure.catching(nil) {
             try image.encode(format: output.format, quality: output.quality, stripMetadata: output.stripMetadata,
                              shouldStop: { [context] in context.isCancelled || (context.secondsLeft ?? 1) <= 0 })
         }
@@ -95,10 +98,6 @@ struct ImageJob {
             }
             throw ImageFailure.taskError(failure.error, limits: limits, step: failure.step)
         }
-    }
-
-    private func attempt<T>(_ body: () throws -> T) throws -> T {
-        do { return try body() } catch let error as ImageError { throw StepFailure(error: error, step: nil) }
     }
 }
 

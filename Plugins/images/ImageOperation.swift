@@ -13,6 +13,9 @@ enum ImageOperation: String, CaseIterable, Sendable {
     static let filterNames = ["blur", "sharpen", "grayscale", "greyscale", "sepia", "negate", "threshold", "brightness",
                               "contrast", "gamma", "saturation", "tint"]
 
+    /// libvips' extend nicknames `extend`'s `mode` takes.
+    static let extendModes = ["background", "copy", "mirror", "repeat", "black", "white"]
+
     /// Option name and its JSON Schema, in the order the README lists them.
     var options: [(name: String, schema: String)] {
         switch self {
@@ -47,7 +50,7 @@ enum ImageOperation: String, CaseIterable, Sendable {
             [("colour", Schema.colour)]
         case .extend:
             [("top", Schema.offset), ("right", Schema.offset), ("bottom", Schema.offset), ("left", Schema.offset),
-             ("mode", Schema.choice(["background", "copy", "mirror", "repeat", "black", "white"])), ("background", Schema.colour)]
+             ("mode", Schema.choice(Self.extendModes)), ("background", Schema.colour)]
         case .pad:
             [("width", Schema.dimension), ("height", Schema.dimension), ("gravity", Schema.gravity), ("background", Schema.colour)]
         case .composite:

@@ -24,6 +24,9 @@ struct ImageParams: Decodable, Sendable, CustomParameterDecoding {
     /// A longer pipeline is more likely a mistake (or an attack on the worker's time) than a real need.
     static let maxSteps = 16
 
+    /// Smart crops and analysis read pixels more than once; everything else streams top to bottom.
+    var access: Image.Access { steps.contains(where: \.needsRandomAccess) ? .random : .sequential }
+
     var analysis: (bins: Int, colours: Int)? {
         if steps.count == 1, case let .analyze(bins, colours) = steps[0] { return (bins, colours) }
         return nil
@@ -145,8 +148,7 @@ struct ImageParams: Decodable, Sendable, CustomParameterDecoding {
             case .object(let object)?: options = object
             default: throw TaskError.invalidParams("options must be an object")
             }
-            guard let op = ImageOperation(rawValue: name) else { throw ImageStep.unknownOperation(name, place: "operation") }
-            steps = [try ImageStep.parse(name, StepOptions(options, place: "options", operation: op))]
+            steps = [try ImageStep.parse(name, options, place: "options", opField: "operation")]
         case (nil, let list?):
             if top.has("options") { throw TaskError.invalidParams("options goes with operation; each step of operations carries its own") }
             guard let items = list.arrayValue, !items.isEmpty else {
@@ -161,8 +163,7 @@ struct ImageParams: Decodable, Sendable, CustomParameterDecoding {
                 guard let name = members.removeValue(forKey: "op")?.stringValue else {
                     throw TaskError.invalidParams("\(place).op: each step needs an op (one of: \(ImageOperation.allCases.map(\.rawValue).joined(separator: ", ")))")
                 }
-                guard let op = ImageOperation(rawValue: name) else { throw ImageStep.unknownOperation(name, place: "\(place).op") }
-                return try ImageStep.parse(name, StepOptions(members, place: place, operation: op))
+                return try ImageStep.parse(name, members, place: place, opField: "\(place).op")
             }
         }
         if steps.count > 1, steps.contains(where: { if case .analyze = $0 { true } else { false } }) {

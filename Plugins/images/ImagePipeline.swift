@@ -5,6 +5,16 @@ import PluginKit
 struct StepFailure: Error {
     var error: ImageError
     var step: String?
+
+    /// Runs a library call, an `ImageError` it throws becoming a failure of `step`; other errors
+    /// (a task error reading an overlay, a cancellation) pass as they are.
+    static func catching<T>(_ step: String?, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as ImageError {
+            throw StepFailure(error: error, step: step)
+        }
+    }
 }
 
 /// The task's steps applied to a loaded image. Nothing is decoded here: libvips builds a lazy pipeline
@@ -16,11 +26,9 @@ struct ImagePipeline {
     let overlay: (OverlaySource, String) throws -> [UInt8]
     let context: TaskContext
 
-    /// Smart crops and analysis read pixels more than once; everything else streams top to bottom.
-    var access: Image.Access { params.steps.contains(where: \.needsRandomAccess) ? .random : .sequential }
-
     /// The image after every step, and the names of the steps applied (auto_orient included when the
-    /// EXIF orientation was not upright).
+    /// EXIF orientation was not upright). `header` is the job's load of the first page with the
+    /// parameters' access; it is the pipeline's source when `access` is that, else the bytes are loaded again.
     func build(_ bytes: [UInt8], header: Image, access: Image.Access) throws -> (image: Image, applied: [String]) {
         var applied: [String] = []
         var steps = params.steps[...]
@@ -29,7 +37,7 @@ struct ImagePipeline {
         if case let .thumbnail(width, height, crop, fast)? = steps.first, params.page == 0, params.autoOrient || upright {
             // libvips' shrink-on-load: JPEG and WebP decode straight at a fraction of their size, and the
             // EXIF orientation is applied on the way.
-            image = try attempt("thumbnail") {
+            image = try StepFailure.catching("thumbnail") {
                 try Image.thumbnail(bytes, width: width ?? limits.maxOutputDimension, height: height ?? limits.maxOutputDimension,
                                     crop: crop, limits: limits, fastShrinkOnLoad: fast)
             }
@@ -37,9 +45,11 @@ struct ImagePipeline {
             applied.append("thumbnail")
             steps = steps.dropFirst()
         } else {
-            image = try attempt(nil) { try Image.load(bytes, limits: limits, access: access, page: header.pageCount > 1 ? params.page : 0) }
+            image = params.page == 0 && access == params.access
+                ? header
+                : try StepFailure.catching(nil) { try Image.load(bytes, limits: limits, access: access, page: params.page) }
             if params.autoOrient && !upright {
-                image = try attempt("auto_orient") { try image.autoOrient() }
+                image = try StepFailure.catching("auto_orient") { try image.autoOrient() }
                 applied.append("auto_orient")
             }
         }
@@ -53,71 +63,49 @@ struct ImagePipeline {
     }
 
     private func apply(_ step: ImageStep, to image: Image, place: String) throws -> Image {
-        func background(_ colour: Colour?, for target: Image) -> [Double]? {
-            colour?.values(bands: target.bands, hasAlpha: target.hasAlpha)
-        }
-        // A see-through background needs an alpha band to be seen through (as sharp adds one); the encoder
-        // flattens it again for formats without alpha (JPEG).
-        var image = image
-        if let colour = step.background, colour.alpha < 255 {
-            image = try attempt(place) { try image.withAlpha() }
-        }
-        switch step {
-        case let .resize(options, colour):
-            var options = options
-            options.background = background(colour, for: image)
-            return try attempt(place) { try image.resize(options) }
-        case let .thumbnail(width, height, crop, _):
-            return try attempt(place) {
-                try image.thumbnail(width: width ?? limits.maxOutputDimension, height: height ?? limits.maxOutputDimension, crop: crop)
-            }
-        case let .cropBox(left, top, width, height):
-            return try attempt(place) { try image.crop(left: left, top: top, width: width, height: height) }
-        case let .crop(width, height, strategy):
-            return try attempt(place) { try image.crop(width: width, height: height, strategy: strategy) }
-        case let .rotate(degrees, colour):
-            return try attempt(place) { try image.rotate(degrees: degrees, background: background(colour, for: image)) }
-        case .autoOrient:
-            return try attempt(place) { try image.autoOrient() }
-        case .flip:
-            return try attempt(place) { try image.flip() }
-        case .flop:
-            return try attempt(place) { try image.flop() }
-        case .filter(let filter, _):
-            return try attempt(place) { try image.apply(filter) }
-        case let .extend(top, right, bottom, left, mode, colour):
-            return try attempt(place) {
-                try image.extend(top: top, right: right, bottom: bottom, left: left, mode: mode, background: background(colour, for: image))
-            }
-        case let .pad(width, height, gravity, colour):
-            return try attempt(place) {
-                try image.pad(toWidth: width, height: height, gravity: gravity, background: background(colour, for: image))
-            }
-        case let .composite(source, gravity, opacity):
-            let bytes = try overlay(source, place + ".overlay")
-            return try attempt(place) {
-                let overlay = try Image.load(bytes, limits: limits, access: .sequential)
+        try StepFailure.catching(place) {
+            var image = image
+            // A see-through background needs an alpha band to be seen through (as sharp adds one); the
+            // encoder flattens it again for formats without alpha (JPEG).
+            if let colour = step.background, colour.alpha < 255 { image = try image.withAlpha() }
+            let fill = step.background?.values(bands: image.bands, hasAlpha: image.hasAlpha)
+            switch step {
+            case .resize(var options, _):
+                options.background = fill
+                return try image.resize(options)
+            case let .thumbnail(width, height, crop, _):
+                return try image.thumbnail(width: width ?? limits.maxOutputDimension, height: height ?? limits.maxOutputDimension,
+                                           crop: crop)
+            case let .cropBox(left, top, width, height):
+                return try image.crop(left: left, top: top, width: width, height: height)
+            case let .crop(width, height, strategy):
+                return try image.crop(width: width, height: height, strategy: strategy)
+            case let .rotate(degrees, _):
+                return try image.rotate(degrees: degrees, background: fill)
+            case .autoOrient:
+                return try image.autoOrient()
+            case .flip:
+                return try image.flip()
+            case .flop:
+                return try image.flop()
+            case .filter(let filter, _):
+                return try image.apply(filter)
+            case let .extend(top, right, bottom, left, mode, _):
+                return try image.extend(top: top, right: right, bottom: bottom, left: left, mode: mode, background: fill)
+            case let .pad(width, height, gravity, _):
+                return try image.pad(toWidth: width, height: height, gravity: gravity, background: fill)
+            case let .composite(source, gravity, opacity):
+                let overlay = try Image.load(try self.overlay(source, place + ".overlay"), limits: limits, access: .sequential)
                 let upright = overlay.orientation == 1 ? overlay : try overlay.autoOrient()
                 // As sharp: an overlay larger than the image is refused rather than silently cut.
                 guard upright.width <= image.width, upright.height <= image.height else {
                     throw ImageError.invalidArgument("the overlay (\(upright.width)x\(upright.height)) is larger than the image (\(image.width)x\(image.height)); resize it first")
                 }
                 return try image.composite(upright, gravity: gravity, opacity: opacity)
+            case .convert, .analyze:
+                // convert: the format is settled in OutputOptions; the pixels are unchanged.
+                return image
             }
-        case .convert:
-            // The format is settled in OutputOptions; the pixels are unchanged.
-            return image
-        case .analyze:
-            return image
-        }
-    }
-
-    /// Runs a library call, keeping the step it failed in.
-    private func attempt<T>(_ step: String?, _ body: () throws -> T) throws -> T {
-        do {
-            return try body()
-        } catch let error as ImageError {
-            throw StepFailure(error: error, step: step)
         }
     }
 }

@@ -63,10 +63,13 @@ enum ImageStep: Sendable {
         }
     }
 
-    /// Parses `op` with its options. `place` names the step in refusals ("operations[1]", "options").
-    static func parse(_ opName: String, _ options: StepOptions) throws -> ImageStep {
-        guard let operation = ImageOperation(rawValue: opName) else { throw unknownOperation(opName, place: options.place) }
-        let o = options
+    /// Parses the operation `name` with its options. `place` names the options in refusals ("options",
+    /// "operations[1]"), `opField` the field that holds the name ("operation", "operations[1].op").
+    static func parse(_ name: String, _ members: [String: JSONValue], place: String, opField: String) throws -> ImageStep {
+        guard let operation = ImageOperation(rawValue: name) else {
+            throw TaskError.invalidParams("\(opField): unknown operation '\(name)' (one of: \(ImageOperation.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        let o = try StepOptions(members, place: place, operation: operation)
         switch operation {
         case .resize:
             let width = try o.integer("width", in: 1...1_000_000), height = try o.integer("height", in: 1...1_000_000)
@@ -111,16 +114,17 @@ enum ImageStep: Sendable {
         case .autoOrient: return .autoOrient
         case .flip: return .flip
         case .flop: return .flop
-        case .filter:
-            let name = try o.choice("filter", ImageOperation.filterNames) { ImageOperation.filterNames.contains($0) ? $0 : nil }!
+        case .filter, .blur, .sharpen, .grayscale, .greyscale, .sepia, .negate, .threshold, .brightness, .contrast, .gamma,
+             .saturation, .tint:
+            // `filter` names it in an option (required, so present); each filter is an op of its own too.
+            let name = operation == .filter
+                ? try o.choice("filter", ImageOperation.filterNames) { ImageOperation.filterNames.contains($0) ? $0 : nil }!
+                : operation.rawValue
             return .filter(try filter(name, o), name: name == "greyscale" ? "grayscale" : name)
-        case .blur, .sharpen, .grayscale, .greyscale, .sepia, .negate, .threshold, .brightness, .contrast, .gamma, .saturation, .tint:
-            return .filter(try filter(operation.rawValue, o), name: operation == .greyscale ? "grayscale" : operation.rawValue)
         case .extend:
             let sides = try ["top", "right", "bottom", "left"].map { try o.integer($0, in: 0...1_000_000) ?? 0 }
-            let mode = try o.choice("mode", ["background", "copy", "mirror", "repeat", "black", "white"]) {
-                ["background", "copy", "mirror", "repeat", "black", "white"].contains($0) ? $0 : nil
-            } ?? "background"
+            let modes = ImageOperation.extendModes
+            let mode = try o.choice("mode", modes) { modes.contains($0) ? $0 : nil } ?? "background"
             return .extend(top: sides[0], right: sides[1], bottom: sides[2], left: sides[3], mode: mode, background: try o.colour("background"))
         case .pad:
             return .pad(width: try o.integer("width", in: 1...1_000_000)!, height: try o.integer("height", in: 1...1_000_000)!,
@@ -168,12 +172,4 @@ enum ImageStep: Sendable {
             return .tint(red: colour.red, green: colour.green, blue: colour.blue)
         }
     }
-
-    static func unknownOperation(_ name: String, place: String) -> TaskError {
-        TaskError.invalidParams("\(place): unknown operation '\(name)' (one of: \(ImageOperation.allCases.map(\.rawValue).joined(separator: ", ")))")
-    }
-}
-
-extension CropStrategy {
-    var isSmart: Bool { self == .entropy || self == .attention }
 }

@@ -1,4 +1,5 @@
 import Glibc
+import PluginFetch
 import PluginKit
 
 /// Writes an encoded image under IMAGES_OUTPUT_DIR: the name is relative (checked when the task was
@@ -14,7 +15,7 @@ struct OutputFile {
         guard let directory else {
             throw TaskError.invalidParams("output.to: writing files is off on this worker (set IMAGES_OUTPUT_DIR), or use \"to\": \"base64\"")
         }
-        guard let root = Self.realPath(directory) else {
+        guard let root = ConfinedFile.realPath(directory) else {
             throw TaskError.permanent("output.to: IMAGES_OUTPUT_DIR \(directory) does not exist")
         }
         var parts = name.split(separator: "/").map(String.init)
@@ -25,7 +26,7 @@ struct OutputFile {
             if mkdir(next, 0o755) != 0 && errno != EEXIST {
                 throw TaskError.permanent("output.to: cannot make \(part): \(String(cString: strerror(errno)))")
             }
-            guard let resolved = Self.realPath(next), resolved.hasPrefix(root + "/") else {
+            guard let resolved = ConfinedFile.realPath(next), resolved.hasPrefix(root + "/") else {
                 throw TaskError.invalidParams("output.to: \(name) leads outside IMAGES_OUTPUT_DIR (through a symlink)")
             }
             parent = resolved
@@ -54,11 +55,5 @@ struct OutputFile {
             throw TaskError.permanent("output.to: cannot write \(name): \(reason)")
         }
         return target
-    }
-
-    private static func realPath(_ path: String) -> String? {
-        guard let resolved = realpath(path, nil) else { return nil }
-        defer { free(resolved) }
-        return String(cString: resolved)
     }
 }

@@ -78,8 +78,8 @@ public final class Image {
                               to: (width, height), cropping: crop != nil)
             : 1
         if shrink > 1 {
-            let smart = crop == .entropy || crop == .attention
-            let shrunk = try self.load(bytes, limits: limits, access: smart ? .random : .sequential, page: 0, jpegShrink: shrink)
+            let shrunk = try self.load(bytes, limits: limits, access: crop?.isSmart == true ? .random : .sequential, page: 0,
+                                       jpegShrink: shrink)
             // thumbnail_image applies the EXIF orientation too.
             return try shrunk.thumbnail(width: width, height: height, crop: crop)
         }

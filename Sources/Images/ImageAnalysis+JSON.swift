@@ -1,10 +1,11 @@
-import Images
-import PluginKit
+public import JSON
 
-/// An `ImageAnalysis` as the task's result, with the keys the README documents.
-enum AnalysisReport {
-    static func json(_ a: ImageAnalysis) -> [String: JSONValue] {
+extension ImageAnalysis {
+    /// The report as JSON, with the keys the README documents: the image_processing task's `analyze`
+    /// result and `uvw-image analyze`'s output (which the differential tests read) are this one object.
+    public var json: [String: JSONValue] {
         func number(_ value: Int) -> JSONValue { .number(Double(value)) }
+        let a = self
         return [
             "width": number(a.width), "height": number(a.height), "bands": number(a.bands), "format": .string(a.format.rawValue),
             "colour_space": .string(a.colourSpace), "alpha": .bool(a.hasAlpha), "bit_depth": number(a.bitDepth),

@@ -46,14 +46,15 @@ public struct ImageAnalysis: Sendable {
         guard (1...256).contains(bins) else { throw .invalidArgument("bins must be within 1-256, got \(bins)") }
         guard (1...16).contains(colours) else { throw .invalidArgument("colours must be within 1-16, got \(colours)") }
         let upright = try image.autoOrient()
+        let grey = try self.grey(upright)
         return ImageAnalysis(
             width: image.width, height: image.height, bands: image.bands, format: image.sourceFormat,
             colourSpace: image.interpretation, hasAlpha: image.hasAlpha, bitDepth: self.bitDepth(image.bandFormat),
             orientation: image.orientation, dpi: image.dpi, pageCount: image.pageCount,
             hasEXIF: image.hasField("exif-data"), hasXMP: image.hasField("xmp-data"), hasICC: image.hasField("icc-profile-data"),
             exif: self.exifFields(image), stats: try self.statistics(image), histogram: try self.histogram(image, bins: bins),
-            dominantColours: try self.dominantColours(upright, count: colours), sharpness: try self.sharpness(upright),
-            dhash: PerceptualHash.hex(try self.dhash(upright)), phash: PerceptualHash.hex(try self.phash(upright))
+            dominantColours: try self.dominantColours(upright, count: colours), sharpness: try self.sharpness(grey: grey),
+            dhash: PerceptualHash.hex(try self.dhash(grey: grey)), phash: PerceptualHash.hex(try self.phash(grey: grey))
         )
     }
 
@@ -139,19 +140,19 @@ public struct ImageAnalysis: Sendable {
         return try grey.derive("grey") { uvw_vips_extract_band(grey.pointer, 0, 1, $0) }
     }
 
-    static func sharpness(_ image: Image) throws(ImageError) -> Double {
-        let grey = try self.grey(image)
+    /// Over `grey` (from `grey(_:)`).
+    static func sharpness(grey: Image) throws(ImageError) -> Double {
         let laplacian: [Double] = [0, 1, 0, 1, -4, 1, 0, 1, 0]
         let edges = try grey.derive("sharpness") { uvw_vips_conv(grey.pointer, laplacian, 3, 3, $0) }
         guard let stats = try self.statistics(edges).first else { return 0 }
         return stats.stdev * stats.stdev
     }
 
-    static func dhash(_ image: Image) throws(ImageError) -> UInt64 {
-        PerceptualHash.dhash(grey9x8: try self.grey(image).resized(width: 9, height: 8).pixels())
+    static func dhash(grey: Image) throws(ImageError) -> UInt64 {
+        PerceptualHash.dhash(grey9x8: try grey.resized(width: 9, height: 8).pixels())
     }
 
-    static func phash(_ image: Image) throws(ImageError) -> UInt64 {
-        PerceptualHash.phash(grey32x32: try self.grey(image).resized(width: 32, height: 32).pixels())
+    static func phash(grey: Image) throws(ImageError) -> UInt64 {
+        PerceptualHash.phash(grey32x32: try grey.resized(width: 32, height: 32).pixels())
     }
 }

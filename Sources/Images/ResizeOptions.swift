@@ -26,6 +26,9 @@ public enum CropStrategy: Sendable, Equatable {
     /// The region most likely to draw the eye (skin tones, saturated colour, edges).
     case attention
 
+    /// Smart crops search the image before cutting it: the loader must let pixels be read twice.
+    public var isSmart: Bool { self == .entropy || self == .attention }
+
     /// libvips' VipsInteresting nickname, for the shrink-on-load thumbnail.
     var vipsName: String {
         switch self {

@@ -76,7 +76,9 @@ public struct ConfinedFile: Sendable {
         return (resolved, bytes)
     }
 
-    private static func realPath(_ path: String) -> String? {
+    /// `path` with every symlink, `.` and `..` resolved (realpath(3)), or nil when it does not exist.
+    /// Also what a plugin checks a directory it writes into against (the images plugin's output files).
+    public static func realPath(_ path: String) -> String? {
         guard let resolved = realpath(path, nil) else { return nil }
         defer { free(resolved) }
         return String(cString: resolved)

@@ -22,8 +22,10 @@
 // Foundation is used only here, for files and the clock; the library has none.
 import Foundation
 import Images
+import JSON
 
-typealias Value = JSONOutput.Value
+/// An integer as JSON (the JSON library's numbers are doubles; integral ones print without a fraction).
+func int(_ value: Int) -> JSONValue { .number(Double(value)) }
 
 struct Arguments {
     var command: String
@@ -124,25 +126,6 @@ func filter(_ args: Arguments) throws(ImageError) -> ImageFilter {
     }
 }
 
-func analysisReport(_ a: ImageAnalysis) -> Value {
-    .object([
-        ("width", .int(a.width)), ("height", .int(a.height)), ("bands", .int(a.bands)), ("format", .string(a.format.rawValue)),
-        ("colour_space", .string(a.colourSpace)), ("alpha", .bool(a.hasAlpha)), ("bit_depth", .int(a.bitDepth)),
-        ("orientation", .int(a.orientation)), ("dpi", .array([.number(a.dpi.x), .number(a.dpi.y)])),
-        ("animated", .bool(a.animated)), ("page_count", .int(a.pageCount)),
-        ("exif", .bool(a.hasEXIF)), ("xmp", .bool(a.hasXMP)), ("icc", .bool(a.hasICC)),
-        ("exif_fields", .object(a.exif.map { ($0.tag, .string($0.value)) })),
-        ("stats", .array(a.stats.map { s in
-            .object([("mean", .number(s.mean)), ("stdev", .number(s.stdev)), ("min", .number(s.min)), ("max", .number(s.max))])
-        })),
-        ("histogram", .object([("bins", .array(a.histogram.map { .array($0.map { .int($0) }) }))])),
-        ("dominant_colours", .array(a.dominantColours.map { c in
-            .object([("hex", .string(c.hex)), ("rgb", .array([.int(c.red), .int(c.green), .int(c.blue)])), ("share", .number(c.share))])
-        })),
-        ("sharpness", .number(a.sharpness)), ("dhash", .string(a.dhash)), ("phash", .string(a.phash)),
-    ])
-}
-
 /// Steps that read pixels out of order need the whole image decoded (random access).
 func needsRandomAccess(_ args: Arguments) -> Bool {
     switch args.command {
@@ -154,14 +137,14 @@ func needsRandomAccess(_ args: Arguments) -> Bool {
     }
 }
 
-func run(_ args: Arguments) throws(ImageError) -> Value {
+func run(_ args: Arguments) throws(ImageError) -> JSONValue {
     let limits = try args.limits()
     let bytes = try readFile(args.file)
     // libvips' one-time setup is not part of any task's time.
     try Image.prepare(concurrency: limits.concurrency)
     let clock = ContinuousClock()
     let start = clock.now
-    func elapsed() -> Value {
+    func elapsed() -> JSONValue {
         let d = clock.now - start
         return .number(Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) * 1e-15)
     }
@@ -169,19 +152,19 @@ func run(_ args: Arguments) throws(ImageError) -> Value {
     if args.command == "analyze" {
         let image = try Image.load(bytes, limits: limits, access: .random)
         let analysis = try ImageAnalysis.analyze(image, bins: try args.int("--bins") ?? 256, colours: try args.int("--colours") ?? 5)
-        guard case var .object(pairs) = analysisReport(analysis) else { return .null }
-        pairs.append(("file_size", .int(bytes.count)))
-        pairs.append(("elapsed_ms", elapsed()))
-        return .object(pairs)
+        var report = analysis.json
+        report["file_size"] = int(bytes.count)
+        report["elapsed_ms"] = elapsed()
+        return .object(report)
     }
     if args.command == "bench" {
         return try bench(args, bytes: bytes, limits: limits)
     }
     if args.command == "info" {
         let image = try Image.load(bytes, limits: limits)
-        return .object([("width", .int(image.width)), ("height", .int(image.height)), ("bands", .int(image.bands)),
-                        ("format", .string(image.sourceFormat.rawValue)), ("page_count", .int(image.pageCount)),
-                        ("orientation", .int(image.orientation)), ("elapsed_ms", elapsed())])
+        return ["width": int(image.width), "height": int(image.height), "bands": int(image.bands),
+                "format": .string(image.sourceFormat.rawValue), "page_count": int(image.pageCount),
+                "orientation": int(image.orientation), "elapsed_ms": elapsed()]
     }
 
     var steps: [String] = []
@@ -256,9 +239,9 @@ func run(_ args: Arguments) throws(ImageError) -> Value {
                                    stripMetadata: !args.flags.contains("--keep-metadata"))
     guard let out = args.string("-o") else { throw .invalidArgument("-o OUT is required") }
     guard FileManager.default.createFile(atPath: out, contents: Data(encoded)) else { throw .invalidArgument("cannot write \(out)") }
-    return .object([("path", .string(out)), ("width", .int(image.width)), ("height", .int(image.height)),
-                    ("format", .string((format ?? image.sourceFormat).rawValue)), ("bytes", .int(encoded.count)),
-                    ("steps", .array(steps.map { .string($0) })), ("elapsed_ms", elapsed())])
+    return ["path": .string(out), "width": int(image.width), "height": int(image.height),
+            "format": .string((format ?? image.sourceFormat).rawValue), "bytes": int(encoded.count),
+            "steps": .array(steps.map { .string($0) }), "elapsed_ms": elapsed()]
 }
 
 /// Resident set size in KiB (/proc/self/statm), for the leak check.
@@ -268,7 +251,7 @@ func residentKiB() -> Int {
     return fields.count > 1 ? (Int(fields[1]) ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE))) / 1024 : 0
 }
 
-func bench(_ args: Arguments, bytes: [UInt8], limits: ImageLimits) throws(ImageError) -> Value {
+func bench(_ args: Arguments, bytes: [UInt8], limits: ImageLimits) throws(ImageError) -> JSONValue {
     let iterations = try args.int("--iterations") ?? 100
     let width = try args.int("--width") ?? 256
     let shrinkOnLoad = !args.flags.contains("--no-shrink-on-load")
@@ -287,15 +270,14 @@ func bench(_ args: Arguments, bytes: [UInt8], limits: ImageLimits) throws(ImageE
     let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     var usage = rusage()
     getrusage(RUSAGE_SELF.rawValue, &usage)
-    return .object([("iterations", .int(iterations)), ("per_second", .number(Double(iterations) / seconds)),
-                    ("rss_kib_after_quarter", .int(quarterRSS)), ("rss_kib_at_end", .int(residentKiB())),
-                    ("peak_rss_kib", .int(usage.ru_maxrss))])
+    return ["iterations": int(iterations), "per_second": .number(Double(iterations) / seconds),
+            "rss_kib_after_quarter": int(quarterRSS), "rss_kib_at_end": int(residentKiB()), "peak_rss_kib": int(usage.ru_maxrss)]
 }
 
 do {
     let report = try run(try Arguments(Array(CommandLine.arguments.dropFirst())))
-    print(JSONOutput.render(report))
+    print(report.serialized())
 } catch {
-    print(JSONOutput.render(.object([("error", .string(error.description))])))
+    print(JSONValue.object(["error": .string(error.description)]).serialized())
     exit(1)
 }
