@@ -20,13 +20,10 @@ disturbed by other processes); the median is kept beside it.
 from __future__ import annotations
 
 import json
-import os
 import random
 import subprocess
 import sys
-import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -34,6 +31,7 @@ sys.path.insert(0, str(REPO / "Tests" / "interop"))
 
 import minilm_reference  # noqa: E402  (first: sets OPENBLAS_NUM_THREADS=1 before numpy loads)
 import numpy as np  # noqa: E402
+from plugin_worker import PluginWorker, status_kb  # noqa: E402
 
 TEXTS_PER_SET = 64
 H, F, LAYERS = 384, 1536, 6
@@ -129,59 +127,25 @@ def sentiment(binary: Path, seconds: float) -> dict:
             "vs_vader_sentiment": round(ours["texts_per_second"] / (best * len(texts)), 2)}
 
 
-def rss_kb(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
-
-
 def worker_rss(worker: str) -> dict:
     """RSS of a release worker with the repository's plugins.yaml: ready, then after each model's first use."""
-    workdir = Path(tempfile.mkdtemp(prefix="uvw-bench-ml-"))
-    plugins = workdir / "plugins.yaml"
-    text = (REPO / "plugins.yaml").read_text().replace("${UVW_WORKER_DIR}", str(Path(worker).parent))
-    text = text.replace("path: Plugins/", f"path: {REPO}/Plugins/")
-    plugins.write_text(text)
-    port = 18000 + os.getpid() % 1000
-    env = dict(os.environ, PORT=str(port), HOST="127.0.0.1", DATA_DIR=str(workdir / "data"), PLUGINS_CONFIG=str(plugins),
-               LOG_LEVEL="warning")
-    proc = subprocess.Popen([worker, "serve"], env=env, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-    def execute(parameters: dict) -> dict:
-        body = json.dumps({"task_type": "ml_inference", "parameters": parameters}).encode()
-        request = urllib.request.Request(f"http://127.0.0.1:{port}/execute?wait=120", data=body, method="POST",
-                                         headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=130) as response:
-            task = json.loads(response.read())
-        assert task["status"] == "completed", task
-        return task
-
+    server = PluginWorker(Path(worker).parent, "ml", "ml_inference", {}, {})
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1).read()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
         time.sleep(1)
-        result = {"ready_kb": rss_kb(proc.pid)}
+        result = {"ready_kb": status_kb(server.proc.pid, "VmRSS")}
         texts = [f"Sentence number {i} about the weather in Paris, which was lovely!" for i in range(32)]
-        execute({"model_type": "sentiment", "input_data": texts})
-        result["after_sentiment_kb"] = rss_kb(proc.pid)
-        execute({"model_type": "embedding", "input_data": texts})
-        execute({"model_type": "classification", "input_data": texts, "categories": ["weather", "sports", "politics"]})
-        result["after_embedding_kb"] = rss_kb(proc.pid)
-        execute({"model_type": "entity_extraction", "input_data": texts})
+        server.execute({"model_type": "sentiment", "input_data": texts}, wait=120)
+        result["after_sentiment_kb"] = status_kb(server.proc.pid, "VmRSS")
+        server.execute({"model_type": "embedding", "input_data": texts}, wait=120)
+        server.execute({"model_type": "classification", "input_data": texts, "categories": ["weather", "sports", "politics"]},
+                       wait=120)
+        result["after_embedding_kb"] = status_kb(server.proc.pid, "VmRSS")
+        server.execute({"model_type": "entity_extraction", "input_data": texts}, wait=120)
         time.sleep(1)
-        result["after_entities_kb"] = rss_kb(proc.pid)
+        result["after_entities_kb"] = status_kb(server.proc.pid, "VmRSS")
         return result
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        server.stop()
 
 
 def run(bin_dir: Path, seconds: float = 3.0) -> dict:
