@@ -5,6 +5,9 @@ import PackageDescription
 // plus the upcoming features the server packages we depend on also use.
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
+    // An import is internal unless it says otherwise: a module's public surface shows which
+    // dependencies it exposes (`public import`) and nothing else leaks through it.
+    .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
 let package = Package(
@@ -137,7 +140,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
-            name: "Host",
+            name: "UvianHost",
             dependencies: [
                 "PluginAPI",
                 "JSON",
@@ -157,13 +160,13 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
-            resources: [.copy("Redis/Lua")],
+            resources: [.copy("Queue/Redis/Lua")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "uvian-worker",
             dependencies: [
-                "Host",
+                "UvianHost",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -174,7 +177,7 @@ let package = Package(
         .executableTarget(
             name: "uvw-bench",
             dependencies: [
-                "Host",
+                "UvianHost",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
@@ -233,7 +236,7 @@ let package = Package(
         // Tests load plugins through dlopen only: they never link a plugin target.
         .testTarget(
             name: "HostTests",
-            dependencies: ["Host", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["UvianHost", .product(name: "Logging", package: "swift-log")],
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),

@@ -710,7 +710,7 @@ def _ceiling(label: str, n: int, loop: Callable[[Env, RedisMeter], dict]) -> dic
 
 
 def ceiling_own_scripts(n: int = 20000) -> dict:
-    """The project's own scripts (Sources/Host/Redis/Lua) in a tight single-client loop.
+    """The project's own scripts (Sources/UvianHost/Queue/Redis/Lua) in a tight single-client loop.
 
     The project's moveToFinished has no fetch-next, so each round trip is a pipeline of two
     script calls: moveToFinished(job i, completed, "null", keep all) then moveToActive (locks job
@@ -750,7 +750,7 @@ def ceiling_own_scripts(n: int = 20000) -> dict:
             r.close()
         if done != n:
             raise RuntimeError(f"own-scripts loop finished {done} of {n} jobs")
-        return {"wall_s": wall, "redis": stats, "scripts": "project (Sources/Host/Redis/Lua)",
+        return {"wall_s": wall, "redis": stats, "scripts": "project (Sources/UvianHost/Queue/Redis/Lua)",
                 "round_trips_per_job": 1, "script_calls_per_round_trip": 2,
                 "method": "pipeline [moveToFinished(job i), moveToActive] per job (no fetch-next in the project's scripts)"}
 

@@ -1,5 +1,5 @@
 import Foundation
-import PluginKit
+public import PluginKit
 
 /// The `chat` plugin: answers a conversation through an LLM on RunPod. History comes from the
 /// host's store through `invoke`, the reply is stored the same way, and a streamed reply is

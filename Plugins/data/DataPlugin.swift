@@ -1,4 +1,4 @@
-import PluginKit
+public import PluginKit
 
 /// The `data` plugin: task type `data_processing` (sums, averages, statistics, correlation,
 /// grouped), pure Swift. The rules are documented on `DataProcessor`.

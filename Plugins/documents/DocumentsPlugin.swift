@@ -1,7 +1,7 @@
 import GuardedFetch
 import Glibc
 import ModelFiles
-import PluginKit
+public import PluginKit
 import Sandbox
 import TextAnalysis
 

@@ -1,6 +1,6 @@
 import GuardedFetch
 import Images
-import PluginKit
+public import PluginKit
 
 /// The `images` plugin: task type `image_processing` on libvips. Resize, thumbnail, crop (box, gravity or
 /// smart), rotate, flip, filters, extend/pad, composite and convert as one decode-process-encode pass, or

@@ -1,4 +1,4 @@
-import PluginKit
+public import PluginKit
 
 /// The `ml` plugin: task type `ml_inference`. Sentiment by VADER (the project's implementation
 /// over vaderSentiment's lexicon), sentence embeddings, similarity and zero-shot classification by

@@ -1,5 +1,5 @@
 import GuardedFetch
-import PluginKit
+public import PluginKit
 
 /// The `scraping` plugin: task type `web_scraping`. A page fetched through the guarded fetcher
 /// (http/https only, the SSRF guard at connect time, caps, retries, per-host politeness), parsed

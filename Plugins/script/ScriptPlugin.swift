@@ -1,6 +1,6 @@
 import GuardedFetch
 import Glibc
-import PluginKit
+public import PluginKit
 import Sandbox
 
 /// The `script` plugin: task type `custom_script`, a user's Python (inline, or a script shipped in

@@ -1,6 +1,6 @@
 import CProcessSpawn
 import Foundation
-import GuardedFetch
+public import GuardedFetch
 import Glibc
 import Synchronization
 

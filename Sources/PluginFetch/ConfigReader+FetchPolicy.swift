@@ -1,5 +1,5 @@
-import GuardedFetch
-import PluginKit
+public import GuardedFetch
+public import PluginKit
 
 extension ConfigReader {
     /// The fetcher's policy from the `allow` key every fetching plugin shares (scraping, documents,

@@ -1,5 +1,5 @@
-import GuardedFetch
-import PluginKit
+public import GuardedFetch
+public import PluginKit
 
 /// A task's input named by URL (a document, an image): fetched through the guarded fetcher within
 /// the plugin's size limit and the task's deadline, a non-2xx answer failing the task.

@@ -1,5 +1,5 @@
 import GuardedFetch
-import PluginKit
+public import PluginKit
 
 extension TaskError {
     /// A fetch failure as a task's error: the fetcher's code and a colon first, retried when

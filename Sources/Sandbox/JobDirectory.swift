@@ -1,4 +1,4 @@
-import Glibc
+public import Glibc
 
 /// A job's directory on the host: created private to the worker but traversable by the slot
 /// uids, filled with O_NOFOLLOW|O_EXCL writes, and removed without following anything the job

@@ -1,4 +1,4 @@
-import JSON
+public import JSON
 
 /// The parts of a Hugging Face BERT config.json the encoder needs, validated against what it implements.
 public struct BertConfiguration: Sendable, Equatable {

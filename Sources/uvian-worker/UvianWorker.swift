@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Host
+import UvianHost
 import Logging
 
 /// `uvian-worker`: serve (default), run one job, list plugins.

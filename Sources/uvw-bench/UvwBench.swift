@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Host
+import UvianHost
 import Hummingbird
 
 /// Benchmark helpers for `bench/run`: the pieces that must run inside a Swift process.

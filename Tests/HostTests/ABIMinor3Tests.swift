@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import Testing
-@testable import Host
+import UvianHost
 
 /// ABI 1.3: a task's info (attempt, queue, timestamps), `invoke_async`, the monotonic deadline and
 /// self-tests of expected failures; plugins built against 1.2 keep loading.

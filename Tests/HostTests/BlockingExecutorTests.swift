@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Host
+import UvianHost
 
 /// The threads plugin calls and SQLite writes run on.
 @Suite struct BlockingExecutorTests {

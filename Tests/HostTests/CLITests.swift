@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Host
+import UvianHost
 
 /// The `uvian-worker` command line: `plugins`, `run` and `--version`.
 @Suite struct CLITests {

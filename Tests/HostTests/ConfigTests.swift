@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Host
+import UvianHost
 
 /// plugins.yaml parsing, `${ENV}` substitution, job options and environment settings.
 @Suite struct ConfigTests {

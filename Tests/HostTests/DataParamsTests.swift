@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Host
+import UvianHost
 
 /// The data plugin reads its parameters through PluginKit and the project's JSON library, the same
 /// parser the host reads them with. The plugin is a dlopen'ed library, so these tests go through

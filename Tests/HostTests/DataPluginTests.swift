@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Host
+import UvianHost
 
 /// The data plugin's results against values computed independently by numpy/scipy/math.fsum
 /// (Fixtures/make_data_cases.py wrote Fixtures/data-cases.json).

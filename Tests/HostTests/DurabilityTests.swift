@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Host
+import UvianHost
 
 /// Nothing is lost: a job whose worker is killed runs again when its lease expires, and a
 /// graceful shutdown finishes or returns every job.

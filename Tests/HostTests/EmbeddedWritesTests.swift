@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Host
+import UvianHost
 
 /// On the embedded backends a job's store and queue writes are one transaction: never a task
 /// record without its queue row (or the reverse), and a worker that lost its lease writes nothing.

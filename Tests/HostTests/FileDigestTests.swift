@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Host
+import UvianHost
 
 /// Plugin generations are named by the SHA-256 of their file: the digest must be the standard
 /// one at every length around the block boundaries, not only for whole files.

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Host
+import UvianHost
 
 /// `?wait=` and a cancel's wait: the end of a task reaches whoever registered for it, whether it
 /// comes before or during the wait, and a wait ends at its deadline or when its caller goes away.

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Host
+import UvianHost
 
 /// The HTTP API end to end: a real `uvian-worker serve` process, spoken to over a real socket.
 @Suite struct HTTPAPITests {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Host
+import UvianHost
 
 /// What the HTTP API answers when the request or the machine is not as it should be: malformed
 /// and slow requests (raw sockets), a connection cap, methods a path is not served with, a full

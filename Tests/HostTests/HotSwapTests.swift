@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Host
+import UvianHost
 
 /// Replacing a plugin in a live worker: generations, draining, and a broken new version.
 @Suite struct HotSwapTests {

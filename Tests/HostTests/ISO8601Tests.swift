@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Host
+import UvianHost
 
 /// Timestamps in events, records and logs: written by hand for speed, and exactly what
 /// Foundation's ISO 8601 style (with fractional seconds) writes.

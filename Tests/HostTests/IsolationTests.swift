@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Host
+import UvianHost
 
 /// `isolation: process`: a plugin that crashes, aborts, exits or hangs ends only its own child.
 @Suite struct IsolationTests {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Host
+import UvianHost
 
 /// Codable on top of the JSON library (what PluginKit decodes parameters and encodes results
 /// with), checked against Foundation's JSONDecoder and JSONEncoder on the same types and documents.

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import Host
+import UvianHost
 
 /// Violations of `instance` against `schema` (both JSON text), rendered as "path: message".
 private func violations(_ schema: String, _ instance: String) throws -> [String] {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import Host
+import UvianHost
 
 @Suite struct JSONValueTests {
     // MARK: Parsing

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Host
+import UvianHost
 
 /// Webhook and control-channel signatures must be the HMAC-SHA256 every receiver computes: the
 /// RFC 4231 vectors, and Python's `hmac` on seeded random keys and messages around the block size.

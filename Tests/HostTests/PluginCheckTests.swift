@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Host
+import UvianHost
 
 /// `uvian-worker plugin check <file>`: the conformance check for plugin authors.
 @Suite struct PluginCheckTests {

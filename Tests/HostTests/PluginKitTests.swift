@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Host
+import UvianHost
 
 /// PluginKit seen from the host: async handlers through UVW_PENDING, errors mapped to statuses,
 /// config and init failures, events and progress from Swift.

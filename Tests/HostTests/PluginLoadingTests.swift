@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import PluginAPI
 import Testing
-@testable import Host
+import UvianHost
 
 /// Loading plugins: the happy path and every refusal the loader must make, each naming the file
 /// and the reason while the other plugins still load.

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Host
+import UvianHost
 
 /// PostgreSQL specifics: migrations from empty, re-run, and two workers starting at once. (A
 /// database restart in the middle of a run is Tests/interop/test_postgres_restart.py.)

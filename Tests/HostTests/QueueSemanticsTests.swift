@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Host
+import UvianHost
 
 /// The embedded queue's semantics through a real worker: retries with backoff, delays, priority
 /// order, timeouts, cancellation, idempotency keys and concurrency limits.

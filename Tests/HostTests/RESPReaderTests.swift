@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Host
+import UvianHost
 
 /// Replies are read by the worker's own RESP reader: RESP2 and every RESP3 type, from a real Redis
 /// (HELLO 3 makes it answer in RESP3) and from bytes cut at every position.

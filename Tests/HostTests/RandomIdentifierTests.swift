@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Host
+import UvianHost
 
 @Suite struct RandomIdentifierTests {
     @Test func uuidsAreVersion4InFoundationsSpelling() {

@@ -1,5 +1,5 @@
 import Testing
-@testable import Host
+import UvianHost
 
 /// `REDIS_URL` parsing: what is accepted, what is refused and why, and that the password never
 /// shows in the endpoint's description (which is what logs print).

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Host
+import UvianHost
 
 /// Writes that arrive together are committed together (one transaction, a savepoint each): a
 /// write that fails must lose only its own changes, and every caller gets its own answer. WAL

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Host
+import UvianHost
 
 /// The embedded queue's table on its own: which jobs a fetch takes, how it finds them in a
 /// backlog, and a file made by an earlier version brought up to date with its jobs kept.

@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
-@testable import Host
+import UvianHost
 
 /// A job whose lease ran out while this worker still ran it, and which the queue then leased to
 /// this same worker again: the older run is stale. It is told to stop through the plugin's cancel

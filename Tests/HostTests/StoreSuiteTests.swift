@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Host
+import UvianHost
 
 /// One suite, every store backend: tasks, conversations and messages behave the same on SQLite
 /// and PostgreSQL. `make test` starts a real PostgreSQL 15 so both run in CI.

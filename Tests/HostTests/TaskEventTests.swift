@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Host
+import UvianHost
 
 /// Events reach the Redis channel, SSE and WebSocket clients as `serializedJSON`, written without
 /// building the object: it must be the very text `json.serialized()` gives.

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import Yams
-@testable import Host
+import UvianHost
 
 /// plugins.yaml is read without Yams' regular expressions (they start ICU, ~4 MB resident); what a
 /// document means must not change: every scalar is checked against what `Yams.load` makes of it.

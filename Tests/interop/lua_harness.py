@@ -1,4 +1,4 @@
-"""Reference worker driving the Uvian Worker Lua scripts (Sources/Host/Redis/Lua) with redis-py.
+"""Reference worker driving the Uvian Worker Lua scripts (Sources/UvianHost/Queue/Redis/Lua) with redis-py.
 
 It calls every script with exactly the KEYS/ARGV of the contract written at the top of each
 .lua file (the contract the Swift side follows), and makes the client-side decisions of a
@@ -17,7 +17,7 @@ from typing import Any, Callable, Optional
 
 import redis
 
-LUA_DIR = Path(__file__).resolve().parents[2] / "Sources" / "Host" / "Redis" / "Lua"
+LUA_DIR = Path(__file__).resolve().parents[2] / "Sources" / "UvianHost" / "Queue" / "Redis" / "Lua"
 SCRIPT_NAMES = [
     "addJob", "moveToActive", "moveToFinished", "moveToDelayed", "retryJob", "extendLocks",
     "moveStalledJobsToWait", "updateProgress", "addLog", "cancelJob", "releaseJob",

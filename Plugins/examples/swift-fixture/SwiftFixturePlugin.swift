@@ -1,5 +1,5 @@
 import Foundation
-import PluginKit
+public import PluginKit
 
 /// A Swift plugin that exercises every PluginKit path the tests check: async handlers through
 /// `UVW_PENDING`, cancellation seen from Swift concurrency, progress and events, and the mapping

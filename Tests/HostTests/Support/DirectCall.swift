@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import Testing
-@testable import Host
+import UvianHost
 
 /// Calls a loaded plugin's `execute` directly (no queue, no schema check) on a thread of its own,
 /// as the worker does, and returns how the plugin completed.

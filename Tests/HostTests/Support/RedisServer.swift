@@ -1,5 +1,5 @@
 import Foundation
-@testable import Host
+import UvianHost
 
 /// A private `redis-server` (Debian's, installed by `scripts/install-deps.sh --test`) on a free
 /// loopback port, for the tests that need a real Redis.

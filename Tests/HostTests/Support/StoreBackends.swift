@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import Testing
-@testable import Host
+import UvianHost
 
 /// The store backends the shared store suite runs on: SQLite always, PostgreSQL when the test
 /// script started one (`TEST_DATABASE_URL`, set by scripts/run-tests.sh — so in CI both run).

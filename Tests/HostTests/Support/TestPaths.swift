@@ -1,5 +1,5 @@
 import Foundation
-@testable import Host
+import UvianHost
 
 /// Where the tests find the repository, the build products and the fixtures.
 enum TestPaths {

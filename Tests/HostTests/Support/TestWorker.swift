@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import Testing
-@testable import Host
+import UvianHost
 
 /// A worker running in the test process on a throwaway SQLite file.
 final class TestWorker: Sendable {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Host
+import UvianHost
 
 /// A real `uvian-worker serve` process on a free port, with JSON logs captured to a file.
 final class WorkerProcess: @unchecked Sendable {

@@ -1,2 +1,0 @@
-// The host's API speaks the one JSON library: whoever imports Host (the CLI, the tests) gets it too.
-@_exported import JSON

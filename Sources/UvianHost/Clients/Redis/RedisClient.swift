@@ -1,0 +1,202 @@
+import Foundation
+package import Logging
+import Synchronization
+
+/// A Redis connection used from async code: commands run on a dedicated thread (hiredis blocks),
+/// and a lost connection is re-made on the next command, with backoff.
+///
+/// Commands that callers send while the thread is busy are pipelined: written together, then
+/// their replies read in order, so fifty jobs finishing at once cost one write and one read
+/// instead of fifty round trips. Each caller still gets its own reply.
+///
+/// Two of these serve a worker: one for scripts and commands, one only for the blocking
+/// `BZPOPMIN`, so a blocked socket never delays a lock renewal.
+package final class RedisClient: Sendable {
+    package let endpoint: RedisEndpoint
+    private let executor: BlockingExecutor
+    private let pipeline: BatchQueue<Request>
+    private let state: ConnectionState
+
+    /// The server's id of the current connection (CLIENT ID), for CLIENT UNBLOCK.
+    package var connectionID: Int64? { state.clientID.withLock { $0 } }
+
+    /// A command waiting for the thread.
+    struct Request: Sendable {
+        enum Body: Sendable {
+            case command([String])
+            /// EVALSHA of a script, loaded first when Redis does not know it.
+            case script(RedisScript, keys: [String], arguments: [String])
+        }
+        let body: Body
+        /// A reply timeout for this command alone (the blocking BZPOPMIN waits longer).
+        let readTimeout: Double?
+        let finish: @Sendable (Result<RedisReply, RedisError>) -> Void
+    }
+
+    package init(endpoint: RedisEndpoint, name: String, readTimeout: Double = 5, logger: Logger) {
+        self.endpoint = endpoint
+        let executor = BlockingExecutor(threads: 1, name: "redis-\(name)")
+        self.executor = executor
+        let state = ConnectionState(endpoint: endpoint, name: name, readTimeout: readTimeout, logger: logger)
+        self.state = state
+        pipeline = BatchQueue(executor: executor) { requests in state.run(requests) }
+    }
+
+    deinit {
+        executor.shutdown()
+    }
+
+    /// Runs one command. Throws `RedisError` for a lost connection (re-made on the next call)
+    /// and for an error reply.
+    package func send(_ arguments: [String], readTimeout: Double? = nil) async throws -> RedisReply {
+        try await perform(.command(arguments), readTimeout: readTimeout)
+    }
+
+    /// Sends one command without waiting for its reply: `done` gets nil when Redis answered
+    /// with anything but an error. Pipelined with the other commands like `send`.
+    package func send(_ arguments: [String], done: @escaping @Sendable ((any Error)?) -> Void) {
+        let body = Request.Body.command(arguments)
+        pipeline.add(Request(body: body, readTimeout: nil) { result in
+            switch result {
+            case .success(let reply): done(Self.failure(of: reply, for: body))
+            case .failure(let error): done(error)
+            }
+        })
+    }
+
+    /// Runs a script by its SHA, loading it first when Redis does not know it (a new server, a
+    /// restart, SCRIPT FLUSH).
+    func evaluate(_ script: RedisScript, keys: [String], arguments: [String]) async throws -> RedisReply {
+        try await perform(.script(script, keys: keys, arguments: arguments), readTimeout: nil)
+    }
+
+    private func perform(_ body: Request.Body, readTimeout: Double?) async throws -> RedisReply {
+        let reply = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<RedisReply, any Error>) in
+            pipeline.add(Request(body: body, readTimeout: readTimeout) { continuation.resume(with: $0.mapError { $0 }) })
+        }
+        if let failure = Self.failure(of: reply, for: body) { throw failure }
+        return reply
+    }
+
+    /// An error reply as the error it is (naming the script that failed), or nil.
+    private static func failure(of reply: RedisReply, for body: Request.Body) -> RedisError? {
+        guard case .error(let message) = reply else { return nil }
+        if case .script(let script, _, _) = body { return .server("\(script.name): \(message)") }
+        return .server(message)
+    }
+}
+
+/// The connection and what is known about it. Everything but `clientID` is touched only on the
+/// client's thread.
+private final class ConnectionState: @unchecked Sendable {
+    let endpoint: RedisEndpoint
+    let name: String
+    let readTimeout: Double
+    let logger: Logger
+    let clientID = Mutex<Int64?>(nil)
+    private var connection: RedisConnection?
+    private var failures = 0
+    private var nextAttempt = Date.distantPast
+    private var scriptSHAs: [String: String] = [:]
+
+    init(endpoint: RedisEndpoint, name: String, readTimeout: Double, logger: Logger) {
+        self.endpoint = endpoint
+        self.name = name
+        self.readTimeout = readTimeout
+        self.logger = logger
+    }
+
+    /// Sends a batch of requests: those with a timeout of their own one by one, the rest as one
+    /// pipeline. Every request is finished exactly once.
+    func run(_ requests: [RedisClient.Request]) {
+        var pipelined: [RedisClient.Request] = []
+        for request in requests {
+            if request.readTimeout == nil { pipelined.append(request) } else { runAlone(request) }
+        }
+        guard !pipelined.isEmpty else { return }
+        var replies: [RedisReply] = []
+        do {
+            try withConnection { connection in
+                // Scripts Redis has not seen from this client are loaded before the pipeline.
+                for request in pipelined {
+                    if case .script(let script, _, _) = request.body, scriptSHAs[script.name] == nil { try load(script, connection) }
+                }
+                for request in pipelined { try connection.append(arguments(of: request)) }
+                for _ in pipelined { replies.append(try connection.nextReply()) }
+                // A script flushed from Redis (a restart, SCRIPT FLUSH): load it again and resend.
+                for (index, request) in pipelined.enumerated() {
+                    guard case .error(let message) = replies[index], message.hasPrefix("NOSCRIPT"),
+                          case .script(let script, _, _) = request.body else { continue }
+                    try load(script, connection)
+                    replies[index] = try connection.command(arguments(of: request))
+                }
+            }
+        } catch {
+            let failure = error as? RedisError ?? .connection("\(error)")
+            for request in pipelined.dropFirst(replies.count) { request.finish(.failure(failure)) }
+            pipelined.removeLast(pipelined.count - replies.count)
+        }
+        for (request, reply) in zip(pipelined, replies) { request.finish(.success(reply)) }
+    }
+
+    private func runAlone(_ request: RedisClient.Request) {
+        do {
+            let reply = try withConnection { connection in
+                if let timeout = request.readTimeout { connection.setReadTimeout(timeout) }
+                defer { connection.setReadTimeout(readTimeout) }
+                return try connection.command(arguments(of: request))
+            }
+            request.finish(.success(reply))
+        } catch {
+            request.finish(.failure(error as? RedisError ?? .connection("\(error)")))
+        }
+    }
+
+    private func arguments(of request: RedisClient.Request) -> [String] {
+        switch request.body {
+        case .command(let arguments): return arguments
+        case .script(let script, let keys, let arguments):
+            return ["EVALSHA", scriptSHAs[script.name] ?? "", String(keys.count)] + keys + arguments
+        }
+    }
+
+    /// SCRIPT LOAD, remembering the SHA that EVALSHA names it by.
+    private func load(_ script: RedisScript, _ connection: RedisConnection) throws {
+        let reply = try connection.command(["SCRIPT", "LOAD", script.source])
+        guard case .string(let sha) = reply else {
+            throw RedisError.server("cannot load script \(script.name): \(reply)")
+        }
+        scriptSHAs[script.name] = sha
+    }
+
+    /// Connects if needed, then runs `body`; on a connection error drops the connection so the
+    /// next call reconnects (after a backoff that grows with consecutive failures).
+    private func withConnection<T>(_ body: (RedisConnection) throws -> T) throws -> T {
+        if connection == nil {
+            guard Date() >= nextAttempt else {
+                throw RedisError.connection("Redis at \(endpoint) is unreachable; retrying in \(String(format: "%.1f", nextAttempt.timeIntervalSinceNow)) s")
+            }
+            do {
+                let fresh = try RedisConnection(endpoint: endpoint, readTimeout: readTimeout)
+                connection = fresh
+                let id = try? fresh.command(["CLIENT", "ID"]).integer
+                clientID.withLock { $0 = id }
+                if failures > 0 { logger.notice("redis.reconnected", metadata: ["redis.connection": "\(name)"]) }
+                failures = 0
+            } catch {
+                failures += 1
+                nextAttempt = Date().addingTimeInterval(min(0.1 * Double(1 << min(failures, 6)), 5))
+                logger.warning("redis.connect.failed", metadata: ["redis.connection": "\(name)", "error": "\(error)"])
+                throw error
+            }
+        }
+        do {
+            return try body(connection!)
+        } catch let error as RedisError where error.kind == .connection {
+            connection = nil
+            failures += 1
+            logger.warning("redis.connection.lost", metadata: ["redis.connection": "\(name)", "error": "\(error)"])
+            throw error
+        }
+    }
+}

@@ -1,0 +1,165 @@
+package import Foundation
+import JSON
+
+/// A job as the queue hands it to a worker: leased to that worker until it is finished.
+package struct LeasedJob: Sendable {
+    package let id: String
+    package let taskType: String
+    package let parametersJSON: String
+    /// This attempt's number (1 for the first try); a retry is allowed while it is below `maxAttempts`.
+    package let attempt: Int
+    package let maxAttempts: Int
+    package let backoff: Backoff
+    package let timeoutSeconds: Double?
+    /// The lease's proof of ownership (the BullMQ lock token; empty for the embedded queue).
+    package var token: String = ""
+    /// When the job was added, if the queue knows.
+    package var createdAt: Date?
+    /// Set when the queue says the job must fail without running (BullMQ's `defa`, e.g. it
+    /// stalled more often than allowed).
+    package var deferredFailure: String?
+    /// The queue's own options of the job, as stored (BullMQ's `opts`: removeOnComplete, …).
+    package var queueOptions: JSONValue?
+    /// When the store marked the job processing in the same transaction as its lease (the
+    /// embedded backends); nil when the worker still has to.
+    package var startRecorded: Date?
+    /// Its cancel was asked for before this lease (while another worker held it): it ends as
+    /// cancelled without running.
+    package var cancelRequested = false
+    /// The parameters, parsed when the worker recorded the job's start (nil: not parsed yet).
+    package var parameters: JSONValue?
+    /// When this run started its plugin (set by the worker; nil before).
+    package var startedAt: Date?
+    /// Times the queue recovered the job after its worker lost it (BullMQ's `stc`).
+    package var stalledCount = 0
+    /// The parent job's id (BullMQ flows: the `parentKey` of a child job).
+    package var parentId: String?
+    /// The job's `conversation_id` parameter, which its events carry: found once, when the job
+    /// is leased, rather than for every event.
+    package let conversationId: String?
+
+    package init(id: String, taskType: String, parametersJSON: String, attempt: Int, maxAttempts: Int, backoff: Backoff,
+                timeoutSeconds: Double?) {
+        self.id = id
+        self.taskType = taskType
+        self.parametersJSON = parametersJSON
+        self.attempt = attempt
+        self.maxAttempts = maxAttempts
+        self.backoff = backoff
+        self.timeoutSeconds = timeoutSeconds
+        conversationId = Self.conversationId(in: parametersJSON)
+    }
+}
+
+extension LeasedJob {
+    /// One run of a job: its id and the lease it runs under. A job leased again is a new run.
+    package struct RunKey: Hashable, Sendable {
+        package let id: String
+        package let token: String
+    }
+
+    package var runKey: RunKey { RunKey(id: id, token: token) }
+}
+
+/// A job to add to the queue.
+package struct NewJob: Sendable {
+    package let id: String
+    package let taskType: String
+    package let parametersJSON: String
+    package let options: JobOptions
+
+    package init(id: String, taskType: String, parametersJSON: String, options: JobOptions) {
+        self.id = id
+        self.taskType = taskType
+        self.parametersJSON = parametersJSON
+        self.options = options
+    }
+}
+
+/// The transport between producers and workers: durable, with leases, delays, priorities and
+/// retries. Delivery is at-least-once: a job whose lease expires (its worker died) runs again.
+///
+/// The finishing calls return false when the worker no longer owns the job (its lease expired and
+/// another worker took it): the outcome is then dropped, never retried.
+package protocol JobQueue: Sendable {
+    /// A short name for `/health`: "sqlite" or "redis".
+    var kind: String { get }
+    func enqueue(_ job: NewJob) async throws
+    /// Whether `fetch` skips the task types in `excluding` (else it may return them).
+    var skipsExcludedTypes: Bool { get }
+    /// Leases up to `limit` runnable jobs (none: nothing is runnable). Queues that can filter skip
+    /// task types in `excluding` (those at their concurrency limit); others may return them
+    /// anyway. A queue may return fewer than `limit` although more are runnable (Redis leases one
+    /// per round trip); the embedded queue leases them all in one transaction.
+    func fetch(workerId: String, excluding: Set<String>, lease: Duration, limit: Int) async throws -> [LeasedJob]
+    /// Waits until work may be ready (a marker, a delayed job coming due) or `limit` passes.
+    func waitForJobs(limit: Duration) async
+    /// Extends the leases of running jobs; reports lost ones and those whose cancellation was
+    /// requested (possibly by another process).
+    func renewLeases(_ jobs: [LeasedJob], workerId: String, lease: Duration) async throws -> LeaseRenewal
+    func complete(_ job: LeasedJob, workerId: String, resultJSON: String) async throws -> Bool
+    /// Fails the job for good; `resultJSON` is what the plugin reported beside the error, if anything.
+    func fail(_ job: LeasedJob, workerId: String, reason: String, resultJSON: String?) async throws -> Bool
+    /// Schedules another attempt after `delayMs` (0 = at once).
+    func retry(_ job: LeasedJob, workerId: String, reason: String, delayMs: Int) async throws -> Bool
+    /// Ends a job that was cancelled while it ran.
+    func finishCancelled(_ job: LeasedJob, workerId: String, reason: String) async throws -> Bool
+    /// Back to the queue without counting the attempt (graceful shutdown).
+    func release(_ job: LeasedJob, workerId: String) async throws
+    /// Cancels a job: removes it when waiting (returns `.removed`), flags it when running.
+    func cancel(id: String) async throws -> QueueCancellation
+    func progress(_ job: LeasedJob, fraction: Double, noteJSON: String?) async
+    func log(_ job: LeasedJob, line: String) async
+    /// Periodic upkeep (the stalled-job check of BullMQ), run at start-up and then every
+    /// `maintenanceInterval`.
+    func maintain() async
+    var maintenanceInterval: Duration? { get }
+    /// Ends a `waitForJobs` in progress early (shutdown).
+    func interruptWait() async
+    /// Jobs waiting and running, for `/health`.
+    func depth() async throws -> (waiting: Int, active: Int)
+}
+
+extension JobQueue {
+    package func progress(_ job: LeasedJob, fraction: Double, noteJSON: String?) async {}
+    package func log(_ job: LeasedJob, line: String) async {}
+    package func maintain() async {}
+    package var maintenanceInterval: Duration? { nil }
+    package var skipsExcludedTypes: Bool { false }
+    package func interruptWait() async {}
+}
+
+package struct LeaseRenewal: Sendable {
+    package var cancelRequested: Set<String> = []
+    package var lost: Set<String> = []
+    package init() {}
+}
+
+package enum QueueCancellation: Sendable, Equatable {
+    /// `flagged`: the job is leased; `holder` names who holds it (a worker id, or a lock token
+    /// that begins with one) when the queue knows.
+    case removed, flagged(holder: String?), notFound
+}
+
+extension LeasedJob {
+    /// The `conversation_id` parameter in the job's parameters. Parsed only when the text
+    /// mentions it, so other jobs pay nothing but a byte search.
+    private static func conversationId(in parametersJSON: String) -> String? {
+        guard mentionsConversation(parametersJSON) else { return nil }
+        return (try? JSONValue.parse(parametersJSON))?["conversation_id"]?.stringValue
+    }
+
+    /// A byte search: `String.contains` goes through Foundation's locale-aware search on Linux,
+    /// which showed up in profiles of the job path.
+    private static func mentionsConversation(_ text: String) -> Bool {
+        let needle = Array("conversation_id".utf8)
+        var text = text
+        return text.withUTF8 { bytes in
+            guard bytes.count >= needle.count else { return false }
+            for start in 0...(bytes.count - needle.count) where bytes[start] == needle[0] {
+                if needle.indices.allSatisfy({ bytes[start + $0] == needle[$0] }) { return true }
+            }
+            return false
+        }
+    }
+}

@@ -1,0 +1,406 @@
+import Foundation
+import JSON
+package import Logging
+import Synchronization
+
+/// The queue on Redis, in BullMQ's key layout (v6), so Node and Python BullMQ producers feed this
+/// worker and BullMQ's own tools (`Job.fromId`, `getJobCounts`, `QueueEvents`) read its results.
+///
+/// Every transition is one of the project's Lua scripts (Sources/UvianHost/Queue/Redis/Lua, contracts at
+/// the top of each), so it is atomic. The job id is the task id; the job's name is its task type
+/// and its data the parameters.
+package final class RedisJobQueue: JobQueue {
+    package let kind = "redis"
+    let commands: RedisClient
+    let blocking: RedisClient
+    let keys: Keys
+    let settings: Settings
+    let logger: Logger
+    private let scripts: Scripts
+    /// What the last fetch said about when to look again.
+    private let wake = Mutex(WakeHint())
+    /// The events stream cap (meta `opts.maxLenEvents`) as last read, passed to the scripts so
+    /// they need not read it for every job; re-read at every maintenance round.
+    private let eventsCap = Mutex<Int?>(nil)
+
+    package struct Settings: Sendable {
+        /// Stalled check period (BullMQ `stalledInterval`).
+        package var stalledIntervalMs = 30_000
+        /// Recoveries before a stalled job fails (BullMQ `maxStalledCount`).
+        package var maxStalledCount = 1
+        /// Longest BZPOPMIN when no delayed job is due sooner (BullMQ `drainDelay`).
+        package var drainDelaySeconds = 5.0
+        /// A worker-side rate limit (BullMQ `limiter`), besides the queue-wide one in meta.
+        package var limiterMax: Int?
+        package var limiterDurationMs: Int?
+        package init() {}
+    }
+
+    struct Keys: Sendable {
+        let base: String
+        init(prefix: String, queue: String) { base = "\(prefix):\(queue):" }
+        func key(_ suffix: String) -> String { base + suffix }
+        var wait: String { key("wait") }
+        var active: String { key("active") }
+        var prioritized: String { key("prioritized") }
+        var delayed: String { key("delayed") }
+        var completed: String { key("completed") }
+        var failed: String { key("failed") }
+        var events: String { key("events") }
+        var stalled: String { key("stalled") }
+        var stalledCheck: String { key("stalled-check") }
+        var limiter: String { key("limiter") }
+        var meta: String { key("meta") }
+        var pc: String { key("pc") }
+        var marker: String { key("marker") }
+        var id: String { key("id") }
+        var cancelSet: String { key("uvw:cancel") }
+        func job(_ id: String) -> String { base + id }
+    }
+
+    struct Scripts: Sendable {
+        let addJob, moveToActive, moveToFinished, moveToDelayed, retryJob, extendLocks, moveStalledJobsToWait,
+            updateProgress, addLog, cancelJob, releaseJob: RedisScript
+
+        init() throws {
+            addJob = try .load("addJob")
+            moveToActive = try .load("moveToActive")
+            moveToFinished = try .load("moveToFinished")
+            moveToDelayed = try .load("moveToDelayed")
+            retryJob = try .load("retryJob")
+            extendLocks = try .load("extendLocks")
+            moveStalledJobsToWait = try .load("moveStalledJobsToWait")
+            updateProgress = try .load("updateProgress")
+            addLog = try .load("addLog")
+            cancelJob = try .load("cancelJob")
+            releaseJob = try .load("releaseJob")
+        }
+    }
+
+    struct WakeHint {
+        /// Rate limited until then: sleep, do not block on markers.
+        var limitedUntil: Date?
+        /// The next delayed job's due time.
+        var nextDue: Date?
+    }
+
+    package init(endpoint: RedisEndpoint, prefix: String, queue: String, settings: Settings = Settings(), logger: Logger) throws {
+        self.keys = Keys(prefix: prefix, queue: queue)
+        self.settings = settings
+        self.logger = logger
+        scripts = try Scripts()
+        commands = RedisClient(endpoint: endpoint, name: "commands", readTimeout: 5, logger: logger)
+        // Its read timeout is raised above each block time, so a BZPOPMIN is never cut short.
+        blocking = RedisClient(endpoint: endpoint, name: "blocking", readTimeout: 5, logger: logger)
+    }
+
+    /// Checks the server before the worker starts: reachable and Redis ≥ 6.2.
+    package func checkServer() async throws {
+        let info = try await commands.send(["INFO", "server"]).string ?? ""
+        let version = info.split(whereSeparator: \.isNewline).first { $0.hasPrefix("redis_version:") }
+            .map { String($0.dropFirst("redis_version:".count)) } ?? "0"
+        let parts = version.split(separator: ".").compactMap { Int($0) }
+        guard parts.count >= 2, (parts[0], parts[1]) >= (6, 2) else {
+            throw RedisError.server("Redis \(version) is too old: this worker needs Redis 6.2 or newer")
+        }
+    }
+
+    // MARK: - Producing
+
+    package func enqueue(_ job: NewJob) async throws {
+        let options = job.options
+        var opts: [String: JSONValue] = [
+            "attempts": .number(Double(options.attempts)),
+            "delay": .number(Double(options.delayMs)),
+            "jobId": .string(job.id),
+        ]
+        if options.priority > 0 { opts["priority"] = .number(Double(options.priority)) }
+        if options.backoff.delayMs > 0 || options.backoff.kind == .exponential {
+            var backoff: [String: JSONValue] = ["type": .string(options.backoff.kind.rawValue), "delay": .number(Double(options.backoff.delayMs))]
+            if options.backoff.jitter > 0 { backoff["jitter"] = .number(options.backoff.jitter) }
+            opts["backoff"] = .object(backoff)
+        }
+        if let timeout = options.timeoutSeconds { opts["uvw_timeout_s"] = .number(timeout) }
+        _ = try await commands.evaluate(
+            scripts.addJob,
+            keys: [keys.wait, keys.prioritized, keys.delayed, keys.marker, keys.id, keys.events, keys.meta, keys.pc, keys.active],
+            arguments: [
+                keys.base, job.id, job.taskType, job.parametersJSON, JSONValue.object(opts).serialized(),
+                String(Self.nowMs()), String(options.delayMs), String(options.priority), "0",
+            ])
+    }
+
+    // MARK: - Fetching
+
+    /// One moveToActive call leases up to `limit` jobs (one per free slot of the worker).
+    package func fetch(workerId: String, excluding: Set<String>, lease: Duration, limit: Int) async throws -> [LeasedJob] {
+        let token = "\(workerId):\(RandomIdentifier.leaseToken())"
+        let reply = try await commands.evaluate(
+            scripts.moveToActive,
+            keys: [keys.wait, keys.active, keys.prioritized, keys.events, keys.stalled, keys.limiter, keys.delayed,
+                   keys.meta, keys.pc, keys.marker],
+            arguments: [
+                keys.base, String(Self.nowMs()), token, String(Self.milliseconds(lease)),
+                settings.limiterMax.map(String.init) ?? "", settings.limiterDurationMs.map(String.init) ?? "",
+                String(max(limit, 1)), knownEventsCap,
+            ])
+        guard let items = reply.array, items.count >= 4 else { throw RedisError.server("moveToActive: unexpected reply \(reply)") }
+        guard let id = items[0].string, !id.isEmpty else {
+            let ttl = items[2].integer ?? 0
+            let due = items[3].integer ?? 0
+            wake.withLock { hint in
+                hint.limitedUntil = ttl > 0 ? Date().addingTimeInterval(Double(ttl) / 1000) : nil
+                hint.nextDue = due > 0 ? Date(timeIntervalSince1970: Double(due) / 1000) : nil
+            }
+            return []
+        }
+        // The jobs of one call share its lock token: each lock is its own key, so the token only
+        // has to be this worker's.
+        var jobs = [Self.leasedJob(id: id, hash: items[1].fields, token: token)]
+        var index = 4
+        while index + 1 < items.count, let next = items[index].string {
+            jobs.append(Self.leasedJob(id: next, hash: items[index + 1].fields, token: token))
+            index += 2
+        }
+        return jobs
+    }
+
+    /// Reads the job hash as BullMQ wrote it: name, data, opts (attempts, backoff), atm, timestamp, defa.
+    static func leasedJob(id: String, hash: [String: String], token: String) -> LeasedJob {
+        let opts = (try? JSONValue.parse(hash["opts"] ?? "{}")) ?? .object([:])
+        let attemptsMade = Int(hash["atm"] ?? hash["attemptsMade"] ?? "0") ?? 0
+        var backoff = Backoff.none
+        if let delay = opts["backoff"]?.intValue {
+            backoff = Backoff(kind: .fixed, delayMs: delay)
+        } else if let spec = opts["backoff"], let type = spec["type"]?.stringValue, let kind = Backoff.Kind(rawValue: type) {
+            backoff = Backoff(kind: kind, delayMs: spec["delay"]?.intValue ?? 0, jitter: spec["jitter"]?.doubleValue ?? 0)
+        }
+        var job = LeasedJob(
+            id: id,
+            taskType: hash["name"] ?? "",
+            parametersJSON: hash["data"] ?? "null",
+            attempt: attemptsMade + 1,
+            maxAttempts: max(opts["attempts"]?.intValue ?? 0, 1),
+            backoff: backoff,
+            timeoutSeconds: opts["uvw_timeout_s"]?.doubleValue)
+        job.token = token
+        job.createdAt = hash["timestamp"].flatMap(Double.init).map { Date(timeIntervalSince1970: $0 / 1000) }
+        job.deferredFailure = hash["defa"]
+        job.stalledCount = hash["stc"].flatMap { Int($0) } ?? 0
+        // "bull:queue:id" (BullMQ's parentKey), of which the id is the last part.
+        job.parentId = hash["parentKey"].flatMap { key in key.split(separator: ":").last.map(String.init) }
+        job.queueOptions = opts
+        return job
+    }
+
+    package func waitForJobs(limit: Duration) async {
+        let hint = wake.withLock { $0 }
+        let limitSeconds = limit.inSeconds
+        if let limitedUntil = hint.limitedUntil {
+            // Rate limited: sleep the limiter's TTL rather than spin or block on markers.
+            try? await Task.sleep(for: .milliseconds(Int(max(min(limitedUntil.timeIntervalSinceNow, limitSeconds), 0.001) * 1000)))
+            return
+        }
+        var timeout = min(settings.drainDelaySeconds, limitSeconds, 10)
+        if let due = hint.nextDue {
+            let untilDue = due.timeIntervalSinceNow
+            if untilDue <= 0 { return }
+            timeout = min(timeout, max(untilDue, 0.001))
+        }
+        do {
+            let reply = try await blocking.send(["BZPOPMIN", keys.marker, String(format: "%.3f", timeout)], readTimeout: timeout + 2)
+            // Marker "1" carries the next delayed due time; "0" means jobs are ready now.
+            if let items = reply.array, items.count == 3, items[1].string == "1", let score = items[2].string.flatMap(Double.init),
+               score > Double(Self.nowMs()) {
+                wake.withLock { $0.nextDue = Date(timeIntervalSince1970: score / 1000) }
+            }
+        } catch {
+            // Reconnects on the next call; the fetch loop fetches again meanwhile.
+            try? await Task.sleep(for: .milliseconds(200))
+        }
+    }
+
+    // MARK: - Leases
+
+    package func renewLeases(_ jobs: [LeasedJob], workerId: String, lease: Duration) async throws -> LeaseRenewal {
+        guard !jobs.isEmpty else { return LeaseRenewal() }
+        let reply = try await commands.evaluate(
+            scripts.extendLocks, keys: [keys.stalled, keys.cancelSet],
+            arguments: [keys.base, String(Self.milliseconds(lease))] + jobs.flatMap { [$0.id, $0.token] })
+        var renewal = LeaseRenewal()
+        if let parts = reply.array, parts.count == 2 {
+            renewal.lost = Set(parts[0].array?.compactMap(\.string) ?? [])
+            renewal.cancelRequested = Set(parts[1].array?.compactMap(\.string) ?? [])
+        }
+        return renewal
+    }
+
+    package var maintenanceInterval: Duration? { .milliseconds(settings.stalledIntervalMs) }
+
+    /// Unblocks this worker's BZPOPMIN (CLIENT UNBLOCK on its connection id), so a shutdown does
+    /// not wait for the block to time out.
+    package func interruptWait() async {
+        guard let id = blocking.connectionID else { return }
+        _ = try? await commands.send(["CLIENT", "UNBLOCK", String(id)])
+    }
+
+    package func maintain() async {
+        if let reply = try? await commands.send(["HGET", keys.meta, "opts.maxLenEvents"]) {
+            eventsCap.withLock { $0 = reply.string.flatMap { Int($0) } }
+        }
+        do {
+            let recovered = try await commands.evaluate(
+                scripts.moveStalledJobsToWait,
+                keys: [keys.stalled, keys.wait, keys.active, keys.stalledCheck, keys.meta, keys.marker, keys.events],
+                arguments: [keys.base, String(settings.maxStalledCount), String(Self.nowMs()), String(settings.stalledIntervalMs)])
+            let ids = recovered.array?.compactMap(\.string) ?? []
+            if !ids.isEmpty { logger.warning("queue.stalled.recovered", metadata: ["task.ids": "\(ids.joined(separator: ","))"]) }
+        } catch {
+            logger.error("queue.stalled_check.failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    // MARK: - Finishing
+
+    package func complete(_ job: LeasedJob, workerId: String, resultJSON: String) async throws -> Bool {
+        let keep = keepJobs(job, option: "removeOnComplete")
+        return try await moveToFinished(job, target: "completed", value: resultJSON, keep: keep, stackEntry: "")
+    }
+
+    package func fail(_ job: LeasedJob, workerId: String, reason: String, resultJSON: String?) async throws -> Bool {
+        let keep = keepJobs(job, option: "removeOnFail")
+        return try await moveToFinished(job, target: "failed", value: reason, keep: keep, stackEntry: reason, failedResult: resultJSON)
+    }
+
+    package func finishCancelled(_ job: LeasedJob, workerId: String, reason: String) async throws -> Bool {
+        try await fail(job, workerId: workerId, reason: reason, resultJSON: nil)
+    }
+
+    package func retry(_ job: LeasedJob, workerId: String, reason: String, delayMs: Int) async throws -> Bool {
+        let stackLimit = stackTraceLimit(job)
+        let reply: RedisReply
+        if delayMs > 0 {
+            reply = try await commands.evaluate(
+                scripts.moveToDelayed,
+                keys: [keys.marker, keys.active, keys.delayed, keys.job(job.id), keys.events, keys.meta, keys.stalled],
+                arguments: [keys.base, job.id, job.token, String(Self.nowMs()), String(delayMs), reason, reason, stackLimit])
+        } else {
+            reply = try await commands.evaluate(
+                scripts.retryJob,
+                keys: [keys.active, keys.wait, keys.job(job.id), keys.events, keys.meta, keys.prioritized, keys.pc, keys.marker, keys.stalled],
+                arguments: [keys.base, job.id, job.token, String(Self.nowMs()), reason, reason, stackLimit,
+                            job.queueOptions?["lifo"]?.boolValue == true ? "1" : "0"])
+        }
+        return try owned(reply, job, "retry")
+    }
+
+    package func release(_ job: LeasedJob, workerId: String) async throws {
+        let reply = try await commands.evaluate(
+            scripts.releaseJob,
+            keys: [keys.active, keys.wait, keys.job(job.id), keys.events, keys.meta, keys.marker, keys.stalled],
+            arguments: [keys.base, job.id, job.token])
+        _ = try owned(reply, job, "release")
+    }
+
+    private func moveToFinished(_ job: LeasedJob, target: String, value: String, keep: KeepJobs, stackEntry: String,
+                                failedResult: String? = nil) async throws -> Bool {
+        let stackLimit = target == "failed" ? stackTraceLimit(job) : ""
+        let reply = try await commands.evaluate(
+            scripts.moveToFinished,
+            keys: [keys.active, keys.events, keys.stalled, keys.meta, keys.key(target), keys.job(job.id), keys.wait,
+                   keys.prioritized, keys.marker],
+            arguments: [
+                keys.base, job.id, job.token, String(Self.nowMs()), target, value,
+                String(keep.count), keep.age.map(String.init) ?? "", keep.limit.map(String.init) ?? "",
+                String(job.maxAttempts), stackEntry, stackLimit, knownEventsCap, failedResult ?? "",
+            ])
+        return try owned(reply, job, "finish")
+    }
+
+    /// Negative script codes: -1 the job is gone, -2/-6 another worker holds its lock, -3 it is
+    /// not active. All mean this worker no longer owns it; the outcome is dropped, not retried.
+    private func owned(_ reply: RedisReply, _ job: LeasedJob, _ action: String) throws -> Bool {
+        guard let code = reply.integer else { return true }
+        if code >= 0 { return true }
+        let reasons: [Int64: String] = [-1: "the job no longer exists", -2: "its lock is missing", -3: "it is not active",
+                                        -6: "another worker holds its lock"]
+        logger.warning("queue.ownership.lost", metadata: [
+            "task.id": "\(job.id)", "queue.action": "\(action)", "reason": "\(reasons[code] ?? "code \(code)")",
+        ])
+        return false
+    }
+
+    /// BullMQ's keepJobs from the job's removeOnComplete / removeOnFail option.
+    struct KeepJobs {
+        var count = -1
+        var age: Int?
+        var limit: Int?
+    }
+
+    private func keepJobs(_ job: LeasedJob, option: String) -> KeepJobs {
+        switch job.queueOptions?[option] {
+        case .bool(true)?: return KeepJobs(count: 0)
+        case .number(let n)?: return KeepJobs(count: max(Int(n), 0))
+        case .object(let fields)?:
+            return KeepJobs(count: fields["count"]?.intValue ?? -1, age: fields["age"]?.intValue, limit: fields["limit"]?.intValue)
+        default: return KeepJobs()
+        }
+    }
+
+    private func stackTraceLimit(_ job: LeasedJob) -> String {
+        job.queueOptions?["stackTraceLimit"]?.intValue.map(String.init) ?? ""
+    }
+
+    // MARK: - Cancellation, progress, logs, depth
+
+    package func cancel(id: String) async throws -> QueueCancellation {
+        let reply = try await commands.evaluate(
+            scripts.cancelJob,
+            keys: [keys.wait, keys.prioritized, keys.delayed, keys.active, keys.failed, keys.job(id), keys.events, keys.meta, keys.cancelSet],
+            arguments: [keys.base, id, String(Self.nowMs()), "cancelled"])
+        switch reply.string {
+        case "removed": return .removed
+        case "flagged":
+            // Its lock's token begins with the holding worker's id.
+            return .flagged(holder: try? await commands.send(["GET", keys.job(id) + ":lock"]).string)
+        default: return .notFound
+        }
+    }
+
+    package func progress(_ job: LeasedJob, fraction: Double, noteJSON: String?) async {
+        // BullMQ's progress is any JSON; a number 0–100 is what its dashboards show.
+        var progress = JSONValue.number((fraction * 1000).rounded() / 10)
+        if let noteJSON, let note = try? JSONValue.parse(noteJSON) {
+            progress = .object(["percent": progress, "note": note])
+        }
+        _ = try? await commands.evaluate(scripts.updateProgress, keys: [keys.job(job.id), keys.events, keys.meta],
+                                         arguments: [job.id, progress.serialized()])
+    }
+
+    package func log(_ job: LeasedJob, line: String) async {
+        _ = try? await commands.evaluate(scripts.addLog, keys: [keys.job(job.id), keys.job(job.id) + ":logs"], arguments: [line, ""])
+    }
+
+    package func depth() async throws -> (waiting: Int, active: Int) {
+        let wait = try await commands.send(["LLEN", keys.wait]).integer ?? 0
+        let prioritized = try await commands.send(["ZCARD", keys.prioritized]).integer ?? 0
+        let delayed = try await commands.send(["ZCARD", keys.delayed]).integer ?? 0
+        let active = try await commands.send(["LLEN", keys.active]).integer ?? 0
+        return (Int(wait + prioritized + delayed), Int(active))
+    }
+
+    /// Publishes a task event on the pub/sub channel other services listen to, without waiting:
+    /// `done` gets the outcome (nil: published) on the connection's thread.
+    package func publish(channel: String, message: String, done: @escaping @Sendable ((any Error)?) -> Void) {
+        commands.send(["PUBLISH", channel, message], done: done)
+    }
+
+    /// The cap for a script's ARGV: '' until it has been read (the script then reads meta).
+    private var knownEventsCap: String { eventsCap.withLock { $0 }.map(String.init) ?? "" }
+
+    static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+    static func milliseconds(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+    }
+}

@@ -1,0 +1,368 @@
+package import Foundation
+import JSON
+
+/// The embedded store: tasks, conversations and messages in the SQLite file under `DATA_DIR`.
+package final class SQLiteTaskStore: TaskStore {
+    let database: SQLiteDatabase
+    package let kind = "sqlite"
+
+    package init(database: SQLiteDatabase) async throws {
+        self.database = database
+        try await database.withConnection { connection in try Self.migrate(connection) }
+    }
+
+    /// Versioned migrations, tracked in SQLite's `user_version`; each runs once, in order, inside
+    /// the write lock, so workers starting together on one file apply it once.
+    static let migrations: [String] = [schema, finishedIndex]
+
+    static func migrate(_ connection: SQLiteConnection) throws {
+        try connection.transaction {
+            let current = Int(try connection.query("PRAGMA user_version").first?["user_version"]?.int ?? 0)
+            guard current < migrations.count else { return }
+            for version in current..<migrations.count {
+                try connection.execute(migrations[version])
+            }
+            try connection.execute("PRAGMA user_version = \(migrations.count)")
+        }
+    }
+
+    package static let schema = """
+        CREATE TABLE IF NOT EXISTS tasks (
+            id TEXT PRIMARY KEY,
+            queue TEXT NOT NULL,
+            task_type TEXT NOT NULL,
+            status TEXT NOT NULL,
+            parameters TEXT NOT NULL,
+            options TEXT NOT NULL,
+            result TEXT,
+            error TEXT,
+            progress REAL NOT NULL DEFAULT 0,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            created_at REAL NOT NULL,
+            started_at REAL,
+            finished_at REAL,
+            updated_at REAL NOT NULL,
+            run_at REAL,
+            worker_id TEXT,
+            idempotency_key TEXT UNIQUE
+        );
+        CREATE INDEX IF NOT EXISTS tasks_status_created ON tasks (status, created_at);
+        CREATE INDEX IF NOT EXISTS tasks_type_created ON tasks (task_type, created_at);
+        CREATE INDEX IF NOT EXISTS tasks_created ON tasks (created_at);
+        CREATE INDEX IF NOT EXISTS tasks_finished ON tasks (status, finished_at);
+        CREATE TABLE IF NOT EXISTS conversations (
+            id TEXT PRIMARY KEY,
+            title TEXT,
+            metadata TEXT NOT NULL DEFAULT '{}',
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS messages (
+            id TEXT PRIMARY KEY,
+            conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            role TEXT NOT NULL,
+            content TEXT NOT NULL,
+            metadata TEXT NOT NULL DEFAULT '{}',
+            created_at REAL NOT NULL,
+            UNIQUE (conversation_id, seq)
+        );
+        """
+
+    /// Version 2: the clean-up's index holds finished tasks only. Indexed on status too, as
+    /// before, every task entered it when created and moved in it at each status change, three
+    /// index writes per job for a query run once an hour.
+    static let finishedIndex = """
+        DROP INDEX IF EXISTS tasks_finished;
+        CREATE INDEX IF NOT EXISTS tasks_finished_at ON tasks (finished_at) WHERE finished_at IS NOT NULL;
+        """
+
+    package func create(_ record: TaskRecord) async throws -> TaskCreation {
+        let insert = Self.Insert(record)
+        return try await database.transaction { connection in try Self.create(insert, in: connection) }
+    }
+
+    /// A record to create, with its bindings made before the write reaches the database thread
+    /// (the one thread every write waits for): the JSON columns are serialised by the caller.
+    struct Insert: Sendable {
+        let record: TaskRecord
+        let bindings: [SQLiteValue]
+
+        /// `parametersJSON`: the parameters already serialised, when the caller has them.
+        init(_ record: TaskRecord, parametersJSON: String? = nil) {
+            self.record = record
+            bindings = [
+                .text(record.id), .text(record.queue), .text(record.taskType), .text(record.status.rawValue),
+                .text(parametersJSON ?? record.parameters.serialized()), .text(record.options.json.serialized()),
+                .double(record.createdAt.timeIntervalSince1970), .double(record.updatedAt.timeIntervalSince1970),
+                record.runAt.map { .double($0.timeIntervalSince1970) } ?? .null,
+                record.options.idempotencyKey.map { .text($0) } ?? .null,
+            ]
+        }
+    }
+
+    /// The record, unless a task with its idempotency key exists (then that one). With
+    /// `startedBy`, the task is recorded processing (its first attempt) by that worker, as of `at`.
+    static func create(_ insert: Insert, startedBy start: (workerId: String, at: Date)? = nil, in connection: SQLiteConnection) throws -> TaskCreation {
+        if let key = insert.record.options.idempotencyKey,
+           let row = try connection.query("SELECT * FROM tasks WHERE idempotency_key = ?", [.text(key)]).first {
+            return .existing(try Self.record(from: row))
+        }
+        var bindings = insert.bindings
+        if let start {
+            bindings[3] = .text(TaskStatus.processing.rawValue)
+            bindings += [.int(1), .text(start.workerId), .double(start.at.timeIntervalSince1970)]
+        } else {
+            bindings += [.int(0), .null, .null]
+        }
+        try connection.query(
+            """
+            INSERT INTO tasks (id, queue, task_type, status, parameters, options, progress, created_at, updated_at, run_at, idempotency_key,
+                attempts, worker_id, started_at)
+            VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            bindings)
+        return .created(insert.record)
+    }
+
+    package func get(id: String) async throws -> TaskRecord? {
+        try await database.withConnection { connection in
+            try connection.query("SELECT * FROM tasks WHERE id = ?", [.text(id)]).first.map(Self.record(from:))
+        }
+    }
+
+    package func list(_ query: TaskQuery) async throws -> TaskPage {
+        try await database.withConnection { connection in
+            var conditions: [String] = []
+            var bindings: [SQLiteValue] = []
+            if let status = query.status {
+                conditions.append("status = ?")
+                bindings.append(.text(status.rawValue))
+            }
+            if let taskType = query.taskType {
+                conditions.append("task_type = ?")
+                bindings.append(.text(taskType))
+            }
+            let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+            let total = try connection.query("SELECT COUNT(*) AS n FROM tasks" + filter, bindings).first?["n"]?.int ?? 0
+            let rows = try connection.query(
+                "SELECT * FROM tasks" + filter + " ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
+                bindings + [.int(Int64(query.limit)), .int(Int64(query.offset))])
+            return TaskPage(tasks: try rows.map(Self.record(from:)), total: Int(total))
+        }
+    }
+
+    package func markProcessing(_ starts: [TaskStart], workerId: String, at date: Date) async throws {
+        guard !starts.isEmpty else { return }
+        let at = SQLiteValue.double(date.timeIntervalSince1970)
+        let rows: [[SQLiteValue]] = starts.map { start in
+            let record = start.record
+            return [
+                .text(record.id), .text(record.queue), .text(record.taskType), .text(start.parametersJSON ?? record.parameters.serialized()),
+                .text(record.options.json.serialized()), .int(Int64(start.attempt)), .text(workerId),
+                .double(record.createdAt.timeIntervalSince1970), at, at,
+            ]
+        }
+        try await database.transaction { connection in
+            for row in rows {
+                try connection.query(
+                    """
+                    INSERT INTO tasks (id, queue, task_type, status, parameters, options, progress, attempts, worker_id, created_at,
+                        started_at, updated_at, run_at, idempotency_key)
+                    VALUES (?, ?, ?, 'processing', ?, ?, 0, ?, ?, ?, ?, ?, NULL, NULL)
+                    ON CONFLICT(id) DO UPDATE SET status = 'processing', attempts = excluded.attempts, worker_id = excluded.worker_id,
+                        started_at = excluded.started_at, updated_at = excluded.updated_at, run_at = NULL, progress = 0
+                    """, row)
+            }
+        }
+    }
+
+    package func updateProgress(id: String, progress: Double) async throws {
+        try await database.transaction { connection in
+            try connection.query("UPDATE tasks SET progress = ?, updated_at = ? WHERE id = ? AND status = 'processing'",
+                                 [.double(progress), .double(Date().timeIntervalSince1970), .text(id)])
+        }
+    }
+
+    package func markFinished(id: String, status: TaskStatus, result: JSONValue?, error: String?, at date: Date, creating: TaskStart?) async throws {
+        let bindings = Self.finishBindings(id: id, status: status, result: result, error: error, at: date)
+        let missing = creating.map { Self.missingRecordBindings($0, status: status.rawValue, at: date) }
+        try await database.transaction { connection in
+            if let missing { try Self.insertIfMissing(missing, in: connection) }
+            _ = try Self.markFinished(bindings, returning: false, in: connection)
+        }
+    }
+
+    /// The bindings of `insertIfMissing`: the record as it would have been started.
+    static func missingRecordBindings(_ start: TaskStart, status: String, at date: Date) -> [SQLiteValue] {
+        let record = start.record
+        return [
+            .text(record.id), .text(record.queue), .text(record.taskType), .text(status),
+            .text(start.parametersJSON ?? record.parameters.serialized()), .text(record.options.json.serialized()),
+            .int(Int64(start.attempt)), start.workerId.map { .text($0) } ?? .null, .double(record.createdAt.timeIntervalSince1970),
+            start.startedAt.map { .double($0.timeIntervalSince1970) } ?? .null, .double(date.timeIntervalSince1970),
+        ]
+    }
+
+    /// Creates the record of a task this store does not know (its start was never written);
+    /// the outcome's own write follows in the same transaction.
+    static func insertIfMissing(_ bindings: [SQLiteValue], in connection: SQLiteConnection) throws {
+        try connection.query(
+            """
+            INSERT INTO tasks (id, queue, task_type, status, parameters, options, progress, attempts, worker_id, created_at,
+                started_at, updated_at, run_at, idempotency_key)
+            VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, NULL, NULL)
+            ON CONFLICT(id) DO NOTHING
+            """, bindings)
+    }
+
+    /// The bindings of `markFinished`, made before the write reaches the database thread (the
+    /// one thread every write waits for): the result's JSON is serialised by the caller.
+    static func finishBindings(id: String, status: TaskStatus, result: JSONValue?, error: String?, at date: Date) -> [SQLiteValue] {
+        [
+            .text(status.rawValue), result.map { .text($0.serialized()) } ?? .null, error.map { .text($0) } ?? .null,
+            .double(date.timeIntervalSince1970), .double(date.timeIntervalSince1970), .text(status.rawValue), .text(id),
+        ]
+    }
+
+    /// Records a task's outcome; with `returning`, the task's row as it now is (nil: no such
+    /// task), for the caller to read with `record(from:)` off the database thread.
+    static func markFinished(_ bindings: [SQLiteValue], returning: Bool, in connection: SQLiteConnection) throws -> [String: SQLiteValue]? {
+        let update = """
+            UPDATE tasks SET status = ?, result = ?, error = ?, finished_at = ?, updated_at = ?, run_at = NULL,
+                progress = CASE WHEN ? = 'completed' THEN 1 ELSE progress END
+            WHERE id = ?
+            """
+        return try connection.query(returning ? update + " RETURNING *" : update, bindings).first
+    }
+
+    /// Marks a task that has a record processing; false when it has none (a job another
+    /// producer queued), which `markProcessing` then creates.
+    static func markStarted(id: String, attempt: Int, workerId: String, at date: Date, in connection: SQLiteConnection) throws -> Bool {
+        try connection.query(
+            """
+            UPDATE tasks SET status = 'processing', attempts = ?, worker_id = ?, started_at = ?, updated_at = ?, run_at = NULL, progress = 0
+            WHERE id = ?
+            """,
+            [.int(Int64(attempt)), .text(workerId), .double(date.timeIntervalSince1970), .double(date.timeIntervalSince1970), .text(id)])
+        return connection.changes > 0
+    }
+
+    package func markPending(id: String, error: String?, attempts: Int, runAt: Date?, creating: TaskStart?) async throws {
+        let missing = creating.map { Self.missingRecordBindings($0, status: TaskStatus.pending.rawValue, at: Date()) }
+        try await database.transaction { connection in
+            if let missing { try Self.insertIfMissing(missing, in: connection) }
+            try connection.query(
+                "UPDATE tasks SET status = 'pending', error = ?, attempts = ?, run_at = ?, updated_at = ?, worker_id = NULL WHERE id = ?",
+                [error.map { .text($0) } ?? .null, .int(Int64(attempts)), runAt.map { .double($0.timeIntervalSince1970) } ?? .null,
+                 .double(Date().timeIntervalSince1970), .text(id)])
+        }
+    }
+
+    package func counts() async throws -> [TaskStatus: Int] {
+        try await database.withConnection { connection in
+            var counts: [TaskStatus: Int] = [:]
+            for row in try connection.query("SELECT status, COUNT(*) AS n FROM tasks GROUP BY status") {
+                if let status = row["status"]?.text.flatMap(TaskStatus.init(rawValue:)) { counts[status] = Int(row["n"]?.int ?? 0) }
+            }
+            return counts
+        }
+    }
+
+    package func deleteFinishedTasks(before date: Date, limit: Int) async throws -> Int {
+        try await database.transaction { connection in
+            try connection.query(
+                """
+                DELETE FROM tasks WHERE id IN (
+                    SELECT id FROM tasks WHERE finished_at < ? AND status IN ('completed', 'failed', 'cancelled') LIMIT ?)
+                """,
+                [.double(date.timeIntervalSince1970), .int(Int64(limit))])
+            return connection.changes
+        }
+    }
+
+    // MARK: - Conversations and messages
+
+    package func createConversation(_ conversation: Conversation) async throws -> Conversation {
+        try await database.transaction { connection in
+            try connection.query(
+                "INSERT INTO conversations (id, title, metadata, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+                [.text(conversation.id), conversation.title.map { .text($0) } ?? .null, .text(conversation.metadata.serialized()),
+                 .double(conversation.createdAt.timeIntervalSince1970), .double(conversation.updatedAt.timeIntervalSince1970)])
+            return conversation
+        }
+    }
+
+    package func conversation(id: String) async throws -> Conversation? {
+        try await database.withConnection { connection in
+            try connection.query("SELECT * FROM conversations WHERE id = ?", [.text(id)]).first.map(Self.conversation(from:))
+        }
+    }
+
+    package func appendMessage(_ message: NewMessage) async throws -> Message {
+        try await database.transaction { connection in
+            guard try !connection.query("SELECT 1 FROM conversations WHERE id = ?", [.text(message.conversationId)]).isEmpty else {
+                throw ConversationNotFound(id: message.conversationId)
+            }
+            let seq = Int(try connection.query("SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM messages WHERE conversation_id = ?",
+                                               [.text(message.conversationId)]).first?["next"]?.int ?? 1)
+            let stored = Message(id: UUID().uuidString.lowercased(), conversationId: message.conversationId, seq: seq, role: message.role,
+                                 content: message.content, metadata: message.metadata, createdAt: Date())
+            try connection.query(
+                "INSERT INTO messages (id, conversation_id, seq, role, content, metadata, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [.text(stored.id), .text(stored.conversationId), .int(Int64(seq)), .text(stored.role), .text(stored.content),
+                 .text(stored.metadata.serialized()), .double(stored.createdAt.timeIntervalSince1970)])
+            try connection.query("UPDATE conversations SET updated_at = ? WHERE id = ?",
+                                 [.double(stored.createdAt.timeIntervalSince1970), .text(stored.conversationId)])
+            return stored
+        }
+    }
+
+    package func messages(conversationId: String, limit: Int) async throws -> [Message] {
+        try await database.withConnection { connection in
+            guard try !connection.query("SELECT 1 FROM conversations WHERE id = ?", [.text(conversationId)]).isEmpty else {
+                throw ConversationNotFound(id: conversationId)
+            }
+            let rows = try connection.query(
+                "SELECT * FROM (SELECT * FROM messages WHERE conversation_id = ? ORDER BY seq DESC LIMIT ?) ORDER BY seq",
+                [.text(conversationId), .int(Int64(limit))])
+            return try rows.map(Self.message(from:))
+        }
+    }
+
+    static func conversation(from row: [String: SQLiteValue]) throws -> Conversation {
+        var conversation = Conversation(
+            id: row["id"]?.text ?? "", title: row["title"]?.text, metadata: try JSONValue.parse(row["metadata"]?.text ?? "{}"),
+            createdAt: Date(timeIntervalSince1970: row["created_at"]?.double ?? 0))
+        conversation.updatedAt = Date(timeIntervalSince1970: row["updated_at"]?.double ?? 0)
+        return conversation
+    }
+
+    static func message(from row: [String: SQLiteValue]) throws -> Message {
+        Message(
+            id: row["id"]?.text ?? "", conversationId: row["conversation_id"]?.text ?? "", seq: Int(row["seq"]?.int ?? 0),
+            role: row["role"]?.text ?? "", content: row["content"]?.text ?? "", metadata: try JSONValue.parse(row["metadata"]?.text ?? "{}"),
+            createdAt: Date(timeIntervalSince1970: row["created_at"]?.double ?? 0))
+    }
+
+    static func record(from row: [String: SQLiteValue]) throws -> TaskRecord {
+        func date(_ key: String) -> Date? { row[key]?.double.map { Date(timeIntervalSince1970: $0) } }
+        let optionsJSON = try JSONValue.parse(row["options"]?.text ?? "{}")
+        let options = (try? JobOptions(json: optionsJSON)) ?? JobOptions()
+        var record = TaskRecord(
+            id: row["id"]?.text ?? "", queue: row["queue"]?.text ?? "", taskType: row["task_type"]?.text ?? "",
+            parameters: try JSONValue.parse(row["parameters"]?.text ?? "null"), options: options,
+            createdAt: date("created_at") ?? Date(timeIntervalSince1970: 0))
+        record.status = row["status"]?.text.flatMap(TaskStatus.init(rawValue:)) ?? .pending
+        record.result = try row["result"]?.text.map { try JSONValue.parse($0) }
+        record.error = row["error"]?.text
+        record.progress = row["progress"]?.double ?? 0
+        record.attempts = Int(row["attempts"]?.int ?? 0)
+        record.startedAt = date("started_at")
+        record.finishedAt = date("finished_at")
+        record.updatedAt = date("updated_at") ?? record.createdAt
+        record.runAt = date("run_at")
+        record.workerId = row["worker_id"]?.text
+        return record
+    }
+}

@@ -1,0 +1,96 @@
+package import Foundation
+import JSON
+
+/// The system of record for tasks: what `GET /task/{id}` reads. Every transition is written here.
+package protocol TaskStore: Sendable {
+    /// A short name for `/health`: "sqlite" or "postgres".
+    var kind: String { get }
+    /// Creates the task, or returns the existing one with the same idempotency key.
+    func create(_ record: TaskRecord) async throws -> TaskCreation
+    func get(id: String) async throws -> TaskRecord?
+    func list(_ query: TaskQuery) async throws -> TaskPage
+    /// Marks the tasks processing, in one write. A task with no record yet (a job another
+    /// producer queued) is created from its `record` in the same statement.
+    func markProcessing(_ starts: [TaskStart], workerId: String, at date: Date) async throws
+    func updateProgress(id: String, progress: Double) async throws
+    /// Completed, failed or cancelled, with the result or error. With `creating`, an upsert: a
+    /// task with no record (its start could not be written, the store being down when the job
+    /// was picked up) is created from it with this outcome, in the same statement.
+    func markFinished(id: String, status: TaskStatus, result: JSONValue?, error: String?, at date: Date, creating: TaskStart?) async throws
+    /// Back to pending: a retry after backoff, or a job returned to the queue at shutdown; with
+    /// `creating`, an upsert as for `markFinished`.
+    func markPending(id: String, error: String?, attempts: Int, runAt: Date?, creating: TaskStart?) async throws
+    /// Counts per status, for `/health`.
+    func counts() async throws -> [TaskStatus: Int]
+    /// Deletes up to `limit` finished tasks that finished before `date`; returns how many.
+    func deleteFinishedTasks(before date: Date, limit: Int) async throws -> Int
+
+    // MARK: Conversations and messages (the chat plugin's history)
+
+    func createConversation(_ conversation: Conversation) async throws -> Conversation
+    func conversation(id: String) async throws -> Conversation?
+    /// Appends at the end of the conversation; throws `ConversationNotFound`.
+    func appendMessage(_ message: NewMessage) async throws -> Message
+    /// The conversation's last `limit` messages, oldest first; throws `ConversationNotFound`.
+    func messages(conversationId: String, limit: Int) async throws -> [Message]
+}
+
+/// A task a worker starts (or finishes): its record (what the store creates if it has none), the
+/// attempt, and the worker and time it started at.
+package struct TaskStart: Sendable {
+    package let record: TaskRecord
+    package let attempt: Int
+    /// The parameters as the queue holds them (JSON text), stored as they are instead of
+    /// serialising `record.parameters` again.
+    package let parametersJSON: String?
+
+    /// For a record made at the finish: who ran the attempt, since when.
+    package var workerId: String?
+    package var startedAt: Date?
+
+    package init(record: TaskRecord, attempt: Int, parametersJSON: String? = nil, workerId: String? = nil, startedAt: Date? = nil) {
+        self.record = record
+        self.attempt = attempt
+        self.parametersJSON = parametersJSON
+        self.workerId = workerId
+        self.startedAt = startedAt
+    }
+}
+
+extension TaskStore {
+    package func markFinished(id: String, status: TaskStatus, result: JSONValue?, error: String?, at date: Date) async throws {
+        try await markFinished(id: id, status: status, result: result, error: error, at: date, creating: nil)
+    }
+
+    package func markPending(id: String, error: String?, attempts: Int, runAt: Date?) async throws {
+        try await markPending(id: id, error: error, attempts: attempts, runAt: runAt, creating: nil)
+    }
+
+    /// Marks one task processing (see `markProcessing(_:workerId:at:)`).
+    package func markProcessing(_ record: TaskRecord, attempt: Int, workerId: String, at date: Date) async throws {
+        try await markProcessing([TaskStart(record: record, attempt: attempt)], workerId: workerId, at: date)
+    }
+}
+
+package enum TaskCreation: Sendable {
+    case created(TaskRecord)
+    case existing(TaskRecord)
+}
+
+package struct TaskQuery: Sendable {
+    package var status: TaskStatus?
+    package var taskType: String?
+    package var limit: Int = 50
+    package var offset: Int = 0
+    package init(status: TaskStatus? = nil, taskType: String? = nil, limit: Int = 50, offset: Int = 0) {
+        self.status = status
+        self.taskType = taskType
+        self.limit = limit
+        self.offset = offset
+    }
+}
+
+package struct TaskPage: Sendable {
+    package var tasks: [TaskRecord]
+    package var total: Int
+}
