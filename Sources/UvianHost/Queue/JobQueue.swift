@@ -28,6 +28,10 @@ package struct LeasedJob: Sendable {
     package var cancelRequested = false
     /// The parameters, parsed when the worker recorded the job's start (nil: not parsed yet).
     package var parameters: JSONValue?
+    /// The plugin generation that checked the parameters against its schema (at submit, or when
+    /// the job was taken in): carried with the job through the queue, so the same generation
+    /// never checks them again. nil: not checked, or by a producer that does not check.
+    package var checkedBy: String?
     /// When this run started its plugin (set by the worker; nil before).
     package var startedAt: Date?
     /// Times the queue recovered the job after its worker lost it (BullMQ's `stc`).
@@ -67,12 +71,15 @@ package struct NewJob: Sendable {
     package let taskType: String
     package let parametersJSON: String
     package let options: JobOptions
+    /// The plugin generation that checked the parameters (see `LeasedJob.checkedBy`).
+    package var checkedBy: String?
 
-    package init(id: String, taskType: String, parametersJSON: String, options: JobOptions) {
+    package init(id: String, taskType: String, parametersJSON: String, options: JobOptions, checkedBy: String? = nil) {
         self.id = id
         self.taskType = taskType
         self.parametersJSON = parametersJSON
         self.options = options
+        self.checkedBy = checkedBy
     }
 }
 
@@ -104,6 +111,11 @@ package protocol JobQueue: Sendable {
     func retry(_ job: LeasedJob, workerId: String, reason: String, delayMs: Int) async throws -> Bool
     /// Ends a job that was cancelled while it ran.
     func finishCancelled(_ job: LeasedJob, workerId: String, reason: String) async throws -> Bool
+    /// Ends the job in the queue as `outcome`; with `next`, also leases this worker's next job in
+    /// the same call where the queue can (Redis: BullMQ's moveToFinished with fetch-next), so a
+    /// worker keeping its slot busy pays one round trip per job. `owned` false: another worker
+    /// holds the job now and nothing was written.
+    func finish(_ job: LeasedJob, as outcome: QueueFinish, next: NextLease?) async throws -> QueueFinishReply
     /// Back to the queue without counting the attempt (graceful shutdown).
     func release(_ job: LeasedJob, workerId: String) async throws
     /// Cancels a job: removes it when waiting (returns `.removed`), flags it when running.
@@ -121,12 +133,49 @@ package protocol JobQueue: Sendable {
 }
 
 extension JobQueue {
+    /// The finish as its own call, and no next job: for queues without fetch-next.
+    package func finish(_ job: LeasedJob, as outcome: QueueFinish, next: NextLease?) async throws -> QueueFinishReply {
+        let worker = next?.workerId ?? ""
+        let owned: Bool
+        switch outcome {
+        case .completed(let resultJSON): owned = try await complete(job, workerId: worker, resultJSON: resultJSON)
+        case .failed(let reason, let resultJSON): owned = try await fail(job, workerId: worker, reason: reason, resultJSON: resultJSON)
+        case .cancelled(let reason): owned = try await finishCancelled(job, workerId: worker, reason: reason)
+        }
+        return QueueFinishReply(owned: owned, next: [])
+    }
+
     package func progress(_ job: LeasedJob, fraction: Double, noteJSON: String?) async {}
     package func log(_ job: LeasedJob, line: String) async {}
     package func maintain() async {}
     package var maintenanceInterval: Duration? { nil }
     package var skipsExcludedTypes: Bool { false }
     package func interruptWait() async {}
+}
+
+/// How a job ends in the queue.
+package enum QueueFinish: Sendable {
+    case completed(resultJSON: String)
+    /// `resultJSON`: what the plugin reported beside its error, if anything.
+    case failed(reason: String, resultJSON: String?)
+    case cancelled(reason: String)
+}
+
+/// The worker's next job to lease in the same call as a finish.
+package struct NextLease: Sendable {
+    package let workerId: String
+    package let lease: Duration
+
+    package init(workerId: String, lease: Duration) {
+        self.workerId = workerId
+        self.lease = lease
+    }
+}
+
+package struct QueueFinishReply: Sendable {
+    package var owned: Bool
+    /// The next job leased by the same call (empty: none asked for, or none runnable).
+    package var next: [LeasedJob]
 }
 
 package struct LeaseRenewal: Sendable {

@@ -47,6 +47,9 @@ package struct TaskStart: Sendable {
     /// For a record made at the finish: who ran the attempt, since when.
     package var workerId: String?
     package var startedAt: Date?
+    /// The start was never written (it waited in a batch when the job ended): the finish writes
+    /// the attempt, the worker and `startedAt` on an existing record too, in the same write.
+    package var startUnwritten = false
 
     package init(record: TaskRecord, attempt: Int, parametersJSON: String? = nil, workerId: String? = nil, startedAt: Date? = nil) {
         self.record = record

@@ -121,6 +121,8 @@ package final class RedisJobQueue: JobQueue {
             opts["backoff"] = .object(backoff)
         }
         if let timeout = options.timeoutSeconds { opts["uvw_timeout_s"] = .number(timeout) }
+        // BullMQ keeps unknown options as they are: the plugin generation that checked the parameters.
+        if let checkedBy = job.checkedBy { opts["uvw_checked"] = .string(checkedBy) }
         _ = try await commands.evaluate(
             scripts.addJob,
             keys: [keys.wait, keys.prioritized, keys.delayed, keys.marker, keys.id, keys.events, keys.meta, keys.pc, keys.active],
@@ -144,6 +146,12 @@ package final class RedisJobQueue: JobQueue {
                 settings.limiterMax.map(String.init) ?? "", settings.limiterDurationMs.map(String.init) ?? "",
                 String(max(limit, 1)), knownEventsCap,
             ])
+        return try leasedJobs(in: reply, token: token)
+    }
+
+    /// The jobs of a moveToActive reply (also moveToFinished's with fetch-next); none leased
+    /// notes when to look again.
+    private func leasedJobs(in reply: RedisReply, token: String) throws -> [LeasedJob] {
         guard let items = reply.array, items.count >= 4 else { throw RedisError.server("moveToActive: unexpected reply \(reply)") }
         guard let id = items[0].string, !id.isEmpty else {
             let ttl = items[2].integer ?? 0
@@ -190,6 +198,7 @@ package final class RedisJobQueue: JobQueue {
         // "bull:queue:id" (BullMQ's parentKey), of which the id is the last part.
         job.parentId = hash["parentKey"].flatMap { key in key.split(separator: ":").last.map(String.init) }
         job.queueOptions = opts
+        job.checkedBy = opts["uvw_checked"]?.stringValue
         return job
     }
 
@@ -263,17 +272,15 @@ package final class RedisJobQueue: JobQueue {
     // MARK: - Finishing
 
     package func complete(_ job: LeasedJob, workerId: String, resultJSON: String) async throws -> Bool {
-        let keep = keepJobs(job, option: "removeOnComplete")
-        return try await moveToFinished(job, target: "completed", value: resultJSON, keep: keep, stackEntry: "")
+        try await finish(job, as: .completed(resultJSON: resultJSON), next: nil).owned
     }
 
     package func fail(_ job: LeasedJob, workerId: String, reason: String, resultJSON: String?) async throws -> Bool {
-        let keep = keepJobs(job, option: "removeOnFail")
-        return try await moveToFinished(job, target: "failed", value: reason, keep: keep, stackEntry: reason, failedResult: resultJSON)
+        try await finish(job, as: .failed(reason: reason, resultJSON: resultJSON), next: nil).owned
     }
 
     package func finishCancelled(_ job: LeasedJob, workerId: String, reason: String) async throws -> Bool {
-        try await fail(job, workerId: workerId, reason: reason, resultJSON: nil)
+        try await finish(job, as: .cancelled(reason: reason), next: nil).owned
     }
 
     package func retry(_ job: LeasedJob, workerId: String, reason: String, delayMs: Int) async throws -> Bool {
@@ -302,19 +309,42 @@ package final class RedisJobQueue: JobQueue {
         _ = try owned(reply, job, "release")
     }
 
+    package func finish(_ job: LeasedJob, as outcome: QueueFinish, next: NextLease?) async throws -> QueueFinishReply {
+        let reply: RedisReply
+        let nextToken = next.map { "\($0.workerId):\(RandomIdentifier.leaseToken())" }
+        switch outcome {
+        case .completed(let resultJSON):
+            reply = try await moveToFinished(job, target: "completed", value: resultJSON, keep: keepJobs(job, option: "removeOnComplete"),
+                                             stackEntry: "", next: next, nextToken: nextToken)
+        case .failed(let reason, let resultJSON):
+            reply = try await moveToFinished(job, target: "failed", value: reason, keep: keepJobs(job, option: "removeOnFail"),
+                                             stackEntry: reason, failedResult: resultJSON, next: next, nextToken: nextToken)
+        case .cancelled(let reason):
+            reply = try await moveToFinished(job, target: "failed", value: reason, keep: keepJobs(job, option: "removeOnFail"),
+                                             stackEntry: reason, next: next, nextToken: nextToken)
+        }
+        if reply.array != nil, let nextToken {
+            return QueueFinishReply(owned: true, next: try leasedJobs(in: reply, token: nextToken))
+        }
+        return QueueFinishReply(owned: try owned(reply, job, "finish"), next: [])
+    }
+
     private func moveToFinished(_ job: LeasedJob, target: String, value: String, keep: KeepJobs, stackEntry: String,
-                                failedResult: String? = nil) async throws -> Bool {
+                                failedResult: String? = nil, next: NextLease? = nil, nextToken: String? = nil) async throws -> RedisReply {
         let stackLimit = target == "failed" ? stackTraceLimit(job) : ""
-        let reply = try await commands.evaluate(
-            scripts.moveToFinished,
-            keys: [keys.active, keys.events, keys.stalled, keys.meta, keys.key(target), keys.job(job.id), keys.wait,
-                   keys.prioritized, keys.marker],
-            arguments: [
-                keys.base, job.id, job.token, String(Self.nowMs()), target, value,
-                String(keep.count), keep.age.map(String.init) ?? "", keep.limit.map(String.init) ?? "",
-                String(job.maxAttempts), stackEntry, stackLimit, knownEventsCap, failedResult ?? "",
-            ])
-        return try owned(reply, job, "finish")
+        var keyList = [keys.active, keys.events, keys.stalled, keys.meta, keys.key(target), keys.job(job.id), keys.wait,
+                       keys.prioritized, keys.marker]
+        var arguments = [
+            keys.base, job.id, job.token, String(Self.nowMs()), target, value,
+            String(keep.count), keep.age.map(String.init) ?? "", keep.limit.map(String.init) ?? "",
+            String(job.maxAttempts), stackEntry, stackLimit, knownEventsCap, failedResult ?? "",
+        ]
+        if let next, let nextToken {
+            keyList += [keys.limiter, keys.delayed, keys.pc]
+            arguments += [nextToken, String(Self.milliseconds(next.lease)), settings.limiterMax.map(String.init) ?? "",
+                          settings.limiterDurationMs.map(String.init) ?? ""]
+        }
+        return try await commands.evaluate(scripts.moveToFinished, keys: keyList, arguments: arguments)
     }
 
     /// Negative script codes: -1 the job is gone, -2/-6 another worker holds its lock, -3 it is

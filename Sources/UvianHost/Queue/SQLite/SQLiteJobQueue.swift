@@ -28,7 +28,7 @@ package final class SQLiteJobQueue: JobQueue {
             // Columns added since the first version, appended (so the rebuild below, which copies
             // rows with SELECT *, sees the same columns in the same order as `table`).
             let columns = Set(try connection.query("PRAGMA table_info(queue_jobs)").compactMap { $0["name"]?.text })
-            for (column, type) in [("created_at", "REAL"), ("lease_token", "TEXT")] where !columns.contains(column) {
+            for (column, type) in [("created_at", "REAL"), ("lease_token", "TEXT"), ("checked_by", "TEXT")] where !columns.contains(column) {
                 try connection.execute("ALTER TABLE queue_jobs ADD COLUMN \(column) \(type)")
             }
             // Earlier files declared `seq` AUTOINCREMENT, which writes `sqlite_sequence` on every
@@ -62,7 +62,8 @@ package final class SQLiteJobQueue: JobQueue {
             lease_until REAL,
             cancel_requested INTEGER NOT NULL DEFAULT 0,
             created_at REAL,
-            lease_token TEXT
+            lease_token TEXT,
+            checked_by TEXT
         );
         """
 
@@ -105,8 +106,8 @@ package final class SQLiteJobQueue: JobQueue {
         try connection.query(
             """
             INSERT INTO queue_jobs (id, task_type, parameters, priority, run_at, max_attempts, backoff_type, backoff_delay_ms, backoff_jitter, timeout_s,
-                lease_owner, lease_until, attempts_made, created_at, lease_token)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                lease_owner, lease_until, attempts_made, created_at, lease_token, checked_by)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
                 .text(job.id), .text(job.taskType), .text(job.parametersJSON), .int(Int64(job.options.priority)),
@@ -114,13 +115,14 @@ package final class SQLiteJobQueue: JobQueue {
                 .int(Int64(job.options.backoff.delayMs)), .double(job.options.backoff.jitter),
                 job.options.timeoutSeconds.map { .double($0) } ?? .null,
                 lease.map { .text($0.workerId) } ?? .null, lease.map { .double($0.until) } ?? .null, .int(lease == nil ? 0 : 1),
-                .double(now), token.map { .text($0) } ?? .null,
+                .double(now), token.map { .text($0) } ?? .null, job.checkedBy.map { .text($0) } ?? .null,
             ])
         guard let token else { return nil }
         var leased = LeasedJob(id: job.id, taskType: job.taskType, parametersJSON: job.parametersJSON, attempt: 1, maxAttempts: job.options.attempts,
                                backoff: job.options.backoff, timeoutSeconds: job.options.timeoutSeconds)
         leased.token = token
         leased.createdAt = Date(timeIntervalSince1970: now)
+        leased.checkedBy = job.checkedBy
         return leased
     }
 
@@ -227,6 +229,7 @@ package final class SQLiteJobQueue: JobQueue {
             job.cancelRequested = row["cancel_requested"]?.int == 1
             job.token = token
             job.createdAt = row["created_at"]?.double.map { Date(timeIntervalSince1970: $0) }
+            job.checkedBy = row["checked_by"]?.text
             return job
         }
     }

@@ -113,6 +113,9 @@ package final class PostgresTaskStore: TaskStore {
         }
         // One statement: the record is created with the outcome when its start was never written.
         let record = Self.missingRecord(creating)
+        // A start that was never written (it waited in a batch): the existing record gets it too.
+        let startColumns = creating.startUnwritten
+            ? ",\n    attempts = EXCLUDED.attempts, worker_id = EXCLUDED.worker_id, started_at = EXCLUDED.started_at" : ""
         try await pool.withConnection { connection in
             try connection.query(
                 """
@@ -123,7 +126,7 @@ package final class PostgresTaskStore: TaskStore {
                     to_timestamp($4::float8), NULL, NULL)
                 ON CONFLICT (id) DO UPDATE SET status = $1, result = $2::jsonb, error = $3, finished_at = to_timestamp($4::float8),
                     updated_at = to_timestamp($4::float8), run_at = NULL,
-                    progress = CASE WHEN $1 = 'completed' THEN 1 ELSE tasks.progress END
+                    progress = CASE WHEN $1 = 'completed' THEN 1 ELSE tasks.progress END\(startColumns)
                 """, values + record)
         }
     }

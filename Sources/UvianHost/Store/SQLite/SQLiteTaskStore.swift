@@ -187,8 +187,12 @@ package final class SQLiteTaskStore: TaskStore {
     package func markFinished(id: String, status: TaskStatus, result: JSONValue?, error: String?, at date: Date, creating: TaskStart?) async throws {
         let bindings = Self.finishBindings(id: id, status: status, result: result, error: error, at: date)
         let missing = creating.map { Self.missingRecordBindings($0, status: status.rawValue, at: date) }
+        let unwrittenStart = creating.flatMap { $0.startUnwritten ? $0 : nil }
         try await database.transaction { connection in
             if let missing { try Self.insertIfMissing(missing, in: connection) }
+            if let start = unwrittenStart, let workerId = start.workerId {
+                _ = try Self.markStarted(id: id, attempt: start.attempt, workerId: workerId, at: start.startedAt ?? date, in: connection)
+            }
             _ = try Self.markFinished(bindings, returning: false, in: connection)
         }
     }

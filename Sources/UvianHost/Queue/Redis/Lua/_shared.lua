@@ -164,3 +164,132 @@ local function releaseDeduplication(P, jobKey, jobId, known)
     end
   end
 end
+
+-- moveToActive's work (its contract is at the top of moveToActive.lua), as a function so that
+-- moveToFinished can lease the finishing worker's next job in the same call (BullMQ's fetch-next).
+-- `k`: wait, active, prioritized, events, limiter, delayed, meta, pc, marker;
+-- `a`: P, now, token, lockDurationMs, limiterMax, limiterDurationMs, count, eventsCap.
+local function fetchJobs(k, a)
+  local waitKey, activeKey, prioritizedKey, eventsKey = k.wait, k.active, k.prioritized, k.events
+  local limiterKey, delayedKey, metaKey, pcKey, markerKey = k.limiter, k.delayed, k.meta, k.pc, k.marker
+  local P = a.P
+  local now = tonumber(a.now)
+  local token = a.token
+  local lockDuration = tonumber(a.lockDurationMs) or 30000
+
+  local meta = rcall("HMGET", metaKey, "paused", "concurrency", "max", "duration")
+  -- paused/concurrency as read once above (this script never changes them)
+  local function pausedOrMaxed()
+    return isPausedOrMaxed(meta[1], meta[2], activeKey)
+  end
+
+  local cap = eventsCap(metaKey, a.eventsCap)
+
+  -- 1. promote due delayed jobs
+  local due = rcall("ZRANGEBYSCORE", delayedKey, 0, istr((now + 1) * 4096 - 1), "LIMIT", 0, 1000)
+  if #due > 0 then
+    callInBatches("ZREM", delayedKey, due, 1000)
+    for _, id in ipairs(due) do
+      local jobKey = P .. id
+      local priority = tonumber(rcall("HGET", jobKey, "priority")) or 0
+      pushWaiting(waitKey, prioritizedKey, pcKey, id, priority, false)
+      rcall("XADD", eventsKey, "MAXLEN", "~", cap, "*", "event", "waiting", "jobId", id, "prev", "delayed")
+      rcall("HSET", jobKey, "delay", "0")
+    end
+    if not pausedOrMaxed() then
+      rcall("ZADD", markerKey, 0, "0")
+    end
+  end
+
+  -- 2. rate limit
+  local maxJobs, limiterDuration
+  if tonumber(meta[3]) then
+    maxJobs = tonumber(meta[3])
+    limiterDuration = tonumber(meta[4]) or tonumber(a.limiterDurationMs)
+  elseif tonumber(a.limiterMax) then
+    maxJobs = tonumber(a.limiterMax)
+    limiterDuration = tonumber(a.limiterDurationMs) or tonumber(meta[4])
+  end
+  if maxJobs and not (limiterDuration and limiterDuration > 0) then
+    maxJobs = nil -- a limiter without a window cannot expire: ignore it
+  end
+  -- The limiter's TTL when it is exhausted, else 0.
+  local function rateLimitedFor()
+    if not maxJobs then return 0 end
+    local count = tonumber(rcall("GET", limiterKey)) or 0
+    if count >= maxJobs then
+      local ttl = rcall("PTTL", limiterKey)
+      if ttl > 0 then return ttl end
+      rcall("DEL", limiterKey) -- expired or without TTL: stale counter
+    end
+    return 0
+  end
+
+  -- 4. take a job: plain waiting jobs first, then prioritized
+  local function takeJob()
+    local jobId = rcall("RPOPLPUSH", waitKey, activeKey)
+    while jobId and string.sub(jobId, 1, 2) == "0:" do
+      rcall("LREM", activeKey, 1, jobId)
+      jobId = rcall("RPOPLPUSH", waitKey, activeKey)
+    end
+    if not jobId then
+      local popped = rcall("ZPOPMIN", prioritizedKey)
+      if #popped > 0 then
+        jobId = popped[1]
+        rcall("LPUSH", activeKey, jobId)
+      else
+        rcall("DEL", pcKey)
+      end
+    end
+    return jobId
+  end
+
+  -- 5. lock it and tell
+  local function activate(jobId)
+    local jobKey = P .. jobId
+    if maxJobs and rcall("HEXISTS", jobKey, "defa") == 0 then
+      local count = rcall("INCR", limiterKey)
+      if count == 1 then
+        rcall("PEXPIRE", limiterKey, istr(math.floor(limiterDuration)))
+      end
+    end
+    if token ~= "0" then
+      rcall("SET", jobKey .. ":lock", token, "PX", istr(lockDuration))
+    end
+    rcall("XADD", eventsKey, "MAXLEN", "~", cap, "*", "event", "active", "jobId", jobId, "prev", "waiting")
+    rcall("HSET", jobKey, "processedOn", istr(now))
+    rcall("HINCRBY", jobKey, "ats", 1)
+    return rcall("HGETALL", jobKey)
+  end
+
+  local wanted = math.max(math.floor(tonumber(a.count) or 1), 1)
+  local taken = {}
+  for _ = 1, wanted do
+    local ttl = rateLimitedFor()
+    if ttl > 0 then
+      if #taken == 0 then return { false, false, ttl, 0 } end
+      break
+    end
+    -- 3. paused or at global concurrency
+    if pausedOrMaxed() then
+      if #taken == 0 then return { false, false, 0, 0 } end
+      break
+    end
+    local jobId = takeJob()
+    if not jobId then break end
+    taken[#taken + 1] = jobId
+    taken[#taken + 1] = activate(jobId)
+  end
+
+  if #taken > 0 then
+    if not pausedOrMaxed() then
+      rcall("ZADD", markerKey, 0, "0")
+    end
+    local reply = { taken[1], taken[2], 0, 0 }
+    for i = 3, #taken do reply[#reply + 1] = taken[i] end
+    return reply
+  end
+
+  -- nothing to do: report the next delayed due time
+  return { false, false, 0, nextDelayedDue(delayedKey) or 0 }
+end

@@ -10,6 +10,9 @@
   KEYS[7] wait         P..'wait'
   KEYS[8] prioritized  P..'prioritized'
   KEYS[9] marker       P..'marker'
+  KEYS[10] limiter     P..'limiter'     (fetch-next only)
+  KEYS[11] delayed     P..'delayed'     (fetch-next only)
+  KEYS[12] pc          P..'pc'          (fetch-next only)
 
   ARGV[1]  P            key base ending with ':'
   ARGV[2]  jobId
@@ -27,8 +30,12 @@
                         (opts.maxLenEvents); '' = read it here
   ARGV[14] failedResult failed only: what the plugin reported beside its error, kept as the
                         job's returnvalue (JSON); '' or absent = none
+  ARGV[15] nextToken    fetch-next: the lock token to lease the worker's next job with, as
+                        moveToActive's ARGV[3]; '' or absent = finish only
+  ARGV[16] lockDurationMs, ARGV[17] limiterMax, ARGV[18] limiterDurationMs: fetch-next only,
+                        as moveToActive's ARGV[4]–ARGV[6] (one job is leased)
 
-  Returns 0, or: -1 job missing; -2 lock missing; -6 lock held by another token;
+  Returns 0 (with fetch-next: moveToActive's reply for the next job), or: -1 job missing; -2 lock missing; -6 lock held by another token;
   -3 job not in active. Nothing is modified when a negative code is returned.
 
   Effects: DEL lock, SREM stalled, SREM P..'uvw:cancel' id, LREM active -1 id (the events
@@ -42,6 +49,9 @@
   (+ `retries-exhausted jobId attemptsMade` when atm >= attempts); `drained` when wait, active
   and prioritized are all empty. Marker "0" when wait/prioritized still hold jobs and the queue
   is neither paused nor at global concurrency (a freed concurrency slot wakes idle workers).
+  Fetch-next (ARGV[15] set): then, as BullMQ's moveToFinished with fetchNext does, the worker's
+  next job is leased by moveToActive's steps (fetchJobs in _shared.lua), so a worker that keeps
+  its slot busy pays one call per job instead of two.
 ]]
 local activeKey, eventsKey, stalledKey, metaKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local targetKey, jobKey, waitKey, prioritizedKey, markerKey = KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
@@ -112,10 +122,16 @@ if target == "failed" and atm >= attempts then
     "attemptsMade", istr(atm))
 end
 
+local nextToken = ARGV[15] or ""
 local waiting = rcall("LLEN", waitKey) + rcall("ZCARD", prioritizedKey)
 if waiting > 0 then
   addBaseMarkerIfNeeded(markerKey, metaKey, activeKey)
 elseif rcall("LLEN", activeKey) == 0 then
   rcall("XADD", eventsKey, "MAXLEN", "~", cap, "*", "event", "drained")
 end
-return 0
+if nextToken == "" then return 0 end
+return fetchJobs(
+  { wait = waitKey, active = activeKey, prioritized = prioritizedKey, events = eventsKey, limiter = KEYS[10],
+    delayed = KEYS[11], meta = metaKey, pc = KEYS[12], marker = markerKey },
+  { P = P, now = ARGV[4], token = nextToken, lockDurationMs = ARGV[16], limiterMax = ARGV[17],
+    limiterDurationMs = ARGV[18], count = "1", eventsCap = istr(cap) })
