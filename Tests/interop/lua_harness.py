@@ -189,6 +189,25 @@ class RefWorker:
                 attempts, stack_entry, stack_limit]
         return int(self.scripts.call("moveToFinished", keys, args))
 
+    def complete_and_fetch(self, job: Job, value: Any, now: Optional[int] = None) -> tuple[Any, list[Job], Optional[Fetch]]:
+        """moveToFinished with fetch-next (ARGV[15]–[18], KEYS[10]–[12]), as the Swift worker's finish
+        calls it: the job completed and the worker's next job leased by the same call. Returns
+        (code or None, the jobs leased, what the script said when it leased none)."""
+        count, age, limit = keep_jobs(job.opts.get("removeOnComplete"))
+        token = f"{self.worker_id}:{next(self._tokens)}"
+        keys = [self.k("active"), self.k("events"), self.k("stalled"), self.k("meta"), self.k("completed"),
+                self.k(job.id), self.k("wait"), self.k("prioritized"), self.k("marker"),
+                self.k("limiter"), self.k("delayed"), self.k("pc")]
+        lim_max, lim_dur = (str(self.limiter[0]), str(self.limiter[1])) if self.limiter else ("", "")
+        attempts = int(job.opts.get("attempts") or 0)
+        args = [self.P, job.id, job.token, now or now_ms(), "completed", compact(value), count, age, limit,
+                attempts, "", "", "", "", token, self.lock_duration, lim_max, lim_dur]
+        res = self.scripts.call("moveToFinished", keys, args)
+        if not isinstance(res, list):
+            return int(res), [], None
+        jobs = active_jobs(res, token)
+        return None, jobs, (None if jobs else Fetch(None, int(res[2]), int(res[3])))
+
     def complete(self, job: Job, value: Any, now: Optional[int] = None, keep: Any = "job") -> int:
         if keep == "job":
             keep = job.opts.get("removeOnComplete")

@@ -727,6 +727,53 @@ def test_batch_fetch_takes_up_to_count_jobs(env):
     run(body)
 
 
+def test_a_finish_with_fetch_next_leases_the_next_job_in_the_same_call(env):
+    """moveToFinished with a next token (the worker's finish, BullMQ's fetch-next): the job is
+    completed as without it, and the next job is leased as moveToActive would lease it — locked,
+    active, its `active` event after the `completed` one; with nothing waiting, the reply says when
+    to look again; a job the worker no longer owns leases nothing."""
+    async def body():
+        q = env.queue()
+        try:
+            first = (await q.add("p", {"n": 1})).id
+            second = (await q.add("p", {"n": 2})).id
+            w = env.worker()
+            job = w.fetch().job
+            assert job.id == first
+            code, nxt, _ = w.complete_and_fetch(job, {"done": 1})
+            assert code is None and [j.id for j in nxt] == [second]
+            assert (await Job.fromId(q, first)).returnvalue == {"done": 1}
+            assert await q.getJobState(first) == "completed"
+            assert await q.getJobState(second) == "active"
+            assert env.r.get(env.k(f"{second}:lock")) == nxt[0].token
+            names = [(e["event"], e.get("jobId")) for e in env.events()]
+            assert names.index(("completed", first)) < names.index(("active", second))
+            # nothing left: completed, nothing leased, and no delayed job to wake for
+            code, none, fetch = w.complete_and_fetch(nxt[0], {"done": 2})
+            assert code is None and none == [] and fetch.rate_limit_ttl == 0 and fetch.next_due == 0
+            c = await counts(q)
+            assert c["completed"] == 2 and c["active"] == 0
+            # a delayed job: the reply names its due time
+            await q.add("p", {}, {"delay": 60_000})
+            third = (await q.add("p", {"n": 3})).id
+            job = w.fetch().job
+            assert job.id == third
+            _, none, fetch = w.complete_and_fetch(job, {})
+            assert none == [] and fetch.next_due > 0
+            # a lock another worker holds: -6, and nothing is leased
+            fourth = (await q.add("p", {"n": 4})).id
+            fifth = (await q.add("p", {"n": 5})).id
+            job = w.fetch().job
+            assert job.id == fourth
+            env.r.set(env.k(f"{fourth}:lock"), "someone-else")
+            code, none, _ = w.complete_and_fetch(job, {})
+            assert code == -6 and none == []
+            assert await q.getJobState(fifth) == "waiting"
+        finally:
+            await q.close()
+    run(body)
+
+
 def test_batch_fetch_stops_at_the_rate_limit_and_global_concurrency(env):
     async def body():
         q = env.queue()

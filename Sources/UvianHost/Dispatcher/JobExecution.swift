@@ -93,7 +93,7 @@ struct JobExecution: Sendable {
         let timeout = min(job.timeoutSeconds ?? route.plugin.spec.timeoutSeconds ?? config.maxTaskTimeout, config.maxTaskTimeout)
         let startedAt = job.startRecorded ?? Date()
         job.startedAt = startedAt
-        let sink = JobSink(job: job, store: store, queue: queue, events: events.bus, logger: logger, callbacks: executor)
+        let sink = JobSink(job: job, store: store, queue: queue, events: events.bus, logger: logger, callbacks: executor, inbox: state.inbox)
         let task = RunningTask(id: job.id, taskType: job.taskType, deadline: startedAt.addingTimeInterval(timeout),
                                info: taskInfo(of: job, startedAt: startedAt), logger: logger, sink: sink)
         let handle = TaskHandle(pointer: TaskHandleTable.shared.register(task))

@@ -1,6 +1,7 @@
 import Foundation
 import JSON
 import Logging
+import PluginAPI
 import Synchronization
 
 /// Routes a running job's progress, plugin events and host-service calls to the store and the
@@ -13,6 +14,9 @@ final class JobSink: TaskSink {
     let logger: Logger
     /// Where `invokeAsync` answers plugins: threads of the worker's own, not the cooperative pool.
     let callbacks: BlockingExecutor
+    /// Where the writes and host calls a plugin starts from its thread run: the consumer's task
+    /// group, as children.
+    let inbox: TaskInbox
     /// Store writes of progress are throttled; events are not.
     private let lastStoredProgress = Mutex<ContinuousClock.Instant?>(nil)
 
@@ -21,9 +25,11 @@ final class JobSink: TaskSink {
     /// Parsed once per job, not per event.
     let conversationId: String?
 
-    init(job: LeasedJob, store: any TaskStore, queue: any JobQueue, events: EventBus, logger: Logger, callbacks: BlockingExecutor) {
+    init(job: LeasedJob, store: any TaskStore, queue: any JobQueue, events: EventBus, logger: Logger, callbacks: BlockingExecutor,
+         inbox: TaskInbox) {
         self.job = job
         self.callbacks = callbacks
+        self.inbox = inbox
         self.store = store
         self.queue = queue
         self.events = events
@@ -43,7 +49,7 @@ final class JobSink: TaskSink {
         }
         guard due else { return }
         let (store, queue, job, logger) = (self.store, self.queue, self.job, self.logger)
-        Task {
+        inbox.submit {
             await queue.progress(job, fraction: fraction, noteJSON: noteJSON)
             do {
                 try await store.updateProgress(id: job.id, progress: fraction)
@@ -55,7 +61,7 @@ final class JobSink: TaskSink {
 
     func log(level: Logger.Level, _ message: String) {
         let (queue, job) = (self.queue, self.job)
-        Task { await queue.log(job, line: message) }
+        inbox.submit { await queue.log(job, line: message) }
     }
 
     func emit(event: String, payloadJSON: String) {
@@ -67,11 +73,12 @@ final class JobSink: TaskSink {
     /// on a thread of `callbacks`, never on the cooperative pool: a plugin's callback runs there.
     func invokeAsync(method: String, requestJSON: String, done: @escaping @Sendable (Int32, String) -> Void) {
         let (services, callbacks) = (StoreServices(store: store), self.callbacks)
-        Task {
+        let queued = inbox.submit {
             let (status, response) = await services.handle(method: method, requestJSON: requestJSON)
             let text = response.serialized()
             callbacks.submit { done(status, text) }
         }
+        if !queued { callbacks.submit { done(Self.stopping.status, Self.stopping.response) } }
     }
 
     /// Runs on the plugin's thread (never the cooperative pool), so waiting here blocks only
@@ -79,10 +86,15 @@ final class JobSink: TaskSink {
     func invoke(method: String, requestJSON: String) -> (status: Int32, responseJSON: String) {
         let answer = BlockingAnswer()
         let services = StoreServices(store: store)
-        Task {
+        let queued = inbox.submit {
             let (status, response) = await services.handle(method: method, requestJSON: requestJSON)
             answer.resolve(status, response.serialized())
         }
+        if !queued { return (Self.stopping.status, Self.stopping.response) }
         return answer.wait()
     }
+
+    /// The answer to a host call made after the worker stopped (by a plugin abandoned past its
+    /// grace period): worth another attempt, on another worker.
+    private static let stopping = (status: Int32(UVW_ERR_RETRYABLE), response: #"{"error":"the worker is stopping"}"#)
 }

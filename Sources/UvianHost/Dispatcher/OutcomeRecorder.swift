@@ -148,18 +148,30 @@ final class OutcomeRecorder: Sendable {
             // The outcome is recorded before the queue lets go of the job: if the store is down,
             // the write is retried, and at shutdown the job stays leased so it runs again later.
             let creating = await creatingRecord(of: job)
-            guard await persistStore(logger, {
-                try await self.store.markFinished(id: job.id, status: status, result: result, error: error, at: Date(), creating: creating)
-            }) else { return [] }
             let outcome: QueueFinish = switch status {
             case .completed: .completed(resultJSON: resultJSON ?? "null")
             case .cancelled: .cancelled(reason: error ?? "cancelled")
             default: .failed(reason: error ?? "failed", resultJSON: resultJSON)
             }
+            // The worker's next job comes with the finish while it is taking jobs.
             let wantsNext = state.book.withLock { $0.running && !$0.stopping }
             let lease = wantsNext ? NextLease(workerId: config.workerId, lease: .seconds(config.leaseSeconds)) : nil
-            let reply = await persist(logger, givingUp: QueueFinishReply(owned: false, next: [])) {
-                try await self.queue.finish(job, as: outcome, next: lease)
+            let reply: QueueFinishReply
+            if let chainStore = store as? any CallbackFinishStore, let chainQueue = queue as? any CallbackFinishQueue {
+                // The store's thread issues the queue's finish once the outcome commits: one
+                // hand-off from this task for both. Retried whole: the store's write is idempotent.
+                guard let chained = await persist(logger, givingUp: QueueFinishReply?.none, {
+                    try await self.finishChained(job, chainStore, chainQueue, status: status, result: result, error: error,
+                                                 creating: creating, outcome: outcome, next: lease)
+                }) else { return [] }
+                reply = chained
+            } else {
+                guard await persistStore(logger, {
+                    try await self.store.markFinished(id: job.id, status: status, result: result, error: error, at: Date(), creating: creating)
+                }) else { return [] }
+                reply = await persist(logger, givingUp: QueueFinishReply(owned: false, next: [])) {
+                    try await self.queue.finish(job, as: outcome, next: lease)
+                }
             }
             guard reply.owned else {
                 logger.warning("task.ownership.lost")
@@ -178,6 +190,20 @@ final class OutcomeRecorder: Sendable {
             logger.info("task.\(status.rawValue)", metadata: ["error": "\(error ?? "")"])
         }
         return next
+    }
+
+    /// The outcome written to the store and then, from the store's thread once it commits, the
+    /// queue's finish; resumed once, with the queue's reply.
+    private func finishChained(_ job: LeasedJob, _ store: any CallbackFinishStore, _ queue: any CallbackFinishQueue, status: TaskStatus,
+                               result: JSONValue?, error: String?, creating: TaskStart, outcome: QueueFinish,
+                               next: NextLease?) async throws -> QueueFinishReply? {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<QueueFinishReply?, any Error>) in
+            store.markFinished(id: job.id, status: status, result: result, error: error, at: Date(), creating: creating) { failure in
+                self.storeFailure.withLock { $0 = failure.map { "store writes are failing: \($0)" } }
+                if let failure { return continuation.resume(throwing: failure) }
+                queue.finish(job, as: outcome, next: next) { reply in continuation.resume(with: reply.map { $0 }) }
+            }
+        }
     }
 
     /// Fails a job before its plugin ran (the queue said so, no plugin serves it, or its
@@ -215,7 +241,12 @@ final class OutcomeRecorder: Sendable {
     /// The job's start as the store records it.
     private func start(of job: LeasedJob) -> TaskStart {
         // The parameters go in as the queue holds them when they are JSON (parsed when the job
-        // was checked); text that is not JSON is stored as a string, as `record(of:)` does.
+        // was checked, or known to be when a generation checked them at submit: not parsed
+        // again); text that is not JSON is stored as a string, as `record(of:)` does.
+        if job.parameters == nil, job.checkedBy != nil {
+            return TaskStart(record: record(of: job, parameters: .null), attempt: job.attempt, parametersJSON: job.parametersJSON,
+                             workerId: config.workerId, startedAt: job.startedAt)
+        }
         let parameters = job.parameters ?? (try? JSONValue.parse(job.parametersJSON))
         return TaskStart(record: record(of: job, parameters: parameters ?? .string(job.parametersJSON)), attempt: job.attempt,
                          parametersJSON: parameters == nil ? nil : job.parametersJSON, workerId: config.workerId, startedAt: job.startedAt)

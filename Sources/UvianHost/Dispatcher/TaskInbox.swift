@@ -10,9 +10,11 @@ final class TaskInbox: Sendable {
         (stream, continuation) = AsyncStream.makeStream(of: Work.self)
     }
 
-    /// Runs `work` in the consumer's group (dropped once the consumer has stopped).
-    func submit(_ work: @escaping Work) {
-        continuation.yield(work)
+    /// Runs `work` in the consumer's group; false (and dropped) once the consumer has stopped.
+    @discardableResult
+    func submit(_ work: @escaping Work) -> Bool {
+        if case .terminated = continuation.yield(work) { return false }
+        return true
     }
 
     /// Runs every submitted piece of work until `close`, each as a child task; returns when the

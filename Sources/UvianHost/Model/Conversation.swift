@@ -16,16 +16,6 @@ package struct Conversation: Sendable, Equatable {
         self.createdAt = createdAt
         self.updatedAt = createdAt
     }
-
-    package var json: JSONValue {
-        .object([
-            "conversation_id": .string(id),
-            "title": title.map { .string($0) } ?? .null,
-            "metadata": metadata,
-            "created_at": .string(ISO8601.format(createdAt)),
-            "updated_at": .string(ISO8601.format(updatedAt)),
-        ])
-    }
 }
 
 /// One message of a conversation; `seq` orders a conversation's messages (1, 2, 3, …).
@@ -37,18 +27,6 @@ package struct Message: Sendable, Equatable {
     package var content: String
     package var metadata: JSONValue
     package var createdAt: Date
-
-    package var json: JSONValue {
-        .object([
-            "message_id": .string(id),
-            "conversation_id": .string(conversationId),
-            "seq": .number(Double(seq)),
-            "role": .string(role),
-            "content": .string(content),
-            "metadata": metadata,
-            "created_at": .string(ISO8601.format(createdAt)),
-        ])
-    }
 
     /// The roles a message may have, as chat APIs name them.
     package static let roles: Set<String> = ["system", "user", "assistant", "tool"]

@@ -70,6 +70,19 @@ package final class RedisClient: Sendable {
         try await perform(.script(script, keys: keys, arguments: arguments), readTimeout: nil)
     }
 
+    /// Runs a script without a task to resume: `done` gets the reply (an error reply as a
+    /// failure) on the client's thread.
+    func evaluate(_ script: RedisScript, keys: [String], arguments: [String], done: @escaping @Sendable (Result<RedisReply, RedisError>) -> Void) {
+        let body = Request.Body.script(script, keys: keys, arguments: arguments)
+        pipeline.add(Request(body: body, readTimeout: nil) { result in
+            if case .success(let reply) = result, let failure = Self.failure(of: reply, for: body) {
+                done(.failure(failure))
+            } else {
+                done(result)
+            }
+        })
+    }
+
     private func perform(_ body: Request.Body, readTimeout: Double?) async throws -> RedisReply {
         let reply = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<RedisReply, any Error>) in
             pipeline.add(Request(body: body, readTimeout: readTimeout) { continuation.resume(with: $0.mapError { $0 }) })

@@ -64,6 +64,14 @@ package final class SQLiteDatabase: Sendable {
         }
     }
 
+    /// The same, without a task to resume: `completion` runs on the database thread after the
+    /// COMMIT that holds the write (nil) or with the write's error. What the caller chains there
+    /// (the queue's finish of the same job) costs no hop through the cooperative pool.
+    package func transaction(_ body: @escaping @Sendable (SQLiteConnection) throws -> Void,
+                             completion: @escaping @Sendable ((any Error)?) -> Void) {
+        writes.add(PendingWrite(run: body, finish: completion))
+    }
+
     deinit {
         executor.shutdown()
         checkpointer.stop()

@@ -9,7 +9,7 @@ import Synchronization
 /// Every transition is one of the project's Lua scripts (Sources/UvianHost/Queue/Redis/Lua, contracts at
 /// the top of each), so it is atomic. The job id is the task id; the job's name is its task type
 /// and its data the parameters.
-package final class RedisJobQueue: JobQueue {
+package final class RedisJobQueue: CallbackFinishQueue {
     package let kind = "redis"
     let commands: RedisClient
     let blocking: RedisClient
@@ -310,41 +310,57 @@ package final class RedisJobQueue: JobQueue {
     }
 
     package func finish(_ job: LeasedJob, as outcome: QueueFinish, next: NextLease?) async throws -> QueueFinishReply {
-        let reply: RedisReply
-        let nextToken = next.map { "\($0.workerId):\(RandomIdentifier.leaseToken())" }
-        switch outcome {
-        case .completed(let resultJSON):
-            reply = try await moveToFinished(job, target: "completed", value: resultJSON, keep: keepJobs(job, option: "removeOnComplete"),
-                                             stackEntry: "", next: next, nextToken: nextToken)
-        case .failed(let reason, let resultJSON):
-            reply = try await moveToFinished(job, target: "failed", value: reason, keep: keepJobs(job, option: "removeOnFail"),
-                                             stackEntry: reason, failedResult: resultJSON, next: next, nextToken: nextToken)
-        case .cancelled(let reason):
-            reply = try await moveToFinished(job, target: "failed", value: reason, keep: keepJobs(job, option: "removeOnFail"),
-                                             stackEntry: reason, next: next, nextToken: nextToken)
-        }
-        if reply.array != nil, let nextToken {
-            return QueueFinishReply(owned: true, next: try leasedJobs(in: reply, token: nextToken))
-        }
-        return QueueFinishReply(owned: try owned(reply, job, "finish"), next: [])
+        let call = finishCall(job, as: outcome, next: next)
+        return try reply(to: job, try await commands.evaluate(scripts.moveToFinished, keys: call.keys, arguments: call.arguments),
+                         nextToken: call.nextToken)
     }
 
-    private func moveToFinished(_ job: LeasedJob, target: String, value: String, keep: KeepJobs, stackEntry: String,
-                                failedResult: String? = nil, next: NextLease? = nil, nextToken: String? = nil) async throws -> RedisReply {
+    package func finish(_ job: LeasedJob, as outcome: QueueFinish, next: NextLease?,
+                        completion: @escaping @Sendable (Result<QueueFinishReply, any Error>) -> Void) {
+        let call = finishCall(job, as: outcome, next: next)
+        commands.evaluate(scripts.moveToFinished, keys: call.keys, arguments: call.arguments) { result in
+            completion(Result { try self.reply(to: job, try result.get(), nextToken: call.nextToken) })
+        }
+    }
+
+    /// moveToFinished's KEYS and ARGV for an outcome, with fetch-next's when `next` is given.
+    private func finishCall(_ job: LeasedJob, as outcome: QueueFinish, next: NextLease?) -> (keys: [String], arguments: [String], nextToken: String?) {
+        let target: String, value: String, stackEntry: String, keep: KeepJobs
+        var failedResult = ""
+        switch outcome {
+        case .completed(let resultJSON):
+            (target, value, stackEntry, keep) = ("completed", resultJSON, "", keepJobs(job, option: "removeOnComplete"))
+        case .failed(let reason, let resultJSON):
+            (target, value, stackEntry, keep) = ("failed", reason, reason, keepJobs(job, option: "removeOnFail"))
+            failedResult = resultJSON ?? ""
+        case .cancelled(let reason):
+            (target, value, stackEntry, keep) = ("failed", reason, reason, keepJobs(job, option: "removeOnFail"))
+        }
         let stackLimit = target == "failed" ? stackTraceLimit(job) : ""
         var keyList = [keys.active, keys.events, keys.stalled, keys.meta, keys.key(target), keys.job(job.id), keys.wait,
                        keys.prioritized, keys.marker]
         var arguments = [
             keys.base, job.id, job.token, String(Self.nowMs()), target, value,
             String(keep.count), keep.age.map(String.init) ?? "", keep.limit.map(String.init) ?? "",
-            String(job.maxAttempts), stackEntry, stackLimit, knownEventsCap, failedResult ?? "",
+            String(job.maxAttempts), stackEntry, stackLimit, knownEventsCap, failedResult,
         ]
-        if let next, let nextToken {
+        var nextToken: String?
+        if let next {
+            let token = "\(next.workerId):\(RandomIdentifier.leaseToken())"
+            nextToken = token
             keyList += [keys.limiter, keys.delayed, keys.pc]
-            arguments += [nextToken, String(Self.milliseconds(next.lease)), settings.limiterMax.map(String.init) ?? "",
+            arguments += [token, String(Self.milliseconds(next.lease)), settings.limiterMax.map(String.init) ?? "",
                           settings.limiterDurationMs.map(String.init) ?? ""]
         }
-        return try await commands.evaluate(scripts.moveToFinished, keys: keyList, arguments: arguments)
+        return (keyList, arguments, nextToken)
+    }
+
+    /// moveToFinished's reply: a code, or with fetch-next moveToActive's reply for the next job.
+    private func reply(to job: LeasedJob, _ reply: RedisReply, nextToken: String?) throws -> QueueFinishReply {
+        if reply.array != nil, let nextToken {
+            return QueueFinishReply(owned: true, next: try leasedJobs(in: reply, token: nextToken))
+        }
+        return QueueFinishReply(owned: try owned(reply, job, "finish"), next: [])
     }
 
     /// Negative script codes: -1 the job is gone, -2/-6 another worker holds its lock, -3 it is

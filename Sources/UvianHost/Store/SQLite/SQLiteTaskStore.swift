@@ -2,7 +2,7 @@ package import Foundation
 import JSON
 
 /// The embedded store: tasks, conversations and messages in the SQLite file under `DATA_DIR`.
-package final class SQLiteTaskStore: TaskStore {
+package final class SQLiteTaskStore: TaskStore, CallbackFinishStore {
     let database: SQLiteDatabase
     package let kind = "sqlite"
 
@@ -185,15 +185,30 @@ package final class SQLiteTaskStore: TaskStore {
     }
 
     package func markFinished(id: String, status: TaskStatus, result: JSONValue?, error: String?, at date: Date, creating: TaskStart?) async throws {
-        let bindings = Self.finishBindings(id: id, status: status, result: result, error: error, at: date)
-        let missing = creating.map { Self.missingRecordBindings($0, status: status.rawValue, at: date) }
+        try await database.transaction(Self.finishWrite(id: id, status: status, result: result, error: error, at: date, creating: creating))
+    }
+
+    /// The same outcome written without a task to resume: `completion` runs on the database
+    /// thread once it is committed (see `CallbackFinishStore`).
+    package func markFinished(id: String, status: TaskStatus, result: JSONValue?, error: String?, at date: Date, creating: TaskStart?,
+                              completion: @escaping @Sendable ((any Error)?) -> Void) {
+        database.transaction(Self.finishWrite(id: id, status: status, result: result, error: error, at: date, creating: creating),
+                             completion: completion)
+    }
+
+    /// An outcome's write: the record created if the store has none, the start recorded if its
+    /// batch had not written it, then the outcome.
+    private static func finishWrite(id: String, status: TaskStatus, result: JSONValue?, error: String?, at date: Date,
+                                    creating: TaskStart?) -> @Sendable (SQLiteConnection) throws -> Void {
+        let bindings = finishBindings(id: id, status: status, result: result, error: error, at: date)
+        let missing = creating.map { missingRecordBindings($0, status: status.rawValue, at: date) }
         let unwrittenStart = creating.flatMap { $0.startUnwritten ? $0 : nil }
-        try await database.transaction { connection in
-            if let missing { try Self.insertIfMissing(missing, in: connection) }
+        return { connection in
+            if let missing { try insertIfMissing(missing, in: connection) }
             if let start = unwrittenStart, let workerId = start.workerId {
-                _ = try Self.markStarted(id: id, attempt: start.attempt, workerId: workerId, at: start.startedAt ?? date, in: connection)
+                _ = try markStarted(id: id, attempt: start.attempt, workerId: workerId, at: start.startedAt ?? date, in: connection)
             }
-            _ = try Self.markFinished(bindings, returning: false, in: connection)
+            _ = try markFinished(bindings, returning: false, in: connection)
         }
     }
 
