@@ -404,6 +404,53 @@ def test_main_flow_completes_with_json_returnvalue(redis_server, r, spawn, qname
     asyncio.run(body())
 
 
+def test_the_store_records_bullmq_jobs_started_in_a_batch_or_with_their_outcome(redis_server, r, spawn, qname):
+    """Issue 20: a BullMQ-produced job's `processing` record is written in a batch beside the job,
+    and one that ends before its batch records its start with its outcome. Either way
+    `GET /task/{id}` has who ran which attempt since when: a short job (start and outcome in one
+    write), a job long enough to be seen processing (the batch's write first), and a backlog drained
+    by one slot whose finishes lease the next job (fetch-next: one script call per job)."""
+    worker = spawn(redis_server.url, qname, MAX_CONCURRENT_TASKS=1)
+    worker_id = worker.env["WORKER_ID"]
+
+    def check_record(job_id: str, status: str) -> dict:
+        code, task = worker.http("GET", f"/task/{job_id}")
+        assert code == 200 and task["status"] == status, task
+        assert task["attempts"] == 1 and task["worker_id"] == worker_id, task
+        assert task["started_at"] and task["created_at"] <= task["started_at"], task
+        if status == "completed":
+            assert task["finished_at"] and task["started_at"] <= task["finished_at"], task
+        return task
+
+    async def body():
+        async with bull_queue(redis_server.url, qname) as q:
+            short = await q.add("echo", {"n": 1})
+            wait_event(r, qname, "completed", short.id, 10)
+            check_record(short.id, "completed")
+
+            long = await q.add("sleep", {"ms": 1500})
+            wait_active(r, qname, long.id, 1, 5)
+            # The batch is written within its 20 ms linger: the record shows the job processing.
+            await await_until(lambda: worker.http("GET", f"/task/{long.id}")[1].get("status") == "processing", 2,
+                              "the running job's record")
+            check_record(long.id, "processing")
+            wait_event(r, qname, "completed", long.id, 10)
+            check_record(long.id, "completed")
+
+            before = {k.split("_", 1)[1]: int(v["calls"]) for k, v in r.info("commandstats").items()}
+            backlog = [(await q.add("echo", {"n": i})).id for i in range(200)]
+            wait_finished(r, qname, 202, 30)
+            after = {k.split("_", 1)[1]: int(v["calls"]) for k, v in r.info("commandstats").items()}
+            scripts = after.get("evalsha", 0) - before.get("evalsha", 0)
+            # A job costs the producer's addJob, the echo plugin's log line (addLog) and the finish,
+            # which leases the next job; a separate moveToActive per job would add 200 more.
+            assert scripts <= 200 * 3 + 20, f"{scripts} script calls for 200 jobs"
+            for job_id in backlog[::40]:
+                check_record(job_id, "completed")
+
+    asyncio.run(body())
+
+
 def test_progress_and_logs_reach_job_hash_and_events(redis_server, r, spawn, qname):
     spawn(redis_server.url, qname)
 

@@ -13,7 +13,8 @@ final class StartRecorder: Sendable {
     private let workerId: String
     private let logger: Logger
     /// How long a batch gathers after its first start: `GET /task/{id}` shows a job processing
-    /// this much later at most.
+    /// this much later at most. Long enough for most short jobs to end first, whose start then
+    /// costs no write of its own.
     private let linger: Duration
     private let state = Mutex(State())
 
@@ -26,7 +27,7 @@ final class StartRecorder: Sendable {
         var flusher: CheckedContinuation<Void, Never>?
     }
 
-    init(store: any TaskStore, workerId: String, logger: Logger, linger: Duration = .milliseconds(5)) {
+    init(store: any TaskStore, workerId: String, logger: Logger, linger: Duration = .milliseconds(20)) {
         self.store = store
         self.workerId = workerId
         self.logger = logger

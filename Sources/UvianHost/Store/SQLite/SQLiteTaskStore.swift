@@ -204,8 +204,9 @@ package final class SQLiteTaskStore: TaskStore, CallbackFinishStore {
         let missing = creating.map { missingRecordBindings($0, status: status.rawValue, at: date) }
         let unwrittenStart = creating.flatMap { $0.startUnwritten ? $0 : nil }
         return { connection in
-            if let missing { try insertIfMissing(missing, in: connection) }
-            if let start = unwrittenStart, let workerId = start.workerId {
+            let created = try missing.map { try insertIfMissing($0, in: connection) } ?? false
+            // A record created here has the start's attempt, worker and time already.
+            if !created, let start = unwrittenStart, let workerId = start.workerId {
                 _ = try markStarted(id: id, attempt: start.attempt, workerId: workerId, at: start.startedAt ?? date, in: connection)
             }
             _ = try markFinished(bindings, returning: false, in: connection)
@@ -225,7 +226,9 @@ package final class SQLiteTaskStore: TaskStore, CallbackFinishStore {
 
     /// Creates the record of a task this store does not know (its start was never written);
     /// the outcome's own write follows in the same transaction.
-    static func insertIfMissing(_ bindings: [SQLiteValue], in connection: SQLiteConnection) throws {
+    /// Returns whether it created the record.
+    @discardableResult
+    static func insertIfMissing(_ bindings: [SQLiteValue], in connection: SQLiteConnection) throws -> Bool {
         try connection.query(
             """
             INSERT INTO tasks (id, queue, task_type, status, parameters, options, progress, attempts, worker_id, created_at,
@@ -233,6 +236,7 @@ package final class SQLiteTaskStore: TaskStore, CallbackFinishStore {
             VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, NULL, NULL)
             ON CONFLICT(id) DO NOTHING
             """, bindings)
+        return connection.changes > 0
     }
 
     /// The bindings of `markFinished`, made before the write reaches the database thread (the
