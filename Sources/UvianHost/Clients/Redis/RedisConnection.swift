@@ -80,15 +80,25 @@ package final class RedisConnection {
         for argument in arguments {
             Self.appendHeader(UInt8(ascii: "$"), argument.utf8.count, to: &output)
             output.append(contentsOf: argument.utf8)
-            output.append(contentsOf: [13, 10])
+            output.append(13)
+            output.append(10)
         }
     }
 
-    /// `*<n>\r\n` or `$<n>\r\n` (the number is a small string: no allocation).
+    /// `*<n>\r\n` or `$<n>\r\n`, the digits written in place (no string, no array literal: a
+    /// finish sends some thirty arguments, each with a header).
     private static func appendHeader(_ kind: UInt8, _ value: Int, to command: inout [UInt8]) {
         command.append(kind)
-        command.append(contentsOf: String(value).utf8)
-        command.append(contentsOf: [13, 10])
+        var divisor = 1
+        while divisor * 10 <= value { divisor *= 10 }
+        var rest = value
+        while divisor > 0 {
+            command.append(UInt8(ascii: "0") + UInt8(rest / divisor))
+            rest %= divisor
+            divisor /= 10
+        }
+        command.append(13)
+        command.append(10)
     }
 
     /// The reply to the oldest command appended and not yet answered (pushes are set aside).
