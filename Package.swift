@@ -106,6 +106,10 @@ let package = Package(
         .target(name: "Images", dependencies: ["CVips", "JSON"], swiftSettings: swiftSettings),
         // Command-line arguments in, JSON out over Images: the Pillow/numpy differential tests.
         .executableTarget(name: "uvw-image", dependencies: ["Images", "JSON"], swiftSettings: swiftSettings),
+        // Cron expressions and their next runs in a time zone, DST as Debian's cron handles it (the
+        // schedules of issue 21); uvw-cron is it as JSON lines for the cronsim differential test.
+        .target(name: "Cron", swiftSettings: swiftSettings),
+        .executableTarget(name: "uvw-cron", dependencies: ["Cron", "JSON"], swiftSettings: swiftSettings),
         // JSON in, JSON out: a page's matches for a list of selectors (the differential test, the benchmark).
         .executableTarget(name: "uvw-select", dependencies: ["HTML"], swiftSettings: swiftSettings),
         // OpenBLAS (Debian's libopenblas-dev, BSD-3): cblas_sgemm for the MiniLM forward pass, one BLAS
