@@ -71,4 +71,21 @@ import UvianHost
         #expect(statuses.filter { $0 == "completed" }.count >= 4)
         #expect(!statuses.contains("failed") && !statuses.contains("processing") && !statuses.contains("pending"))
     }
+
+    /// A job that ends while the worker drains at shutdown lets go of its queue row too, on every
+    /// store (with PostgreSQL the embedded queue's finish is its own call, which once went out
+    /// without the worker's id when no next job was wanted, and the job stayed leased).
+    @Test(arguments: StoreBackend.available)
+    func aJobFinishingDuringTheDrainLeavesTheQueue(_ backend: StoreBackend) async throws {
+        let worker = try await TestWorker(store: backend)
+        let record = try await worker.submit("sleep", ["ms": 400])
+        try await poll(200, every: .milliseconds(10), "the job's start") {
+            try await worker.worker.store.get(id: record.id)?.status == .processing
+        }
+        await worker.stop()
+        let task = try #require(try await worker.worker.store.get(id: record.id))
+        #expect(task.status == .completed, "\(task)")
+        let depth = try await worker.worker.queue.depth()
+        #expect(depth.waiting == 0 && depth.active == 0, "the queue still holds the job: \(depth)")
+    }
 }

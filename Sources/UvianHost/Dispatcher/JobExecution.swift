@@ -57,7 +57,7 @@ struct JobExecution: Sendable {
             // It waited for its limit: it starts now, not when it was leased.
             job.startRecorded = nil
         }
-        var next: [LeasedJob] = []
+        var next: LeasedJob?
         if state.book.withLock({ $0.isSuperseded(job) }) {
             logger(for: job).warning("task.lease.lost.unstarted")
         } else if state.book.withLock({ $0.takeCancelBeforeStart(job) }) {
@@ -67,12 +67,11 @@ struct JobExecution: Sendable {
         }
         for (limiter, taken) in zip(limits, held) where taken { limiter.release() }
         state.book.withLock { $0.forget(job) }
-        guard let first = next.first else { return nil }
-        return prepare(first)
+        return next.map(prepare)
     }
 
     /// Runs one leased job's plugin and records the outcome.
-    private func process(_ leased: LeasedJob) async -> [LeasedJob] {
+    private func process(_ leased: LeasedJob) async -> LeasedJob? {
         let logger = self.logger(for: leased)
         if let reason = leased.deferredFailure {
             return await recorder.failUnstarted(leased, reason, logger: logger)
@@ -104,7 +103,7 @@ struct JobExecution: Sendable {
         if begin == .drop {
             TaskHandleTable.shared.remove(handle.pointer)
             logger.warning("task.lease.lost.unstarted")
-            return []
+            return nil
         }
         if begin == .runCancelled { interrupt(active, .cancelled) }
         defer { state.book.withLock { $0.endRun(job) } }

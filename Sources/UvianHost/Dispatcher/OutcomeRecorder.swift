@@ -42,17 +42,17 @@ final class OutcomeRecorder: Sendable {
     }
 
     /// Records the plugin's outcome; returns the job the finish leased next, if any.
-    func record(_ outcome: PluginOutcome, of active: ActiveJob, timeout: Double, logger: Logger) async -> [LeasedJob] {
+    func record(_ outcome: PluginOutcome, of active: ActiveJob, timeout: Double, logger: Logger) async -> LeasedJob? {
         let job = active.job
         // Its lease went to a newer run (here or elsewhere): that run's outcome is the job's.
         if active.reason == .leaseLost || state.book.withLock({ $0.isSuperseded(job) }) {
             logger.warning("task.lease.lost.dropped", metadata: ["plugin.status": "\(outcome.status)"])
-            return []
+            return nil
         }
         switch active.reason {
         case .released:
             await release(job, logger: logger)
-            return []
+            return nil
         case .cancelled where outcome.status != .ok:
             return await finish(job, status: .cancelled, error: "cancelled", logger: logger)
         default:
@@ -75,7 +75,7 @@ final class OutcomeRecorder: Sendable {
         let failedResult = outcome.resultJSON.map { text in (try? JSONValue.parse(text)) ?? .string(text) }
         if (timedOut || outcome.status.isRetryable) && job.attempt < job.maxAttempts && !state.isStopping {
             await retry(job, error: error, failedResult: failedResult, logger: logger)
-            return []
+            return nil
         }
         return await finish(job, status: .failed, result: failedResult, resultJSON: failedResult?.serialized(), error: error, logger: logger)
     }
@@ -120,14 +120,14 @@ final class OutcomeRecorder: Sendable {
     /// Records a final outcome in the queue and the store; returns the job the queue leased next
     /// in the same call, if any.
     func finish(_ job: LeasedJob, status: TaskStatus, result: JSONValue? = nil, resultJSON: String? = nil,
-                error: String? = nil, logger: Logger) async -> [LeasedJob] {
+                error: String? = nil, logger: Logger) async -> LeasedJob? {
         if state.book.withLock({ $0.isSuperseded(job) }) {
             logger.warning("task.lease.lost.dropped")
-            return []
+            return nil
         }
         settle(job)
         var recorded: TaskRecord?
-        var next: [LeasedJob] = []
+        var next: LeasedJob?
         if let embedded {
             // A start not written yet (the job waited for a limit after its lease) goes first.
             if let unwritten = await starts.claim(job.id) {
@@ -141,7 +141,7 @@ final class OutcomeRecorder: Sendable {
             }
             guard case .recorded(let record) = finished else {
                 logger.warning("task.ownership.lost")
-                return []
+                return nil
             }
             recorded = record
         } else {
@@ -155,27 +155,27 @@ final class OutcomeRecorder: Sendable {
             }
             // The worker's next job comes with the finish while it is taking jobs.
             let wantsNext = state.book.withLock { $0.running && !$0.stopping }
-            let lease = wantsNext ? NextLease(workerId: config.workerId, lease: .seconds(config.leaseSeconds)) : nil
+            let lease = wantsNext ? Duration.seconds(config.leaseSeconds) : nil
             let reply: QueueFinishReply
             if let chainStore = store as? any CallbackFinishStore, let chainQueue = queue as? any CallbackFinishQueue {
                 // The store's thread issues the queue's finish once the outcome commits: one
                 // hand-off from this task for both. Retried whole: the store's write is idempotent.
                 guard let chained = await persist(logger, givingUp: QueueFinishReply?.none, {
                     try await self.finishChained(job, chainStore, chainQueue, status: status, result: result, error: error,
-                                                 creating: creating, outcome: outcome, next: lease)
-                }) else { return [] }
+                                                 creating: creating, outcome: outcome, leasingNext: lease)
+                }) else { return nil }
                 reply = chained
             } else {
                 guard await persistStore(logger, {
                     try await self.store.markFinished(id: job.id, status: status, result: result, error: error, at: Date(), creating: creating)
-                }) else { return [] }
-                reply = await persist(logger, givingUp: QueueFinishReply(owned: false, next: [])) {
-                    try await self.queue.finish(job, as: outcome, next: lease)
+                }) else { return nil }
+                reply = await persist(logger, givingUp: QueueFinishReply(owned: false, next: nil)) {
+                    try await self.queue.finish(job, workerId: self.config.workerId, as: outcome, leasingNext: lease)
                 }
             }
             guard reply.owned else {
                 logger.warning("task.ownership.lost")
-                return []
+                return nil
             }
             next = reply.next
         }
@@ -196,19 +196,20 @@ final class OutcomeRecorder: Sendable {
     /// queue's finish; resumed once, with the queue's reply.
     private func finishChained(_ job: LeasedJob, _ store: any CallbackFinishStore, _ queue: any CallbackFinishQueue, status: TaskStatus,
                                result: JSONValue?, error: String?, creating: TaskStart, outcome: QueueFinish,
-                               next: NextLease?) async throws -> QueueFinishReply? {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<QueueFinishReply?, any Error>) in
+                               leasingNext lease: Duration?) async throws -> QueueFinishReply? {
+        let workerId = config.workerId
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<QueueFinishReply?, any Error>) in
             store.markFinished(id: job.id, status: status, result: result, error: error, at: Date(), creating: creating) { failure in
-                self.storeFailure.withLock { $0 = failure.map { "store writes are failing: \($0)" } }
+                self.noteStoreWrite(failure)
                 if let failure { return continuation.resume(throwing: failure) }
-                queue.finish(job, as: outcome, next: next) { reply in continuation.resume(with: reply.map { $0 }) }
+                queue.finish(job, workerId: workerId, as: outcome, leasingNext: lease) { reply in continuation.resume(with: reply.map { $0 }) }
             }
         }
     }
 
     /// Fails a job before its plugin ran (the queue said so, no plugin serves it, or its
     /// parameters are wrong), giving it a record first if another producer queued it.
-    func failUnstarted(_ job: LeasedJob, _ reason: String, logger: Logger) async -> [LeasedJob] {
+    func failUnstarted(_ job: LeasedJob, _ reason: String, logger: Logger) async -> LeasedJob? {
         if embedded != nil {
             do {
                 if try await store.get(id: job.id) == nil { _ = try await store.create(record(of: job)) }
@@ -240,14 +241,10 @@ final class OutcomeRecorder: Sendable {
 
     /// The job's start as the store records it.
     private func start(of job: LeasedJob) -> TaskStart {
-        // The parameters go in as the queue holds them when they are JSON (parsed when the job
-        // was checked, or known to be when a generation checked them at submit: not parsed
-        // again); text that is not JSON is stored as a string, as `record(of:)` does.
-        if job.parameters == nil, job.checkedBy != nil {
-            return TaskStart(record: record(of: job, parameters: .null), attempt: job.attempt, parametersJSON: job.parametersJSON,
-                             workerId: config.workerId, startedAt: job.startedAt)
-        }
-        let parameters = job.parameters ?? (try? JSONValue.parse(job.parametersJSON))
+        // The parameters go in as the queue holds them when they are JSON: parsed when the job
+        // was checked, or known to be when a generation checked them at submit (then not parsed
+        // again, and the record's value is not used). Text that is not JSON is stored as a string.
+        let parameters = job.parameters ?? (job.checkedBy != nil ? .null : try? JSONValue.parse(job.parametersJSON))
         return TaskStart(record: record(of: job, parameters: parameters ?? .string(job.parametersJSON)), attempt: job.attempt,
                          parametersJSON: parameters == nil ? nil : job.parametersJSON, workerId: config.workerId, startedAt: job.startedAt)
     }
@@ -279,12 +276,17 @@ final class OutcomeRecorder: Sendable {
     private func trackingStore<T>(_ write: () async throws -> T) async throws -> T {
         do {
             let value = try await write()
-            storeFailure.withLock { $0 = nil }
+            noteStoreWrite(nil)
             return value
         } catch {
-            storeFailure.withLock { $0 = "store writes are failing: \(error)" }
+            noteStoreWrite(error)
             throw error
         }
+    }
+
+    /// How the last store write went (nil: it landed), for `storeProblem`.
+    private func noteStoreWrite(_ failure: (any Error)?) {
+        storeFailure.withLock { $0 = failure.map { "store writes are failing: \($0)" } }
     }
 
     /// Runs store/queue writes, retrying with backoff so an outcome is not dropped on a transient

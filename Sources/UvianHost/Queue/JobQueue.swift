@@ -104,18 +104,14 @@ package protocol JobQueue: Sendable {
     /// Extends the leases of running jobs; reports lost ones and those whose cancellation was
     /// requested (possibly by another process).
     func renewLeases(_ jobs: [LeasedJob], workerId: String, lease: Duration) async throws -> LeaseRenewal
-    func complete(_ job: LeasedJob, workerId: String, resultJSON: String) async throws -> Bool
-    /// Fails the job for good; `resultJSON` is what the plugin reported beside the error, if anything.
-    func fail(_ job: LeasedJob, workerId: String, reason: String, resultJSON: String?) async throws -> Bool
     /// Schedules another attempt after `delayMs` (0 = at once).
     func retry(_ job: LeasedJob, workerId: String, reason: String, delayMs: Int) async throws -> Bool
-    /// Ends a job that was cancelled while it ran.
-    func finishCancelled(_ job: LeasedJob, workerId: String, reason: String) async throws -> Bool
-    /// Ends the job in the queue as `outcome`; with `next`, also leases this worker's next job in
-    /// the same call where the queue can (Redis: BullMQ's moveToFinished with fetch-next), so a
-    /// worker keeping its slot busy pays one round trip per job. `owned` false: another worker
-    /// holds the job now and nothing was written.
-    func finish(_ job: LeasedJob, as outcome: QueueFinish, next: NextLease?) async throws -> QueueFinishReply
+    /// Ends the job in the queue as `outcome` (completed, failed for good, or cancelled while it
+    /// ran); with `leasingNext`, also leases this worker's next job for that long in the same call
+    /// where the queue can (Redis: BullMQ's moveToFinished with fetch-next), so a worker keeping its
+    /// slot busy pays one round trip per job. `owned` false: another worker holds the job now and
+    /// nothing was written.
+    func finish(_ job: LeasedJob, workerId: String, as outcome: QueueFinish, leasingNext lease: Duration?) async throws -> QueueFinishReply
     /// Back to the queue without counting the attempt (graceful shutdown).
     func release(_ job: LeasedJob, workerId: String) async throws
     /// Cancels a job: removes it when waiting (returns `.removed`), flags it when running.
@@ -133,18 +129,6 @@ package protocol JobQueue: Sendable {
 }
 
 extension JobQueue {
-    /// The finish as its own call, and no next job: for queues without fetch-next.
-    package func finish(_ job: LeasedJob, as outcome: QueueFinish, next: NextLease?) async throws -> QueueFinishReply {
-        let worker = next?.workerId ?? ""
-        let owned: Bool
-        switch outcome {
-        case .completed(let resultJSON): owned = try await complete(job, workerId: worker, resultJSON: resultJSON)
-        case .failed(let reason, let resultJSON): owned = try await fail(job, workerId: worker, reason: reason, resultJSON: resultJSON)
-        case .cancelled(let reason): owned = try await finishCancelled(job, workerId: worker, reason: reason)
-        }
-        return QueueFinishReply(owned: owned, next: [])
-    }
-
     package func progress(_ job: LeasedJob, fraction: Double, noteJSON: String?) async {}
     package func log(_ job: LeasedJob, line: String) async {}
     package func maintain() async {}
@@ -161,21 +145,10 @@ package enum QueueFinish: Sendable {
     case cancelled(reason: String)
 }
 
-/// The worker's next job to lease in the same call as a finish.
-package struct NextLease: Sendable {
-    package let workerId: String
-    package let lease: Duration
-
-    package init(workerId: String, lease: Duration) {
-        self.workerId = workerId
-        self.lease = lease
-    }
-}
-
 package struct QueueFinishReply: Sendable {
     package var owned: Bool
-    /// The next job leased by the same call (empty: none asked for, or none runnable).
-    package var next: [LeasedJob]
+    /// The next job leased by the same call (nil: none asked for, or none runnable).
+    package var next: LeasedJob?
 }
 
 package struct LeaseRenewal: Sendable {

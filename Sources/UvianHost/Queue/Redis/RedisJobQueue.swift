@@ -271,18 +271,6 @@ package final class RedisJobQueue: CallbackFinishQueue {
 
     // MARK: - Finishing
 
-    package func complete(_ job: LeasedJob, workerId: String, resultJSON: String) async throws -> Bool {
-        try await finish(job, as: .completed(resultJSON: resultJSON), next: nil).owned
-    }
-
-    package func fail(_ job: LeasedJob, workerId: String, reason: String, resultJSON: String?) async throws -> Bool {
-        try await finish(job, as: .failed(reason: reason, resultJSON: resultJSON), next: nil).owned
-    }
-
-    package func finishCancelled(_ job: LeasedJob, workerId: String, reason: String) async throws -> Bool {
-        try await finish(job, as: .cancelled(reason: reason), next: nil).owned
-    }
-
     package func retry(_ job: LeasedJob, workerId: String, reason: String, delayMs: Int) async throws -> Bool {
         let stackLimit = stackTraceLimit(job)
         let reply: RedisReply
@@ -309,22 +297,23 @@ package final class RedisJobQueue: CallbackFinishQueue {
         _ = try owned(reply, job, "release")
     }
 
-    package func finish(_ job: LeasedJob, as outcome: QueueFinish, next: NextLease?) async throws -> QueueFinishReply {
-        let call = finishCall(job, as: outcome, next: next)
+    package func finish(_ job: LeasedJob, workerId: String, as outcome: QueueFinish, leasingNext lease: Duration?) async throws -> QueueFinishReply {
+        let call = finishCall(job, workerId: workerId, as: outcome, leasingNext: lease)
         return try reply(to: job, try await commands.evaluate(scripts.moveToFinished, keys: call.keys, arguments: call.arguments),
                          nextToken: call.nextToken)
     }
 
-    package func finish(_ job: LeasedJob, as outcome: QueueFinish, next: NextLease?,
+    package func finish(_ job: LeasedJob, workerId: String, as outcome: QueueFinish, leasingNext lease: Duration?,
                         completion: @escaping @Sendable (Result<QueueFinishReply, any Error>) -> Void) {
-        let call = finishCall(job, as: outcome, next: next)
+        let call = finishCall(job, workerId: workerId, as: outcome, leasingNext: lease)
         commands.evaluate(scripts.moveToFinished, keys: call.keys, arguments: call.arguments) { result in
             completion(Result { try self.reply(to: job, try result.get(), nextToken: call.nextToken) })
         }
     }
 
-    /// moveToFinished's KEYS and ARGV for an outcome, with fetch-next's when `next` is given.
-    private func finishCall(_ job: LeasedJob, as outcome: QueueFinish, next: NextLease?) -> (keys: [String], arguments: [String], nextToken: String?) {
+    /// moveToFinished's KEYS and ARGV for an outcome, with fetch-next's when `lease` is given.
+    private func finishCall(_ job: LeasedJob, workerId: String, as outcome: QueueFinish,
+                            leasingNext lease: Duration?) -> (keys: [String], arguments: [String], nextToken: String?) {
         let target: String, value: String, stackEntry: String, keep: KeepJobs
         var failedResult = ""
         switch outcome {
@@ -345,11 +334,11 @@ package final class RedisJobQueue: CallbackFinishQueue {
             String(job.maxAttempts), stackEntry, stackLimit, knownEventsCap, failedResult,
         ]
         var nextToken: String?
-        if let next {
-            let token = "\(next.workerId):\(RandomIdentifier.leaseToken())"
+        if let lease {
+            let token = "\(workerId):\(RandomIdentifier.leaseToken())"
             nextToken = token
             keyList += [keys.limiter, keys.delayed, keys.pc]
-            arguments += [token, String(Self.milliseconds(next.lease)), settings.limiterMax.map(String.init) ?? "",
+            arguments += [token, String(Self.milliseconds(lease)), settings.limiterMax.map(String.init) ?? "",
                           settings.limiterDurationMs.map(String.init) ?? ""]
         }
         return (keyList, arguments, nextToken)
@@ -358,9 +347,9 @@ package final class RedisJobQueue: CallbackFinishQueue {
     /// moveToFinished's reply: a code, or with fetch-next moveToActive's reply for the next job.
     private func reply(to job: LeasedJob, _ reply: RedisReply, nextToken: String?) throws -> QueueFinishReply {
         if reply.array != nil, let nextToken {
-            return QueueFinishReply(owned: true, next: try leasedJobs(in: reply, token: nextToken))
+            return QueueFinishReply(owned: true, next: try leasedJobs(in: reply, token: nextToken).first)
         }
-        return QueueFinishReply(owned: try owned(reply, job, "finish"), next: [])
+        return QueueFinishReply(owned: try owned(reply, job, "finish"), next: nil)
     }
 
     /// Negative script codes: -1 the job is gone, -2/-6 another worker holds its lock, -3 it is

@@ -280,21 +280,11 @@ package final class SQLiteJobQueue: JobQueue {
         }
     }
 
-    package func complete(_ job: LeasedJob, workerId: String, resultJSON: String) async throws -> Bool {
-        try await remove(job, workerId: workerId)
-    }
-
-    package func fail(_ job: LeasedJob, workerId: String, reason: String, resultJSON: String?) async throws -> Bool {
-        try await remove(job, workerId: workerId)
-    }
-
-    package func finishCancelled(_ job: LeasedJob, workerId: String, reason: String) async throws -> Bool {
-        try await remove(job, workerId: workerId)
-    }
-
-    /// The outcome lives in the store; the queue only forgets the job.
-    private func remove(_ job: LeasedJob, workerId: String) async throws -> Bool {
-        try await database.transaction { connection in try Self.remove(job, workerId: workerId, in: connection) }
+    /// The outcome lives in the store; the queue only forgets the job (no fetch-next: the
+    /// embedded worker leases its next jobs in the transactions of its fetches and submits).
+    package func finish(_ job: LeasedJob, workerId: String, as outcome: QueueFinish, leasingNext lease: Duration?) async throws -> QueueFinishReply {
+        let owned = try await database.transaction { connection in try Self.remove(job, workerId: workerId, in: connection) }
+        return QueueFinishReply(owned: owned, next: nil)
     }
 
     /// Deletes the job if `workerId` holds its lease (this very lease); false if it does not (any more).
