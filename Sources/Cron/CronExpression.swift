@@ -141,7 +141,7 @@ public struct CronExpression: Sendable, Equatable {
         var instant = after + 1
         let limit = after + 50 * 366 * 86_400
         while instant <= limit {
-            let wall = Self.wallClock(at: instant, in: zone)
+            let wall = Self.wall(at: instant, in: zone)
             guard let match = firstMatch(from: wall) else { return nil }
             if match == wall { return Date(timeIntervalSince1970: Double(instant)) }
             let candidate = Self.instants(of: match, in: zone).first { $0 > instant }
@@ -158,7 +158,8 @@ public struct CronExpression: Sendable, Equatable {
         return nil
     }
 
-    static func wallClock(at instant: Int, in zone: TimeZone) -> CivilTime {
+    /// The wall clock in `zone` at `instant`.
+    static func wall(at instant: Int, in zone: TimeZone) -> CivilTime {
         CivilTime(seconds: instant + zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(instant))))
     }
 
@@ -167,8 +168,7 @@ public struct CronExpression: Sendable, Equatable {
     /// Steps through wall-clock times; a time that does not exist runs at the first minute that
     /// does, a repeated one at its first occurrence.
     private func nextOnWallClock(after: Int, zone: TimeZone) -> Date? {
-        let offset = zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(after)))
-        var cursor = CivilTime(seconds: after + offset + 1)
+        var cursor = CivilTime(seconds: Self.wall(at: after, in: zone).seconds + 1)
         for _ in 0..<1000 {
             guard var match = firstMatch(from: cursor) else { return nil }
             var instant = Self.firstInstant(of: match, in: zone)

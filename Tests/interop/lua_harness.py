@@ -161,6 +161,10 @@ class RefWorker:
         return _s(self.scripts.call("addJob", keys, args))
 
     # -- fetch ---------------------------------------------------------------------------
+    def _limiter_args(self) -> tuple[str, str]:
+        """The worker limiter's max and duration as the scripts take them ('' when none)."""
+        return (str(self.limiter[0]), str(self.limiter[1])) if self.limiter else ("", "")
+
     def fetch(self, now: Optional[int] = None, token: Optional[str] = None) -> Fetch:
         return self.fetch_many(1, now, token)[1]
 
@@ -170,39 +174,39 @@ class RefWorker:
         token = token or f"{self.worker_id}:{next(self._tokens)}"
         keys = [self.k(s) for s in ("wait", "active", "prioritized", "events", "stalled", "limiter",
                                     "delayed", "meta", "pc", "marker")]
-        lim_max, lim_dur = (str(self.limiter[0]), str(self.limiter[1])) if self.limiter else ("", "")
         res = self.scripts.call("moveToActive", keys, [self.P, now or now_ms(), token,
-                                                      self.lock_duration, lim_max, lim_dur, str(count)])
+                                                      self.lock_duration, *self._limiter_args(), str(count)])
         jobs = active_jobs(res, token)
         if not jobs:
             return [], Fetch(None, int(res[2]), int(res[3]))
         return jobs, Fetch(jobs[0])
 
     # -- finish --------------------------------------------------------------------------
-    def _finish(self, job: Job, target: str, value: str, keep: Any, now: Optional[int],
-                stack_entry: str = "", stack_limit: str = "") -> int:
+    def _move_to_finished(self, job: Job, target: str, value: str, keep: Any, now: Optional[int],
+                          stack_entry: str = "", stack_limit: str = "", next_token: Optional[str] = None) -> Any:
+        """moveToFinished as the Swift worker calls it; with `next_token`, with fetch-next
+        (ARGV[15]–[18], KEYS[10]–[12])."""
         count, age, limit = keep_jobs(keep)
         keys = [self.k("active"), self.k("events"), self.k("stalled"), self.k("meta"), self.k(target),
                 self.k(job.id), self.k("wait"), self.k("prioritized"), self.k("marker")]
         attempts = int(job.opts.get("attempts") or 0)
         args = [self.P, job.id, job.token, now or now_ms(), target, value, count, age, limit,
                 attempts, stack_entry, stack_limit]
-        return int(self.scripts.call("moveToFinished", keys, args))
+        if next_token:
+            keys += [self.k("limiter"), self.k("delayed"), self.k("pc")]
+            args += ["", "", next_token, self.lock_duration, *self._limiter_args()]
+        return self.scripts.call("moveToFinished", keys, args)
+
+    def _finish(self, job: Job, target: str, value: str, keep: Any, now: Optional[int],
+                stack_entry: str = "", stack_limit: str = "") -> int:
+        return int(self._move_to_finished(job, target, value, keep, now, stack_entry, stack_limit))
 
     def complete_and_fetch(self, job: Job, value: Any, now: Optional[int] = None) -> tuple[Any, list[Job], Optional[Fetch]]:
-        """moveToFinished with fetch-next (ARGV[15]–[18], KEYS[10]–[12]), as the Swift worker's finish
-        calls it: the job completed and the worker's next job leased by the same call. Returns
-        (code or None, the jobs leased, what the script said when it leased none)."""
-        count, age, limit = keep_jobs(job.opts.get("removeOnComplete"))
+        """The job completed and the worker's next job leased by the same moveToFinished call, as
+        the Swift worker's finish does. Returns (code or None, the jobs leased, what the script
+        said when it leased none)."""
         token = f"{self.worker_id}:{next(self._tokens)}"
-        keys = [self.k("active"), self.k("events"), self.k("stalled"), self.k("meta"), self.k("completed"),
-                self.k(job.id), self.k("wait"), self.k("prioritized"), self.k("marker"),
-                self.k("limiter"), self.k("delayed"), self.k("pc")]
-        lim_max, lim_dur = (str(self.limiter[0]), str(self.limiter[1])) if self.limiter else ("", "")
-        attempts = int(job.opts.get("attempts") or 0)
-        args = [self.P, job.id, job.token, now or now_ms(), "completed", compact(value), count, age, limit,
-                attempts, "", "", "", "", token, self.lock_duration, lim_max, lim_dur]
-        res = self.scripts.call("moveToFinished", keys, args)
+        res = self._move_to_finished(job, "completed", compact(value), job.opts.get("removeOnComplete"), now, next_token=token)
         if not isinstance(res, list):
             return int(res), [], None
         jobs = active_jobs(res, token)

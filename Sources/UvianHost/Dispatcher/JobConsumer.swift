@@ -41,8 +41,9 @@ final class JobConsumer: Sendable {
             group.addTask { await self.recorder.starts.run() }
             await self.fetchUntilStopped(group: &group)
             await self.drain()
-            // Jobs started from submits or by fetch-next hold slots too: every one is given back
-            // before the group's background work ends.
+            // What still runs goes back to the queue (each run records its release). Jobs started
+            // from submits or by fetch-next hold slots too: every slot is given back before the
+            // group's background work ends.
             while state.book.withLock({ $0.slots }) > 0 {
                 for active in state.book.withLock({ $0.activeRuns }) { execution.interrupt(active, .released) }
                 await state.doorbell.wait(timeout: .milliseconds(100))
@@ -209,16 +210,12 @@ final class JobConsumer: Sendable {
         }
     }
 
-    /// Waits for running jobs up to `shutdownTimeout`, then returns the rest to the queue.
+    /// Waits for running jobs to finish, up to `shutdownTimeout`.
     private func drain() async {
         let deadline = ContinuousClock.now + .seconds(config.shutdownTimeout)
         if activeCount > 0 { logger.info("worker.draining", metadata: ["worker.active": "\(activeCount)"]) }
         while activeCount > 0 && ContinuousClock.now < deadline {
             await state.doorbell.wait(timeout: .milliseconds(100))
         }
-        for active in state.book.withLock({ $0.activeRuns }) {
-            execution.interrupt(active, .released)
-        }
-        // Each released job's run records the release.
     }
 }

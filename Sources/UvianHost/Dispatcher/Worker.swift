@@ -21,6 +21,7 @@ package final class Worker: Service, Sendable {
     private let consumer: JobConsumer
     private let submitter: Submitter
     private let recorder: OutcomeRecorder
+    private let publisher: TaskEventPublisher
     /// Callers waiting for a task's end, resumed by its terminal event.
     private let waiters = FinishWaiters()
 
@@ -40,7 +41,7 @@ package final class Worker: Service, Sendable {
         // One thread per concurrent job, and spares for plugins that hang past their timeout.
         executor = BlockingExecutor(threads: config.maxConcurrentTasks, maxThreads: config.maxConcurrentTasks * 4 + 4, name: "plugin")
         let embedded = EmbeddedWrites(store: store, queue: queue)
-        let publisher = TaskEventPublisher(bus: events)
+        publisher = TaskEventPublisher(bus: events)
         let state = DispatchState(capacity: config.maxConcurrentTasks)
         recorder = OutcomeRecorder(config: config, queue: queue, store: store, embedded: embedded, events: publisher, state: state, logger: logger)
         let execution = JobExecution(config: config, registry: registry, store: store, queue: queue, events: publisher, executor: executor,
@@ -104,7 +105,7 @@ package final class Worker: Service, Sendable {
         switch try await queue.cancel(id: id) {
         case .removed, .notFound:
             try await store.markFinished(id: id, status: .cancelled, result: nil, error: "cancelled", at: Date())
-            TaskEventPublisher(bus: events).publish("task.cancelled", id: id, taskType: record.taskType, data: ["reason": "cancelled before it ran"])
+            publisher.publish("task.cancelled", id: id, taskType: record.taskType, data: ["reason": "cancelled before it ran"])
         case .flagged(let holder) where holder.map({ $0 == config.workerId || $0.hasPrefix(config.workerId + ":") }) == true:
             // Leased to this worker by a fetch whose jobs are not taken in yet: they end
             // cancelled as they are (or, taken in meanwhile, as any job held here).

@@ -55,13 +55,9 @@ package final class RedisClient: Sendable {
     /// Sends one command without waiting for its reply: `done` gets nil when Redis answered
     /// with anything but an error. Pipelined with the other commands like `send`.
     package func send(_ arguments: [String], done: @escaping @Sendable ((any Error)?) -> Void) {
-        let body = Request.Body.command(arguments)
-        pipeline.add(Request(body: body, readTimeout: nil) { result in
-            switch result {
-            case .success(let reply): done(Self.failure(of: reply, for: body))
-            case .failure(let error): done(error)
-            }
-        })
+        enqueue(.command(arguments), readTimeout: nil) { result in
+            if case .failure(let error) = result { done(error) } else { done(nil) }
+        }
     }
 
     /// Runs a script by its SHA, loading it first when Redis does not know it (a new server, a
@@ -73,22 +69,25 @@ package final class RedisClient: Sendable {
     /// Runs a script without a task to resume: `done` gets the reply (an error reply as a
     /// failure) on the client's thread.
     func evaluate(_ script: RedisScript, keys: [String], arguments: [String], done: @escaping @Sendable (Result<RedisReply, RedisError>) -> Void) {
-        let body = Request.Body.script(script, keys: keys, arguments: arguments)
-        pipeline.add(Request(body: body, readTimeout: nil) { result in
+        enqueue(.script(script, keys: keys, arguments: arguments), readTimeout: nil, done: done)
+    }
+
+    private func perform(_ body: Request.Body, readTimeout: Double?) async throws -> RedisReply {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<RedisReply, any Error>) in
+            enqueue(body, readTimeout: readTimeout) { continuation.resume(with: $0.mapError { $0 }) }
+        }
+    }
+
+    /// Adds a request to the pipeline; `done` gets its reply on the client's thread, an error
+    /// reply as a failure.
+    private func enqueue(_ body: Request.Body, readTimeout: Double?, done: @escaping @Sendable (Result<RedisReply, RedisError>) -> Void) {
+        pipeline.add(Request(body: body, readTimeout: readTimeout) { result in
             if case .success(let reply) = result, let failure = Self.failure(of: reply, for: body) {
                 done(.failure(failure))
             } else {
                 done(result)
             }
         })
-    }
-
-    private func perform(_ body: Request.Body, readTimeout: Double?) async throws -> RedisReply {
-        let reply = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<RedisReply, any Error>) in
-            pipeline.add(Request(body: body, readTimeout: readTimeout) { continuation.resume(with: $0.mapError { $0 }) })
-        }
-        if let failure = Self.failure(of: reply, for: body) { throw failure }
-        return reply
     }
 
     /// An error reply as the error it is (naming the script that failed), or nil.
