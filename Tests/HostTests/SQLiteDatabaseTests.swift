@@ -106,6 +106,30 @@ import UvianHost
         #expect(rows.count == succeeded.count * 2)
     }
 
+    /// Bug: a full disk in a group of writes answered "no such savepoint: write" (SQLite had rolled
+    /// the whole transaction back by itself), so the caller saw an internal error, not a full
+    /// disk. A real SQLITE_FULL: the page cap is reached by a single-row insert, which SQLite
+    /// cannot undo alone. Every write of the group gets that error and none of them is kept.
+    @Test func aFullDiskInAGroupFailsEveryWriteWithThatError() async throws {
+        let db = try database()
+        let errors = try await db.withConnection { connection in
+            try connection.execute("CREATE TABLE t (n INTEGER PRIMARY KEY, data BLOB NOT NULL)")
+            let pages = try connection.query("PRAGMA page_count").first?["page_count"]?.int ?? 0
+            _ = try connection.query("PRAGMA max_page_count = \(pages + 4)")
+            let small: (SQLiteConnection) throws -> Void = { try $0.query("INSERT INTO t (data) VALUES (zeroblob(10))") }
+            let large: (SQLiteConnection) throws -> Void = { try $0.query("INSERT INTO t (data) VALUES (zeroblob(1000000))") }
+            return connection.transaction(group: [small, large, small]).map { $0.map { "\($0)" } }
+        }
+        #expect(errors.count == 3)
+        for error in errors {
+            #expect(error?.contains("full") == true, "\(error ?? "committed")")
+        }
+        let count = try await db.withConnection { try $0.query("SELECT count(*) AS n FROM t").first?["n"]?.int }
+        #expect(count == 0)
+        // The connection is usable afterwards: a write that fits commits.
+        try await db.transaction { try $0.query("INSERT INTO t (data) VALUES (zeroblob(10))") }
+    }
+
     @Test func aWriteIsVisibleToTheNextReadOfItsCaller() async throws {
         let db = try database()
         let store = try await SQLiteTaskStore(database: db)

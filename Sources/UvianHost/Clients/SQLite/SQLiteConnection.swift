@@ -124,7 +124,7 @@ package final class SQLiteConnection: @unchecked Sendable {
     /// Runs several writes in one immediate transaction, each inside a savepoint of its own, and
     /// returns each write's error (nil: committed). A write that throws is rolled back alone; if
     /// the transaction itself fails (BEGIN or COMMIT), every write gets that error.
-    func transaction(group writes: [(SQLiteConnection) throws -> Void]) -> [(any Error)?] {
+    package func transaction(group writes: [(SQLiteConnection) throws -> Void]) -> [(any Error)?] {
         if writes.count == 1 {
             do {
                 try transaction { try writes[0](self) }
@@ -141,6 +141,10 @@ package final class SQLiteConnection: @unchecked Sendable {
                 do {
                     try write(self)
                 } catch {
+                    // SQLite rolls the whole transaction back by itself on some errors (a full
+                    // disk, I/O, memory); the savepoint is gone then, and so are the writes before
+                    // this one: every write gets this error, not "no such savepoint".
+                    if sqlite3_get_autocommit(db) != 0 { throw error }
                     errors[index] = error
                     try query("ROLLBACK TO write")
                 }
@@ -149,7 +153,7 @@ package final class SQLiteConnection: @unchecked Sendable {
             try query("COMMIT")
             return errors
         } catch {
-            _ = try? query("ROLLBACK")
+            if sqlite3_get_autocommit(db) == 0 { _ = try? query("ROLLBACK") }
             return errors.map { _ in error }
         }
     }
