@@ -148,6 +148,7 @@ let package = Package(
             dependencies: [
                 "PluginAPI",
                 "JSON",
+                "Cron",
                 "CMalloc",
                 "CProcessSpawn",
                 "CSQLite",

@@ -180,7 +180,8 @@ import UvianHost
             #expect(openapi.json?["openapi"]?.stringValue == "3.1.0")
             let paths = Set(openapi.json?["paths"]?.objectValue?.keys.map { $0 } ?? [])
             #expect(paths == ["/health", "/execute", "/task/{id}", "/tasks", "/plugins", "/events", "/openapi.json",
-                              "/conversations", "/conversations/{id}", "/conversations/{id}/messages", "/plugins/{name}/reload", "/events/ws"])
+                              "/conversations", "/conversations/{id}", "/conversations/{id}/messages", "/plugins/{name}/reload", "/events/ws",
+                              "/schedules", "/schedules/{id}", "/schedules/{id}/trigger"])
         }
     }
 

@@ -257,6 +257,7 @@ final class OutcomeRecorder: Sendable {
         options.attempts = job.maxAttempts
         options.backoff = job.backoff
         options.timeoutSeconds = job.timeoutSeconds
+        options.schedule = job.schedule
         return TaskRecord(id: job.id, queue: config.queueName, taskType: job.taskType, parameters: parameters,
                           options: options, createdAt: job.createdAt ?? Date())
     }

@@ -17,13 +17,7 @@ struct Submitter: Sendable {
     /// Checks and queues a job. Returns the task and whether it is new (false: an existing task
     /// with the same idempotency key).
     func submit(taskType: String, parameters: JSONValue, options: JobOptions, id: String) async throws -> (TaskRecord, created: Bool) {
-        guard let route = registry.route(taskType) else {
-            throw Worker.SubmitError.unknownTaskType(taskType, available: registry.taskTypeNames)
-        }
-        if let schema = route.taskType.schema {
-            let violations = schema.validate(parameters)
-            guard violations.isEmpty else { throw Worker.SubmitError.invalidParameters(violations) }
-        }
+        let route = try check(taskType: taskType, parameters: parameters)
         let record = TaskRecord(id: id, queue: config.queueName, taskType: taskType, parameters: parameters, options: options)
         let job = NewJob(id: id, taskType: taskType, parametersJSON: parameters.serialized(), options: options,
                          checkedBy: ParameterCheck.checker(of: route))
@@ -40,6 +34,18 @@ struct Submitter: Sendable {
             if leased?.id != id { consumer.wake() }
             return (created, true)
         }
+    }
+
+    /// The plugin route of a task type whose schema accepts `parameters`; throws `SubmitError` otherwise.
+    func check(taskType: String, parameters: JSONValue) throws(Worker.SubmitError) -> PluginRegistry.Route {
+        guard let route = registry.route(taskType) else {
+            throw Worker.SubmitError.unknownTaskType(taskType, available: registry.taskTypeNames)
+        }
+        if let schema = route.taskType.schema {
+            let violations = schema.validate(parameters)
+            guard violations.isEmpty else { throw Worker.SubmitError.invalidParameters(violations) }
+        }
+        return route
     }
 
     /// The record and the queued job: one transaction on the embedded backends (leasing the next

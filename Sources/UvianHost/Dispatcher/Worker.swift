@@ -19,7 +19,7 @@ package final class Worker: Service, Sendable {
     let logger: Logger
     private let executor: BlockingExecutor
     private let consumer: JobConsumer
-    private let submitter: Submitter
+    let submitter: Submitter
     private let recorder: OutcomeRecorder
     private let publisher: TaskEventPublisher
     /// Callers waiting for a task's end, resumed by its terminal event.

@@ -179,7 +179,7 @@ struct APIRoutes: Sendable {
                  }
                 }
                 """#),
-        ]
+        ] + scheduleRoutes
     }
 
     func register(on router: Router<BasicRequestContext>) {
@@ -325,15 +325,8 @@ struct APIRoutes: Sendable {
             } else {
                 (record, created) = try await worker.submit(taskType: taskType, parameters: parameters, options: options)
             }
-        } catch Worker.SubmitError.unknownTaskType(let name, let available) {
-            throw APIError(.notFound, code: "unknown_task_type", "no plugin provides task type '\(name)'",
-                           details: .object(["task_type": .string(name), "available": .array(available.map { .string($0) })]))
-        } catch Worker.SubmitError.invalidParameters(let violations) {
-            let first = violations.first.map { "\($0.field(under: "parameters")) \($0.message)" } ?? "invalid"
-            throw APIError(.unprocessableContent, code: "invalid_parameters", "invalid parameters: \(first)",
-                           details: .object(["violations": .array(violations.map {
-                               .object(["field": .string($0.field(under: "parameters")), "path": .string($0.path), "message": .string($0.message)])
-                           })]))
+        } catch let error as Worker.SubmitError {
+            throw Self.apiError(error)
         }
 
         if let wait, wait > 0 {
@@ -463,6 +456,21 @@ struct APIRoutes: Sendable {
             throw APIError(.badRequest, code: "invalid_query", "\(name) must be an integer from \(range.lowerBound) to \(range.upperBound)")
         }
         return value
+    }
+
+    /// A submit's refusal (unknown task type, parameters the schema refuses) as the API answers it.
+    static func apiError(_ error: Worker.SubmitError) -> APIError {
+        switch error {
+        case .unknownTaskType(let name, let available):
+            return APIError(.notFound, code: "unknown_task_type", "no plugin provides task type '\(name)'",
+                            details: .object(["task_type": .string(name), "available": .array(available.map { .string($0) })]))
+        case .invalidParameters(let violations):
+            let first = violations.first.map { "\($0.field(under: "parameters")) \($0.message)" } ?? "invalid"
+            return APIError(.unprocessableContent, code: "invalid_parameters", "invalid parameters: \(first)",
+                            details: .object(["violations": .array(violations.map {
+                                .object(["field": .string($0.field(under: "parameters")), "path": .string($0.path), "message": .string($0.message)])
+                            })]))
+        }
     }
 
     static func taskNotFound(_ id: String) -> APIError {

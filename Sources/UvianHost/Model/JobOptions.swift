@@ -10,8 +10,24 @@ package struct JobOptions: Sendable, Equatable {
     /// nil = the plugin's `timeout_s`, else `MAX_TASK_TIMEOUT`.
     package var timeoutSeconds: Double?
     package var idempotencyKey: String?
+    /// The schedule that made the task, when one did: kept with the task's options in the store,
+    /// never read from a request.
+    package var schedule: ScheduleRun?
 
     package init() {}
+
+    /// The options as the store keeps them (`json`): the schedule run besides what a request may
+    /// give; a value the request parser refuses is dropped rather than losing the rest.
+    package init(stored json: JSONValue) {
+        var request = json
+        if case .object(var fields) = json {
+            schedule = ScheduleRun(json: fields.removeValue(forKey: "schedule"))
+            request = .object(fields)
+        }
+        let schedule = self.schedule
+        self = (try? JobOptions(json: request)) ?? JobOptions()
+        self.schedule = schedule
+    }
 
     package struct Invalid: Error, Sendable {
         package let field: String
@@ -82,6 +98,7 @@ package struct JobOptions: Sendable, Equatable {
         ]
         if let timeoutSeconds { fields["timeout_s"] = .number(timeoutSeconds) }
         if let idempotencyKey { fields["idempotency_key"] = .string(idempotencyKey) }
+        if let schedule { fields["schedule"] = schedule.json }
         return .object(fields)
     }
 }

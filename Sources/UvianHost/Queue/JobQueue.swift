@@ -36,6 +36,9 @@ package struct LeasedJob: Sendable {
     package var startedAt: Date?
     /// Times the queue recovered the job after its worker lost it (BullMQ's `stc`).
     package var stalledCount = 0
+    /// The schedule that made this run, when one did (the embedded queue's `schedule_id`,
+    /// BullMQ's `rjk`).
+    package var schedule: ScheduleRun?
     /// The parent job's id (BullMQ flows: the `parentKey` of a child job).
     package var parentId: String?
     /// The job's `conversation_id` parameter, which its events carry: found once, when the job

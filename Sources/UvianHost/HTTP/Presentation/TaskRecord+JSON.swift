@@ -7,13 +7,17 @@ extension TaskRecord {
     /// The JSON shape of the API.
     package var json: JSONValue {
         func time(_ date: Date?) -> JSONValue { date.map { .string(ISO8601.format($0)) } ?? .null }
+        // The schedule that made the task is shown beside its options, not among them.
+        var requestOptions = options
+        requestOptions.schedule = nil
         return .object([
             "task_id": .string(id),
             "task_type": .string(taskType),
             "queue": .string(queue),
             "status": .string(status.rawValue),
             "parameters": parameters,
-            "options": options.json,
+            "options": requestOptions.json,
+            "schedule": options.schedule?.json ?? .null,
             "result": result ?? .null,
             "error": error.map { .string($0) } ?? .null,
             "progress": .number(progress),

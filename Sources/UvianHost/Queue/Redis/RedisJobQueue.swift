@@ -16,7 +16,7 @@ package final class RedisJobQueue: CallbackFinishQueue {
     let keys: Keys
     let settings: Settings
     let logger: Logger
-    private let scripts: Scripts
+    let scripts: Scripts
     /// What the last fetch said about when to look again.
     private let wake = Mutex(WakeHint())
     /// The events stream cap (meta `opts.maxLenEvents`) as last read, passed to the scripts so
@@ -54,13 +54,14 @@ package final class RedisJobQueue: CallbackFinishQueue {
         var pc: String { key("pc") }
         var marker: String { key("marker") }
         var id: String { key("id") }
+        var repeatSet: String { key("repeat") }
         var cancelSet: String { key("uvw:cancel") }
         func job(_ id: String) -> String { base + id }
     }
 
     struct Scripts: Sendable {
         let addJob, moveToActive, moveToFinished, moveToDelayed, retryJob, extendLocks, moveStalledJobsToWait,
-            updateProgress, addLog, cancelJob, releaseJob: RedisScript
+            updateProgress, addLog, cancelJob, releaseJob, upsertSchedule, removeSchedule, advanceSchedule: RedisScript
 
         init() throws {
             addJob = try .load("addJob")
@@ -74,6 +75,9 @@ package final class RedisJobQueue: CallbackFinishQueue {
             addLog = try .load("addLog")
             cancelJob = try .load("cancelJob")
             releaseJob = try .load("releaseJob")
+            upsertSchedule = try .load("upsertSchedule")
+            removeSchedule = try .load("removeSchedule")
+            advanceSchedule = try .load("advanceSchedule")
         }
     }
 
@@ -109,18 +113,9 @@ package final class RedisJobQueue: CallbackFinishQueue {
 
     package func enqueue(_ job: NewJob) async throws {
         let options = job.options
-        var opts: [String: JSONValue] = [
-            "attempts": .number(Double(options.attempts)),
-            "delay": .number(Double(options.delayMs)),
-            "jobId": .string(job.id),
-        ]
-        if options.priority > 0 { opts["priority"] = .number(Double(options.priority)) }
-        if options.backoff.delayMs > 0 || options.backoff.kind == .exponential {
-            var backoff: [String: JSONValue] = ["type": .string(options.backoff.kind.rawValue), "delay": .number(Double(options.backoff.delayMs))]
-            if options.backoff.jitter > 0 { backoff["jitter"] = .number(options.backoff.jitter) }
-            opts["backoff"] = .object(backoff)
-        }
-        if let timeout = options.timeoutSeconds { opts["uvw_timeout_s"] = .number(timeout) }
+        var opts = Self.bullOptions(options)
+        opts["delay"] = .number(Double(options.delayMs))
+        opts["jobId"] = .string(job.id)
         // BullMQ keeps unknown options as they are: the plugin generation that checked the parameters.
         if let checkedBy = job.checkedBy { opts["uvw_checked"] = .string(checkedBy) }
         _ = try await commands.evaluate(
@@ -130,6 +125,30 @@ package final class RedisJobQueue: CallbackFinishQueue {
                 keys.base, job.id, job.taskType, job.parametersJSON, JSONValue.object(opts).serialized(),
                 String(Self.nowMs()), String(options.delayMs), String(options.priority), "0",
             ])
+    }
+
+    /// A job's options in BullMQ's spelling (attempts, priority, backoff; the timeout as this
+    /// worker's own `uvw_timeout_s`, which BullMQ keeps as it is).
+    static func bullOptions(_ options: JobOptions) -> [String: JSONValue] {
+        var opts: [String: JSONValue] = ["attempts": .number(Double(options.attempts))]
+        if options.priority > 0 { opts["priority"] = .number(Double(options.priority)) }
+        if options.backoff.delayMs > 0 || options.backoff.kind == .exponential {
+            var backoff: [String: JSONValue] = ["type": .string(options.backoff.kind.rawValue), "delay": .number(Double(options.backoff.delayMs))]
+            if options.backoff.jitter > 0 { backoff["jitter"] = .number(options.backoff.jitter) }
+            opts["backoff"] = .object(backoff)
+        }
+        if let timeout = options.timeoutSeconds { opts["uvw_timeout_s"] = .number(timeout) }
+        return opts
+    }
+
+    /// BullMQ's backoff option: a number (fixed delay) or {type, delay, jitter}.
+    static func backoff(in opts: JSONValue) -> Backoff {
+        if let delay = opts["backoff"]?.intValue {
+            return Backoff(kind: .fixed, delayMs: delay)
+        } else if let spec = opts["backoff"], let type = spec["type"]?.stringValue, let kind = Backoff.Kind(rawValue: type) {
+            return Backoff(kind: kind, delayMs: spec["delay"]?.intValue ?? 0, jitter: spec["jitter"]?.doubleValue ?? 0)
+        }
+        return .none
     }
 
     // MARK: - Fetching
@@ -164,11 +183,13 @@ package final class RedisJobQueue: CallbackFinishQueue {
         }
         // The jobs of one call share its lock token: each lock is its own key, so the token only
         // has to be this worker's.
-        var jobs = [Self.leasedJob(id: id, hash: items[1].fields, token: token)]
-        var index = 4
+        var jobs: [LeasedJob] = []
+        var index = 0
         while index + 1 < items.count, let next = items[index].string {
-            jobs.append(Self.leasedJob(id: next, hash: items[index + 1].fields, token: token))
-            index += 2
+            let hash = items[index + 1].fields
+            jobs.append(Self.leasedJob(id: next, hash: hash, token: token))
+            if let schedule = hash["rjk"], let status = hash["uvw_schedule"] { followUp(schedule: schedule, run: next, status: status, hash: hash) }
+            index += index == 0 ? 4 : 2
         }
         return jobs
     }
@@ -177,12 +198,7 @@ package final class RedisJobQueue: CallbackFinishQueue {
     static func leasedJob(id: String, hash: [String: String], token: String) -> LeasedJob {
         let opts = (try? JSONValue.parse(hash["opts"] ?? "{}")) ?? .object([:])
         let attemptsMade = Int(hash["atm"] ?? hash["attemptsMade"] ?? "0") ?? 0
-        var backoff = Backoff.none
-        if let delay = opts["backoff"]?.intValue {
-            backoff = Backoff(kind: .fixed, delayMs: delay)
-        } else if let spec = opts["backoff"], let type = spec["type"]?.stringValue, let kind = Backoff.Kind(rawValue: type) {
-            backoff = Backoff(kind: kind, delayMs: spec["delay"]?.intValue ?? 0, jitter: spec["jitter"]?.doubleValue ?? 0)
-        }
+        let backoff = backoff(in: opts)
         var job = LeasedJob(
             id: id,
             taskType: hash["name"] ?? "",
@@ -199,6 +215,7 @@ package final class RedisJobQueue: CallbackFinishQueue {
         job.parentId = hash["parentKey"].flatMap { key in key.split(separator: ":").last.map(String.init) }
         job.queueOptions = opts
         job.checkedBy = opts["uvw_checked"]?.stringValue
+        if let scheduleId = hash["rjk"] { job.schedule = scheduleRun(of: id, schedule: scheduleId, hash: hash, opts: opts) }
         return job
     }
 

@@ -28,7 +28,7 @@ package final class SQLiteJobQueue: JobQueue {
             // Columns added since the first version, appended (so the rebuild below, which copies
             // rows with SELECT *, sees the same columns in the same order as `table`).
             let columns = Set(try connection.query("PRAGMA table_info(queue_jobs)").compactMap { $0["name"]?.text })
-            for (column, type) in [("created_at", "REAL"), ("lease_token", "TEXT"), ("checked_by", "TEXT")] where !columns.contains(column) {
+            for (column, type) in [("created_at", "REAL"), ("lease_token", "TEXT"), ("checked_by", "TEXT"), ("schedule_id", "TEXT")] where !columns.contains(column) {
                 try connection.execute("ALTER TABLE queue_jobs ADD COLUMN \(column) \(type)")
             }
             // Earlier files declared `seq` AUTOINCREMENT, which writes `sqlite_sequence` on every
@@ -41,6 +41,7 @@ package final class SQLiteJobQueue: JobQueue {
                 try connection.execute("INSERT INTO queue_jobs SELECT * FROM queue_jobs_autoincrement; DROP TABLE queue_jobs_autoincrement;")
             }
             try connection.execute(indexes)
+            try connection.execute(schedulesTable)
         }
     }
 
@@ -63,7 +64,8 @@ package final class SQLiteJobQueue: JobQueue {
             cancel_requested INTEGER NOT NULL DEFAULT 0,
             created_at REAL,
             lease_token TEXT,
-            checked_by TEXT
+            checked_by TEXT,
+            schedule_id TEXT
         );
         """
 
@@ -99,15 +101,16 @@ package final class SQLiteJobQueue: JobQueue {
     /// Queues the job; with `lease`, already leased to that worker (its first attempt), which is
     /// then returned.
     @discardableResult
-    package static func insert(_ job: NewJob, leasedTo lease: (workerId: String, until: Double)? = nil, in connection: SQLiteConnection) throws -> LeasedJob? {
+    package static func insert(_ job: NewJob, leasedTo lease: (workerId: String, until: Double)? = nil, runAt: Double? = nil,
+                               scheduleId: String? = nil, in connection: SQLiteConnection) throws -> LeasedJob? {
         let now = now()
-        let runAt = now + Double(job.options.delayMs) / 1000
+        let runAt = runAt ?? now + Double(job.options.delayMs) / 1000
         let token = lease.map { _ in newLeaseToken() }
         try connection.query(
             """
             INSERT INTO queue_jobs (id, task_type, parameters, priority, run_at, max_attempts, backoff_type, backoff_delay_ms, backoff_jitter, timeout_s,
-                lease_owner, lease_until, attempts_made, created_at, lease_token, checked_by)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                lease_owner, lease_until, attempts_made, created_at, lease_token, checked_by, schedule_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
                 .text(job.id), .text(job.taskType), .text(job.parametersJSON), .int(Int64(job.options.priority)),
@@ -116,6 +119,7 @@ package final class SQLiteJobQueue: JobQueue {
                 job.options.timeoutSeconds.map { .double($0) } ?? .null,
                 lease.map { .text($0.workerId) } ?? .null, lease.map { .double($0.until) } ?? .null, .int(lease == nil ? 0 : 1),
                 .double(now), token.map { .text($0) } ?? .null, job.checkedBy.map { .text($0) } ?? .null,
+                scheduleId.map { .text($0) } ?? .null,
             ])
         guard let token else { return nil }
         var leased = LeasedJob(id: job.id, taskType: job.taskType, parametersJSON: job.parametersJSON, attempt: 1, maxAttempts: job.options.attempts,
@@ -230,6 +234,9 @@ package final class SQLiteJobQueue: JobQueue {
             job.token = token
             job.createdAt = row["created_at"]?.double.map { Date(timeIntervalSince1970: $0) }
             job.checkedBy = row["checked_by"]?.text
+            if let scheduleId = row["schedule_id"]?.text {
+                job.schedule = try advanceSchedule(scheduleId, startingRun: job.id, attempt: attempt, in: connection)
+            }
             return job
         }
     }

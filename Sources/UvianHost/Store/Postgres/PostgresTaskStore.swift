@@ -302,7 +302,7 @@ package final class PostgresTaskStore: TaskStore {
     }
 
     static func task(_ row: [String: String?]) throws -> TaskRecord {
-        let options = (try? JobOptions(json: JSONValue.parse(row["options"].flatMap { $0 } ?? "{}"))) ?? JobOptions()
+        let options = JobOptions(stored: (try? JSONValue.parse(row["options"].flatMap { $0 } ?? "{}")) ?? .object([:]))
         var record = TaskRecord(
             id: row["id"].flatMap { $0 } ?? "", queue: row["queue"].flatMap { $0 } ?? "", taskType: row["task_type"].flatMap { $0 } ?? "",
             parameters: try JSONValue.parse(row["parameters"].flatMap { $0 } ?? "null"), options: options,

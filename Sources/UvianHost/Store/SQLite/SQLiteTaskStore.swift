@@ -371,7 +371,7 @@ package final class SQLiteTaskStore: TaskStore, CallbackFinishStore {
     static func record(from row: [String: SQLiteValue]) throws -> TaskRecord {
         func date(_ key: String) -> Date? { row[key]?.double.map { Date(timeIntervalSince1970: $0) } }
         let optionsJSON = try JSONValue.parse(row["options"]?.text ?? "{}")
-        let options = (try? JobOptions(json: optionsJSON)) ?? JobOptions()
+        let options = JobOptions(stored: optionsJSON)
         var record = TaskRecord(
             id: row["id"]?.text ?? "", queue: row["queue"]?.text ?? "", taskType: row["task_type"]?.text ?? "",
             parameters: try JSONValue.parse(row["parameters"]?.text ?? "null"), options: options,

@@ -165,6 +165,113 @@ local function releaseDeduplication(P, jobKey, jobId, known)
   end
 end
 
+--[[ Job schedulers, in BullMQ's layout: P..'repeat' (ZSET: scheduler id → its pending run's ms)
+  and P..'repeat:'..id (hash: name, data, opts, every, offset, pattern, tz, startDate, endDate,
+  limit, ic), the runs being jobs 'repeat:'..id..':'..ms whose hash has rjk = id. This worker
+  adds two fields BullMQ ignores: uvw_runs (the cron times after the pending run, which the
+  worker computes, comma-separated, so the lease of a run can create the next in the same
+  script) and uvw_last (the run that started last). ]]
+
+-- BullMQ's next run of an `every` scheduler after the run at `prev`: prev + every, or, when that
+-- has passed (downtime), the first slot (a multiple of every plus the offset) after now.
+local function everyNextRun(prev, every, now, offset)
+  local nextRun = prev + every
+  if nextRun < now then
+    local off = tonumber(offset)
+    if not off or off == 0 then off = prev % every end
+    local slot = math.floor(now / every) * every + off
+    if slot <= now then nextRun = slot + every else nextRun = slot end
+  end
+  return nextRun
+end
+
+-- Creates scheduler `id`'s run at `millis` from the scheduler's template data and the job
+-- options `opts` (a table: the previous run's, or the template's), delayed until its time.
+-- False (and a `duplicated` event) when that run exists already.
+-- `k`: wait, prioritized, delayed, marker, events, meta, pc, active.
+local function createScheduledRun(k, P, id, millis, now, opts, cap)
+  local jobId = "repeat:" .. id .. ":" .. istr(millis)
+  local jobKey = P .. jobId
+  if rcall("EXISTS", jobKey) == 1 then
+    rcall("XADD", k.events, "MAXLEN", "~", cap, "*", "event", "duplicated", "jobId", jobId)
+    return false
+  end
+  local template = rcall("HMGET", P .. "repeat:" .. id, "name", "data")
+  local delay = millis - now
+  if delay < 0 then delay = 0 end
+  opts["jobId"] = jobId
+  opts["delay"] = delay
+  opts["timestamp"] = now
+  opts["prevMillis"] = millis
+  opts["repeatJobKey"] = id
+  opts["uvw_checked"] = nil
+  local priority = tonumber(opts["priority"]) or 0
+  local name = template[1] or id
+  rcall("HSET", jobKey, "name", name, "data", template[2] or "{}", "opts", cjson.encode(opts), "timestamp", istr(now),
+    "delay", istr(delay), "priority", istr(priority), "rjk", id)
+  rcall("XADD", k.events, "MAXLEN", "~", cap, "*", "event", "added", "jobId", jobId, "name", name)
+  if delay > 0 then
+    addToDelayed(k.delayed, jobId, millis)
+    rcall("XADD", k.events, "MAXLEN", "~", cap, "*", "event", "delayed", "jobId", jobId, "delay", istr(millis))
+    lowerDelayMarker(k.delayed, k.marker)
+  else
+    pushWaiting(k.wait, k.prioritized, k.pc, jobId, priority, false)
+    addBaseMarkerIfNeeded(k.marker, k.meta, k.active)
+    rcall("XADD", k.events, "MAXLEN", "~", cap, "*", "event", "waiting", "jobId", jobId)
+  end
+  rcall("ZADD", P .. "repeat", istr(millis), id)
+  return true
+end
+
+-- The job options of a run (JSON text) as a table whose repeat.count is `count`.
+local function scheduledRunOptions(optsText, count)
+  local ok, opts = pcall(cjson.decode, optsText or "{}")
+  if not ok or type(opts) ~= "table" then opts = {} end
+  if type(opts["repeat"]) ~= "table" then opts["repeat"] = {} end
+  opts["repeat"]["count"] = count
+  return opts
+end
+
+-- When the job `jobId` being leased is its scheduler's pending run, creates the run after it,
+-- if its time is known here (`every`, or a cron time in uvw_runs ahead of now) and the
+-- scheduler has not ended (limit, endDate). Returns what the worker is told as the job's
+-- uvw_schedule field: 'next:<ms>:<cron times left, -1 for every>', 'needs' (a cron time
+-- the worker must compute), 'ended', 'stale' (not the pending run) or 'duplicated'.
+local function advanceScheduleOnLease(k, P, id, jobId, optsText, now, cap)
+  local repeatKey = P .. "repeat"
+  local prev = tonumber(rcall("ZSCORE", repeatKey, id))
+  if not prev or jobId ~= "repeat:" .. id .. ":" .. istr(prev) then return "stale" end
+  local schedKey = repeatKey .. ":" .. id
+  local s = rcall("HMGET", schedKey, "every", "offset", "endDate", "limit", "ic", "uvw_runs")
+  local ic = tonumber(s[5]) or 1
+  local limit = tonumber(s[4])
+  if limit and ic >= limit then return "ended" end
+  local every = tonumber(s[1])
+  local nextRun, rest, left
+  if every then
+    nextRun = everyNextRun(prev, every, now, s[2])
+    left = -1
+  else
+    local after = math.max(now, prev)
+    local list = {}
+    for t in string.gmatch(s[6] or "", "%d+") do list[#list + 1] = tonumber(t) end
+    local i = 1
+    while i <= #list and list[i] <= after do i = i + 1 end
+    if i > #list then return "needs" end
+    nextRun = list[i]
+    local remaining = {}
+    for j = i + 1, #list do remaining[#remaining + 1] = istr(list[j]) end
+    rest = table.concat(remaining, ",")
+    left = #remaining
+  end
+  local endDate = tonumber(s[3])
+  if endDate and nextRun > endDate then return "ended" end
+  if not createScheduledRun(k, P, id, nextRun, now, scheduledRunOptions(optsText, ic + 1), cap) then return "duplicated" end
+  rcall("HINCRBY", schedKey, "ic", 1)
+  if rest then rcall("HSET", schedKey, "uvw_runs", rest, "uvw_last", jobId) else rcall("HSET", schedKey, "uvw_last", jobId) end
+  return "next:" .. istr(nextRun) .. ":" .. left
+end
+
 -- moveToActive's work (its contract is at the top of moveToActive.lua), as a function so that
 -- moveToFinished can lease the finishing worker's next job in the same call (BullMQ's fetch-next).
 -- `k`: wait, active, prioritized, events, limiter, delayed, meta, pc, marker;
@@ -259,7 +366,20 @@ local function fetchJobs(k, a)
     rcall("XADD", eventsKey, "MAXLEN", "~", cap, "*", "event", "active", "jobId", jobId, "prev", "waiting")
     rcall("HSET", jobKey, "processedOn", istr(now))
     rcall("HINCRBY", jobKey, "ats", 1)
-    return rcall("HGETALL", jobKey)
+    local hash = rcall("HGETALL", jobKey)
+    -- A scheduler's run (BullMQ's rjk field): its next run is created here, in the lease.
+    for i = 1, #hash, 2 do
+      if hash[i] == "rjk" then
+        local optsText
+        for j = 1, #hash, 2 do
+          if hash[j] == "opts" then optsText = hash[j + 1] end
+        end
+        hash[#hash + 1] = "uvw_schedule"
+        hash[#hash + 1] = advanceScheduleOnLease(k, P, hash[i + 1], jobId, optsText, now, cap)
+        break
+      end
+    end
+    return hash
   end
 
   local wanted = math.max(math.floor(tonumber(a.count) or 1), 1)
@@ -293,3 +413,4 @@ local function fetchJobs(k, a)
   -- nothing to do: report the next delayed due time
   return { false, false, 0, nextDelayedDue(delayedKey) or 0 }
 end
+
