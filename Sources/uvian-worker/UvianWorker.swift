@@ -25,7 +25,7 @@ struct UvianWorker: AsyncParsableCommand {
         commandName: "uvian-worker",
         abstract: "A background-job worker that runs task plugins loaded through a stable C ABI.",
         version: UvianVersion.current,
-        subcommands: [Serve.self, Run.self, Plugins.self, Plugin.self, Migrate.self, PluginRunnerProcess.self],
+        subcommands: [Serve.self, Run.self, Plugins.self, Plugin.self, Schedules.self, Migrate.self, PluginRunnerProcess.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -149,6 +149,87 @@ struct Plugins: AsyncParsableCommand {
             if let error = entry["error"]?.stringValue { print("  error: \(error)") }
         }
         if !registry.refused.isEmpty { throw ExitCode(1) }
+    }
+}
+
+struct Schedules: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Manage the schedules kept in the queue's backend (REDIS_URL, or DATA_DIR's SQLite file).",
+        subcommands: [Apply.self, List.self])
+
+    /// A worker on the configured backends that runs nothing: the schedules API without serving.
+    static func worker(_ common: CommonOptions) async throws -> (Worker, PluginRegistry) {
+        var (config, logger) = try common.resolve()
+        if common.logLevel == nil && ProcessInfo.processInfo.environment["LOG_LEVEL"] == nil { logger.logLevel = .critical }
+        let runtime = WorkerRuntime(config: config, logger: logger)
+        let registry = try await runtime.loadPlugins()
+        return (try await runtime.makeWorker(registry: registry), registry)
+    }
+
+    struct Apply: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create or update the schedules of a YAML file (idempotent: unchanged ones are left as they are).")
+        @OptionGroup var common: CommonOptions
+        @Argument(help: "The YAML file (a top-level `schedules:` list of PUT /schedules bodies with an `id`).") var file: String
+        @Flag(help: "Also remove the schedules the file does not list.") var prune = false
+
+        func run() async throws {
+            let schedules: [Schedule]
+            do {
+                schedules = try SchedulesFile.load(path: file)
+            } catch let error as SchedulesFile.Invalid {
+                throw ValidationError(error.description)
+            }
+            let (worker, registry) = try await Schedules.worker(common)
+            defer { registry.shutdownAll() }
+            let existing = Dictionary(try await worker.schedules().map { ($0.schedule.id, $0.schedule) }, uniquingKeysWith: { a, _ in a })
+            for schedule in schedules {
+                if let stored = existing[schedule.id], schedule.matches(stored: stored) {
+                    print("unchanged \(schedule.id)")
+                    continue
+                }
+                do {
+                    _ = try await worker.upsertSchedule(schedule)
+                } catch Worker.SubmitError.unknownTaskType(let name, let available) {
+                    throw ValidationError("\(schedule.id): no plugin provides task type '\(name)'; available: \(available.joined(separator: ", "))")
+                } catch Worker.SubmitError.invalidParameters(let violations) {
+                    throw ValidationError("\(schedule.id): invalid parameters: " + violations.map(\.description).joined(separator: "; "))
+                }
+                print("\(existing[schedule.id] == nil ? "created" : "updated") \(schedule.id)")
+            }
+            if prune {
+                let listed = Set(schedules.map(\.id))
+                for id in existing.keys.sorted() where !listed.contains(id) {
+                    _ = try await worker.removeSchedule(id: id)
+                    print("removed \(id)")
+                }
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the schedules, the soonest next run first.")
+        @OptionGroup var common: CommonOptions
+        @Flag(help: "Print JSON instead of a table.") var json = false
+
+        func run() async throws {
+            let (worker, registry) = try await Schedules.worker(common)
+            defer { registry.shutdownAll() }
+            let all = try await worker.schedules()
+            if json {
+                print(JSONValue.array(all.map(\.json)).serialized())
+                return
+            }
+            for status in all {
+                let when: String
+                switch status.schedule.timing.trigger {
+                case .every(let ms, _): when = "every \(ms) ms"
+                case .cron(let text, let zone): when = "cron \(text)" + (zone.map { " (\($0))" } ?? "")
+                }
+                let next = status.json["next_run_at"]?.stringValue ?? "ended"
+                print("\(status.schedule.id)  \(status.schedule.taskType)  \(when)  next: \(next)  runs: \(status.iterationCount)")
+            }
+        }
     }
 }
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
 import time
 from collections import Counter
 from pathlib import Path
@@ -19,7 +20,7 @@ import pytest
 from bullmq import Job, Worker
 
 from test_worker_interop import (  # noqa: F401  (fixtures)
-    WorkerProc, await_until, bull_queue, events, key, plugins_yaml, prerequisites, qname, r, redis_server, spawn, wait_until,
+    WORKER_BIN, WorkerProc, await_until, bull_queue, events, key, plugins_yaml, prerequisites, qname, r, redis_server, spawn, wait_until,
     worker_env,
 )
 
@@ -335,3 +336,65 @@ def test_embedded_limit_trigger_upsert_and_missed_runs(embedded, tmp_path):
     assert len(late) == 1 and late[0]["schedule"]["missed"] >= 4, [t["schedule"] for t in runs]
     times = run_times([t["task_id"] for t in runs], "late")
     assert (times[-1] - times[0]) % 200 == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# `uvian-worker schedules apply FILE` / `schedules list`
+# ---------------------------------------------------------------------------------------------
+
+SCHEDULES_YAML = """\
+schedules:
+  - id: nightly
+    task_type: data_processing
+    parameters: {operation: sum, data: [1, 2, 3]}
+    cron: "0 3 * * *"
+    tz: Europe/Berlin
+  - id: heartbeat
+    task_type: data_processing
+    parameters: {operation: count, data: [1]}
+    every: 60000
+    options: {attempts: 3}
+"""
+
+
+def schedules_cli(env: dict, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(WORKER_BIN), "schedules", *args], env=env, capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize("backend", ["embedded", "redis"])
+def test_schedules_apply_is_idempotent_and_list_prints_them(backend, tmp_path, plugins_yaml, redis_server, r, qname):
+    env = worker_env(tmp_path, plugins_yaml)
+    if backend == "redis":
+        env.update(REDIS_URL=redis_server.url, QUEUE_NAME=qname, QUEUE_PREFIX="bull")
+    path = tmp_path / "schedules.yaml"
+    path.write_text(SCHEDULES_YAML)
+    first = schedules_cli(env, "apply", str(path))
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.split("\n")[:2] == ["created nightly", "created heartbeat"], first.stdout
+    again = schedules_cli(env, "apply", str(path))
+    assert again.returncode == 0 and again.stdout.split() == ["unchanged", "nightly", "unchanged", "heartbeat"], again.stdout
+    listed = schedules_cli(env, "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    shown = {s["id"]: s for s in json.loads(listed.stdout)}
+    assert shown["nightly"]["cron"] == "0 3 * * *" and shown["nightly"]["tz"] == "Europe/Berlin"
+    assert shown["nightly"]["next_run_at"].endswith(("T02:00:00.000Z", "T01:00:00.000Z")), shown["nightly"]
+    assert shown["heartbeat"]["every"] == 60000 and shown["heartbeat"]["options"]["attempts"] == 3
+    table = schedules_cli(env, "list")
+    assert "nightly  data_processing  cron 0 3 * * * (Europe/Berlin)" in table.stdout, table.stdout
+    # A change updates one; --prune removes what the file no longer lists.
+    path.write_text(SCHEDULES_YAML.replace("every: 60000", "every: 30000").split("  - id: nightly")[0]
+                    + "  - id: heartbeat" + SCHEDULES_YAML.split("  - id: heartbeat")[1].replace("every: 60000", "every: 30000"))
+    pruned = schedules_cli(env, "apply", "--prune", str(path))
+    assert pruned.returncode == 0 and pruned.stdout.split("\n")[:2] == ["updated heartbeat", "removed nightly"], pruned.stdout
+    assert [s["id"] for s in json.loads(schedules_cli(env, "list", "--json").stdout)] == ["heartbeat"]
+    if backend == "redis":
+        async def bullmq_view():
+            async with bull_queue(redis_server.url, qname) as q:
+                return await q.getJobSchedulers()
+        [scheduler] = asyncio.run(bullmq_view())
+        assert scheduler["key"] == "heartbeat" and scheduler["every"] == 30000
+    # A bad file names the entry and the field, and changes nothing.
+    path.write_text(SCHEDULES_YAML.replace('cron: "0 3 * * *"', 'cron: "0 25 * * *"'))
+    bad = schedules_cli(env, "apply", str(path))
+    assert bad.returncode != 0 and "schedules[0] (nightly): cron" in bad.stderr and "hour" in bad.stderr, bad.stderr
+    assert [s["id"] for s in json.loads(schedules_cli(env, "list", "--json").stdout)] == ["heartbeat"]

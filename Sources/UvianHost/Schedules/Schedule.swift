@@ -67,6 +67,16 @@ package struct Schedule: Sendable, Equatable {
         self.init(id: id, taskType: taskType, parameters: parameters, options: options, timing: try ScheduleTiming(json: fields))
     }
 
+    /// Whether `stored` (the schedule as a backend gives it back) is this one: the offset a backend
+    /// fixes for an `every` schedule given without one (BullMQ stores it) does not count.
+    package func matches(stored: Schedule) -> Bool {
+        var stored = stored
+        if case .every(let ms, nil) = timing.trigger, case .every(ms, _) = stored.timing.trigger {
+            stored.timing.trigger = .every(milliseconds: ms, offset: nil)
+        }
+        return stored == self
+    }
+
     /// The schedule as the API shows it and schedule files write it.
     package var json: JSONValue {
         var fields: [String: JSONValue] = [
