@@ -287,7 +287,7 @@ def wait_until(predicate: Callable[[], Any], timeout: float, what: str, interval
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+            raise AssertionError(f"timed out after {timeout}s waiting for {what() if callable(what) else what}")
         time.sleep(interval)
 
 
@@ -300,7 +300,7 @@ async def await_until(predicate: Callable[[], Any], timeout: float, what: str, i
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+            raise AssertionError(f"timed out after {timeout}s waiting for {what() if callable(what) else what}")
         await asyncio.sleep(interval)
 
 

@@ -79,6 +79,14 @@ final class SwiftFixturePlugin: Plugin {
                     "seconds_left_positive": .bool((context.secondsLeft ?? 0) > 0),
                 ]
             },
+            // A flow's parent: what its children left it (job.children_values, job.failed_children),
+            // and the total of their `sum` or `total` results.
+            .sync("swift_gather", schema: nil) { (_: SwiftFixturePlugin, _: JSONValue, context: TaskContext) -> JSONValue in
+                let children = try context.invoke("job.children_values", request: [:])
+                let failed = try context.invoke("job.failed_children", request: [:])
+                let total = (children.objectValue ?? [:]).values.reduce(0.0) { $0 + ($1["sum"]?.doubleValue ?? $1["total"]?.doubleValue ?? 0) }
+                return ["children": children, "failed": failed, "total": .number(total)]
+            },
             // Does nothing: what a PluginKit call costs (the plugin-call benchmark).
             .sync("swift_noop", schema: nil) { (_: SwiftFixturePlugin, _: [String: Int], _: TaskContext) -> Bool in true },
             // Throws the requested kind of error.

@@ -72,9 +72,9 @@ final class JobSink: TaskSink {
     /// The answer is computed by a task (the store calls are asynchronous) and handed to `done`
     /// on a thread of `callbacks`, never on the cooperative pool: a plugin's callback runs there.
     func invokeAsync(method: String, requestJSON: String, done: @escaping @Sendable (Int32, String) -> Void) {
-        let (services, callbacks) = (StoreServices(store: store), self.callbacks)
-        let queued = inbox.submit {
-            let (status, response) = await services.handle(method: method, requestJSON: requestJSON)
+        let callbacks = self.callbacks
+        let queued = inbox.submit { [self] in
+            let (status, response) = await self.answer(method: method, requestJSON: requestJSON)
             let text = response.serialized()
             callbacks.submit { done(status, text) }
         }
@@ -85,13 +85,18 @@ final class JobSink: TaskSink {
     /// that thread; the task that answers signals it directly, without a callback thread.
     func invoke(method: String, requestJSON: String) -> (status: Int32, responseJSON: String) {
         let answer = BlockingAnswer()
-        let services = StoreServices(store: store)
-        let queued = inbox.submit {
-            let (status, response) = await services.handle(method: method, requestJSON: requestJSON)
+        let queued = inbox.submit { [self] in
+            let (status, response) = await self.answer(method: method, requestJSON: requestJSON)
             answer.resolve(status, response.serialized())
         }
         if !queued { return (Self.stopping.status, Self.stopping.response) }
         return answer.wait()
+    }
+
+    /// A host service's answer: the job's own (`job.…`) or the store's.
+    private func answer(method: String, requestJSON: String) async -> (status: Int32, response: JSONValue) {
+        if JobServices.methods.contains(method) { return await JobServices(job: job, queue: queue).handle(method: method) }
+        return await StoreServices(store: store).handle(method: method, requestJSON: requestJSON)
     }
 
     /// The answer to a host call made after the worker stopped (by a plugin abandoned past its

@@ -129,6 +129,10 @@ package protocol JobQueue: Sendable {
     func interruptWait() async
     /// Jobs waiting and running, for `/health`.
     func depth() async throws -> (waiting: Int, active: Int)
+    /// A flow's parent's children that have ended: `completed` maps each completed child's task id
+    /// to its result, `failed` each child that failed with `continueParentOnFailure` or
+    /// `ignoreDependencyOnFailure` to its reason (BullMQ's getChildrenValues and getFailedChildrenValues).
+    func children(of job: LeasedJob) async throws -> (completed: [String: JSONValue], failed: [String: String])
 }
 
 extension JobQueue {
@@ -138,6 +142,7 @@ extension JobQueue {
     package var maintenanceInterval: Duration? { nil }
     package var skipsExcludedTypes: Bool { false }
     package func interruptWait() async {}
+    package func children(of job: LeasedJob) async throws -> (completed: [String: JSONValue], failed: [String: String]) { ([:], [:]) }
 }
 
 /// How a job ends in the queue.

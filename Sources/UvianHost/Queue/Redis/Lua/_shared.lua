@@ -96,10 +96,10 @@ end
 -- Checks before a worker moves its active job on; nothing is modified unless it returns 0:
 -- -1 job missing; -2 lock missing; -6 lock held by another token ('0' = no lock check);
 -- -3 job not in active. On 0 the job has been removed from active (LREM -1). Also returns the
--- job's deduplication id (or false): one HMGET tells both that the job exists (every job hash
--- has `name`) and whether it has one.
+-- job's deduplication id, parentKey and parent (each false when absent): one HMGET tells that the
+-- job exists (every job hash has `name`) and what else its end must settle.
 local function takeOwnActiveJob(jobKey, activeKey, jobId, token)
-  local fields = rcall("HMGET", jobKey, "name", "deid")
+  local fields = rcall("HMGET", jobKey, "name", "deid", "parentKey", "parent")
   if not fields[1] then return -1 end
   if token ~= "0" then
     local current = rcall("GET", jobKey .. ":lock")
@@ -107,7 +107,7 @@ local function takeOwnActiveJob(jobKey, activeKey, jobId, token)
     if current ~= token then return -6 end
   end
   if rcall("LREM", activeKey, -1, jobId) < 1 then return -3 end
-  return 0, fields[2]
+  return 0, fields[2], fields[3], fields[4]
 end
 
 -- DEL the job's lock (unless token '0') and SREM it from stalled.
@@ -270,6 +270,103 @@ local function advanceScheduleOnLease(k, P, id, jobId, optsText, now, cap)
   rcall("HINCRBY", schedKey, "ic", 1)
   if rest then rcall("HSET", schedKey, "uvw_runs", rest, "uvw_last", jobId) else rcall("HSET", schedKey, "uvw_last", jobId) end
   return "next:" .. istr(nextRun) .. ":" .. left
+end
+
+--[[ Flows (BullMQ's FlowProducer): a parent waits in its queue's 'waiting-children' ZSET while
+  its ':dependencies' SET holds the keys of unfinished children; a child's hash has parentKey (the
+  parent's key) and parent (JSON: id, queueKey, and the child's failure options fpof, cpof, idof,
+  rdof). The parent may be in another queue of the same prefix. ]]
+
+-- The parent's key, queue key, id and the child's failure options, or nil.
+local function parentOf(parentKey, parentJSON)
+  local data = {}
+  if parentJSON then
+    local ok, decoded = pcall(cjson.decode, parentJSON)
+    if ok and type(decoded) == "table" then data = decoded end
+  end
+  if data["id"] and data["queueKey"] then
+    return data["queueKey"] .. ":" .. data["id"], data["queueKey"], data["id"], data
+  end
+  if parentKey and parentKey ~= "" then
+    local id = string.match(parentKey, ".*:(.*)")
+    if id then return parentKey, string.sub(parentKey, 1, #parentKey - #id - 1), id, data end
+  end
+  return nil
+end
+
+-- BullMQ's moveParentToWait: delayed when the parent has a delay, else prioritized or at the head
+-- of wait (RPUSH), with its marker and a `waiting ... prev waiting-children` event.
+local function moveParentToWait(queueKey, parentKey, parentId, now)
+  local attributes = rcall("HMGET", parentKey, "priority", "delay")
+  local priority = tonumber(attributes[1]) or 0
+  local delay = tonumber(attributes[2]) or 0
+  local eventsKey = queueKey .. ":events"
+  if delay > 0 then
+    local due = now + delay
+    addToDelayed(queueKey .. ":delayed", parentId, due)
+    rcall("XADD", eventsKey, "*", "event", "delayed", "jobId", parentId, "delay", istr(due))
+    lowerDelayMarker(queueKey .. ":delayed", queueKey .. ":marker")
+  else
+    pushWaiting(queueKey .. ":wait", queueKey .. ":prioritized", queueKey .. ":pc", parentId, priority, true)
+    addBaseMarkerIfNeeded(queueKey .. ":marker", queueKey .. ":meta", queueKey .. ":active")
+    rcall("XADD", eventsKey, "*", "event", "waiting", "jobId", parentId, "prev", "waiting-children")
+  end
+end
+
+local function releaseParentIfWaiting(queueKey, parentKey, parentId, now)
+  if rcall("ZREM", queueKey .. ":waiting-children", parentId) == 1 then
+    moveParentToWait(queueKey, parentKey, parentId, now)
+  end
+end
+
+-- A child of a flow has ended as `target` ('completed' with its JSON return value, or 'failed'
+-- with its reason, for good): its parent learns it as BullMQ's moveToFinished tells it. A child
+-- removed as it ends (`removed`) leaves its parent's dependencies in every case.
+local function settleParent(childKey, parentKey, parentJSON, target, value, now, removed)
+  local key, queueKey, id, flags = parentOf(parentKey, parentJSON)
+  if not key or rcall("EXISTS", key) == 0 then return end
+  local deps = key .. ":dependencies"
+  if target == "completed" then
+    if rcall("SREM", deps, childKey) == 1 then
+      rcall("HSET", key .. ":processed", childKey, value)
+      if rcall("SCARD", deps) == 0 then releaseParentIfWaiting(queueKey, key, id, now) end
+    end
+    return
+  end
+  if flags["fpof"] then
+    if rcall("SREM", deps, childKey) == 1 then
+      rcall("ZADD", key .. ":unsuccessful", istr(now), childKey)
+      local reason = "child " .. childKey .. " failed"
+      local from
+      if rcall("ZSCORE", queueKey .. ":waiting-children", id) then
+        from = queueKey .. ":waiting-children"
+      elseif rcall("ZSCORE", queueKey .. ":delayed", id) then
+        from = queueKey .. ":delayed"
+        rcall("HSET", key, "delay", 0)
+      end
+      if from then
+        rcall("ZREM", from, id)
+        rcall("HSET", key, "defa", reason)
+        moveParentToWait(queueKey, key, id, now)
+      elseif not rcall("ZSCORE", queueKey .. ":failed", id) then
+        rcall("HSET", key, "defa", reason)
+      end
+    end
+  elseif flags["cpof"] then
+    if rcall("SREM", deps, childKey) == 1 then
+      rcall("HSET", key .. ":failed", childKey, value)
+      releaseParentIfWaiting(queueKey, key, id, now)
+    end
+  elseif flags["idof"] or flags["rdof"] then
+    if rcall("SREM", deps, childKey) == 1 then
+      if rcall("SCARD", deps) == 0 then releaseParentIfWaiting(queueKey, key, id, now) end
+      if flags["idof"] then rcall("HSET", key .. ":failed", childKey, value) end
+    end
+  elseif removed then
+    if rcall("SREM", deps, childKey) == 1 and rcall("SCARD", deps) == 0 then
+      releaseParentIfWaiting(queueKey, key, id, now)
+    end
+  end
 end
 
 -- moveToActive's work (its contract is at the top of moveToActive.lua), as a function so that

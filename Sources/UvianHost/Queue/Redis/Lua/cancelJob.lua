@@ -25,7 +25,9 @@
                 HSET failedReason reason finishedOn now, SREM cancelSet id, deduplication key
                 released as on finish, event `failed jobId <id> failedReason <reason> prev
                 waiting` (prev `delayed` for a delayed job). atm is not incremented.
-    "unknown"   job exists but is in none of these states (e.g. waiting-children); unchanged
+                A flow's parent waiting for its children is removed the same way; a flow's child
+                settles its parent as a failed child (settleParent in _shared.lua).
+    "unknown"   job exists but is in none of these states; unchanged
 ]]
 local waitKey, prioritizedKey, delayedKey, activeKey, failedKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local jobKey, eventsKey, metaKey, cancelKey = KEYS[6], KEYS[7], KEYS[8], KEYS[9]
@@ -65,6 +67,8 @@ elseif rcall("ZREM", delayedKey, jobId) > 0 then
   prev = "delayed"
 elseif rcall("LREM", P .. "paused", 0, jobId) > 0 then -- legacy (<= v5) paused list
   prev = "waiting"
+elseif rcall("ZREM", P .. "waiting-children", jobId) > 0 then -- a flow's parent
+  prev = "waiting-children"
 end
 if not prev then return "unknown" end
 
@@ -73,6 +77,9 @@ rcall("HSET", jobKey, "failedReason", reason, "finishedOn", now)
 rcall("SREM", cancelKey, jobId)
 
 releaseDeduplication(P, jobKey, jobId)
+-- A flow's child cancelled before it ran fails for its parent as any failed child does.
+local family = rcall("HMGET", jobKey, "parentKey", "parent")
+if family[1] or family[2] then settleParent(jobKey, family[1] or nil, family[2] or nil, "failed", reason, tonumber(now), false) end
 
 local cap = eventsCap(metaKey)
 rcall("XADD", eventsKey, "MAXLEN", "~", cap, "*", "event", "failed", "jobId", jobId,

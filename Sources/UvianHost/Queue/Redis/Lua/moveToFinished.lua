@@ -45,6 +45,11 @@
   (failed: stacktrace append, HDEL defa, HSET returnvalue failedResult when given), then age/count trimming of target (deleting the
   trimmed jobs' hash, :logs, :dependencies, :processed, :failed, :unsuccessful);
   keepCount 0: delete this job and its sub-keys instead.
+  A child of a flow (parentKey / parent in its hash) settles its parent as BullMQ does: completed,
+  its return value goes to the parent's :processed hash and it leaves :dependencies (the parent
+  moves from waiting-children to wait when none is left); failed, the parent follows the child's
+  fpof (defa "child <key> failed", parent to wait), cpof, idof or rdof option (settleParent in
+  _shared.lua).
   Events: `completed jobId returnvalue prev active` | `failed jobId failedReason prev active`
   (+ `retries-exhausted jobId attemptsMade` when atm >= attempts); `drained` when wait, active
   and prioritized are all empty. Marker "0" when wait/prioritized still hold jobs and the queue
@@ -75,7 +80,7 @@ local function removeJobKeys(key)
 end
 
 -- checks (no modification before all of them pass)
-local rc, deid = takeOwnActiveJob(jobKey, activeKey, jobId, token)
+local rc, deid, parentKey, parentJSON = takeOwnActiveJob(jobKey, activeKey, jobId, token)
 if rc ~= 0 then return rc end
 
 releaseLock(jobKey, jobId, token, stalledKey)
@@ -113,6 +118,10 @@ if keepCount ~= 0 then
   end
 else
   removeJobKeys(jobKey)
+end
+
+if parentKey or parentJSON then
+  settleParent(jobKey, parentKey or nil, parentJSON or nil, target, value, now, keepCount == 0)
 end
 
 rcall("XADD", eventsKey, "MAXLEN", "~", cap, "*", "event", target, "jobId", jobId, field, value,
