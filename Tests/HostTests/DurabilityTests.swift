@@ -82,6 +82,9 @@ import UvianHost
         try await poll(200, every: .milliseconds(10), "the job's start") {
             try await worker.worker.store.get(id: record.id)?.status == .processing
         }
+        // The embedded lease records the start before the slot calls the plugin; a job stopped in
+        // between is rightly returned to the queue, not finished: let the 400 ms job get going.
+        try await Task.sleep(for: .milliseconds(150))
         await worker.stop()
         let task = try #require(try await worker.worker.store.get(id: record.id))
         #expect(task.status == .completed, "\(task)")

@@ -150,9 +150,9 @@ import UvianHost
         }
         #expect(schema.first { $0.0 == "queue_jobs" }.map { !$0.1.contains("AUTOINCREMENT") } == true)
         #expect(schema.map(\.0) == ["queue_jobs", "queue_jobs_leased", "queue_jobs_waiting", "tasks", "tasks_created",
-                                    "tasks_finished_at", "tasks_status_created", "tasks_type_created"])
+                                    "tasks_finished_at", "tasks_parent", "tasks_status_created", "tasks_type_created"])
         let version = try await database.withConnection { try $0.query("PRAGMA user_version").first?["user_version"]?.int }
-        #expect(version == 2)
+        #expect(version == 3)
 
         // The clean-up still finds the finished task, and only it.
         #expect(try await store.deleteFinishedTasks(before: Date(), limit: 10) == 1)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -188,3 +189,113 @@ def test_a_cancelled_child_fails_its_parent_with_bullmqs_reason(redis_server, r,
         assert r.zrange(key(qname, f"{root}:unsuccessful"), 0, -1) == [key(qname, child)]
 
     asyncio.run(body())
+
+
+# ---------------------------------------------------------------------------------------------
+# POST /flows, on both backends
+# ---------------------------------------------------------------------------------------------
+
+@pytest.fixture(params=["embedded", "redis"])
+def api_worker(request, tmp_path, plugins_yaml, redis_server, r, spawn, qname):
+    """A worker on the embedded backend or on Redis, with the data and fixture plugins."""
+    if request.param == "redis":
+        yield spawn(redis_server.url, qname)
+        return
+    from test_worker_interop import WorkerProc, worker_env
+    worker = WorkerProc(worker_env(tmp_path, plugins_yaml, POLL_INTERVAL_MS="50"), tmp_path / "w").start()
+    yield worker
+    worker.terminate()
+    worker.wait_stopped()
+
+
+def task(worker, task_id: str) -> dict:
+    code, body = worker.http("GET", f"/task/{task_id}")
+    assert code == 200, body
+    return body
+
+
+def leaf(n: int, **options) -> dict:
+    return {"task_type": "data_processing", "parameters": {"operation": "sum", "data": [n]}, **({"options": options} if options else {})}
+
+
+def test_post_flows_runs_a_tree_and_shows_parents_and_children(api_worker, r, qname):
+    worker = api_worker
+    code, ids = worker.http("POST", "/flows", {"task_type": "swift_gather", "children": [
+        {"task_type": "swift_gather", "children": [leaf(1), leaf(2)]}, leaf(40)]})
+    assert code == 202, ids
+    root, mid = ids["task_id"], ids["children"][0]["task_id"]
+    assert [c["task_type"] for c in ids["children"]] == ["swift_gather", "data_processing"] and len(ids["children"][0]["children"]) == 2
+    wait_until(lambda: task(worker, root)["status"] == "completed", 15, lambda: f"the root to complete ({task(worker, root)['status']})")
+    shown = task(worker, root)
+    assert shown["result"]["total"] == 43 and shown["parent_id"] is None, shown
+    assert {c["task_id"] for c in shown["children"]} == {mid, ids["children"][1]["task_id"]}
+    assert all(c["status"] == "completed" for c in shown["children"])
+    assert shown["result"]["children"][mid]["total"] == 3
+    assert task(worker, ids["children"][0]["children"][1]["task_id"])["parent_id"] == mid
+    # The parent started after its last child finished.
+    last_child = max(task(worker, c["task_id"])["finished_at"] for c in shown["children"])
+    assert shown["started_at"] >= last_child
+    if r.exists(key(qname, root)):
+        assert r.smembers(key(qname, f"{root}:dependencies")) == set()
+        assert r.hget(key(qname, mid), "parentKey") == key(qname, root)
+
+
+@pytest.mark.parametrize("option,expected", [("fail_parent_on_failure", "failed"), ("continue_parent_on_failure", "completed"),
+                                             ("ignore_dependency_on_failure", "completed"), ("remove_dependency_on_failure", "completed")])
+def test_post_flows_failure_options(option, expected, api_worker, r, qname):
+    worker = api_worker
+    bad = {"task_type": "swift_fail", "parameters": {"kind": "permanent"}, "options": {option: True}}
+    code, ids = worker.http("POST", "/flows", {"task_type": "swift_gather", "children": [leaf(5), bad]})
+    assert code == 202, ids
+    root, child = ids["task_id"], ids["children"][1]["task_id"]
+    wait_until(lambda: task(worker, root)["status"] in ("completed", "failed"), 15, lambda: f"the root ({task(worker, root)['status']})")
+    shown = task(worker, root)
+    assert shown["status"] == expected, shown
+    if option == "fail_parent_on_failure":
+        assert shown["error"] in (f"child {child} failed", f"child {key(qname, child)} failed"), shown
+        assert shown["started_at"] is None or shown["result"] is None
+    else:
+        failed = {"continue_parent_on_failure": [child], "ignore_dependency_on_failure": [child]}.get(option, [])
+        assert list(shown["result"]["failed"]) == failed and shown["result"]["total"] == 5, shown["result"]
+
+
+def test_post_flows_refuses_bad_trees_naming_the_node(api_worker):
+    worker = api_worker
+    cases = [
+        ({"task_type": "swift_gather", "children": [leaf(1, attempts=0)]}, 422, "children[0].options.attempts"),
+        ({"task_type": "swift_gather", "children": [leaf(1), {"task_type": "nope"}]}, 404, None),
+        ({"task_type": "swift_gather", "children": [{"task_type": "data_processing", "parameters": {"operation": "x"}}]}, 422, None),
+        ({"task_type": "swift_gather", "children": [leaf(1, fail_parent_on_failure=True, remove_dependency_on_failure=True)]}, 422,
+         "children[0].options.remove_dependency_on_failure"),
+        ({"task_type": "swift_gather", "options": {"fail_parent_on_failure": True}}, 422, "options.fail_parent_on_failure"),
+        ({"task_type": "swift_gather", "children": {"task_type": "x"}}, 422, "children"),
+        ({"task_type": "swift_gather", "colour": 1}, 422, "colour"),
+    ]
+    for body, status, field in cases:
+        code, answer = worker.http("POST", "/flows", body)
+        assert code == status, (body, answer)
+        if field:
+            assert answer["error"]["details"]["field"] == field, answer
+        if status == 404:
+            assert answer["error"]["details"]["node"] == "children[1]" and answer["error"]["message"].startswith("children[1]: "), answer
+    deep = leaf(1)
+    for _ in range(40):
+        deep = {"task_type": "swift_gather", "children": [deep]}
+    code, answer = worker.http("POST", "/flows", deep)
+    assert code == 422 and "deeper than 32" in answer["error"]["message"], answer
+    # Nothing of a refused flow was queued.
+    code, listing = worker.http("GET", "/tasks?limit=10")
+    assert code == 200 and listing["tasks"] == [], listing
+
+
+def test_cancelling_a_waiting_parent_leaves_its_children_running(api_worker):
+    worker = api_worker
+    code, ids = worker.http("POST", "/flows", {"task_type": "swift_gather", "children": [
+        {"task_type": "swift_nap", "parameters": {"ms": 600}}]})
+    assert code == 202, ids
+    root, child = ids["task_id"], ids["children"][0]["task_id"]
+    code, answer = worker.http("DELETE", f"/task/{root}")
+    assert code in (200, 202) and answer["status"] == "cancelled", answer
+    wait_until(lambda: task(worker, child)["status"] == "completed", 10, "the child to complete")
+    time.sleep(1.0)
+    assert task(worker, root)["status"] == "cancelled" and task(worker, root)["started_at"] is None

@@ -258,8 +258,10 @@ final class OutcomeRecorder: Sendable {
         options.backoff = job.backoff
         options.timeoutSeconds = job.timeoutSeconds
         options.schedule = job.schedule
-        return TaskRecord(id: job.id, queue: config.queueName, taskType: job.taskType, parameters: parameters,
-                          options: options, createdAt: job.createdAt ?? Date())
+        var record = TaskRecord(id: job.id, queue: config.queueName, taskType: job.taskType, parameters: parameters,
+                                options: options, createdAt: job.createdAt ?? Date())
+        record.parentId = job.parentId
+        return record
     }
 
     // MARK: - Writes that must land

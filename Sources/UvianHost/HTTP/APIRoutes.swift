@@ -179,7 +179,7 @@ struct APIRoutes: Sendable {
                  }
                 }
                 """#),
-        ] + scheduleRoutes
+        ] + scheduleRoutes + flowRoutes
     }
 
     func register(on router: Router<BasicRequestContext>) {
@@ -339,7 +339,14 @@ struct APIRoutes: Sendable {
 
     func task(id: String) async throws -> Response {
         guard let record = try await worker.store.get(id: id) else { throw Self.taskNotFound(id) }
-        return JSONResponse.make(record.json)
+        guard case .object(var fields) = record.json else { return JSONResponse.make(record.json) }
+        // A flow's parent lists its children (those with a record: a BullMQ producer's children
+        // have one once they start).
+        let children = try await worker.store.children(of: id)
+        fields["children"] = .array(children.map { child in
+            .object(["task_id": .string(child.id), "task_type": .string(child.taskType), "status": .string(child.status.rawValue)])
+        })
+        return JSONResponse.make(.object(fields))
     }
 
     func cancel(id: String) async throws -> Response {

@@ -21,6 +21,8 @@ package struct TaskRecord: Sendable, Equatable {
     /// When a pending task will next run (delay or retry backoff), if later than now.
     package var runAt: Date?
     package var workerId: String?
+    /// The flow parent's task id, for a child of a flow.
+    package var parentId: String?
 
     package init(id: String, queue: String, taskType: String, parameters: JSONValue, options: JobOptions, createdAt: Date = Date()) {
         self.id = id

@@ -95,6 +95,8 @@ package protocol JobQueue: Sendable {
     /// A short name for `/health`: "sqlite" or "redis".
     var kind: String { get }
     func enqueue(_ job: NewJob) async throws
+    /// Adds a flow's jobs (parents first) in one step: a parent waits until its children have ended.
+    func enqueueFlow(_ jobs: [FlowJob]) async throws
     /// Whether `fetch` skips the task types in `excluding` (else it may return them).
     var skipsExcludedTypes: Bool { get }
     /// Leases up to `limit` runnable jobs (none: nothing is runnable). Queues that can filter skip

@@ -8,6 +8,8 @@ package protocol TaskStore: Sendable {
     /// Creates the task, or returns the existing one with the same idempotency key.
     func create(_ record: TaskRecord) async throws -> TaskCreation
     func get(id: String) async throws -> TaskRecord?
+    /// A flow parent's children that have a record, oldest first.
+    func children(of id: String) async throws -> [TaskRecord]
     func list(_ query: TaskQuery) async throws -> TaskPage
     /// Marks the tasks processing, in one write. A task with no record yet (a job another
     /// producer queued) is created from its `record` in the same statement.

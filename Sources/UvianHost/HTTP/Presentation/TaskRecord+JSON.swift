@@ -29,6 +29,7 @@ extension TaskRecord {
             "updated_at": time(updatedAt),
             "run_at": time(runAt),
             "worker_id": workerId.map { .string($0) } ?? .null,
+            "parent_id": parentId.map { .string($0) } ?? .null,
         ])
     }
 }

@@ -24,3 +24,31 @@ extension RedisJobQueue {
         return String(key[key.index(after: colon)...])
     }
 }
+
+extension RedisJobQueue {
+    /// One addFlow call writes the whole tree in BullMQ's layout.
+    package func enqueueFlow(_ jobs: [FlowJob]) async throws {
+        let nodes: [JSONValue] = jobs.map { flow in
+            let options = flow.job.options
+            var opts = Self.bullOptions(options)
+            opts["delay"] = .number(Double(options.delayMs))
+            opts["jobId"] = .string(flow.job.id)
+            if let checkedBy = flow.job.checkedBy { opts["uvw_checked"] = .string(checkedBy) }
+            if let parent = flow.parentId { opts["parent"] = .object(["id": .string(parent), "queue": .string(String(keys.base.dropLast()))]) }
+            if let failure = flow.onFailure { opts[failure.bullOption] = true }
+            var node: [String: JSONValue] = [
+                "id": .string(flow.job.id), "name": .string(flow.job.taskType), "data": .string(flow.job.parametersJSON),
+                "opts": .string(JSONValue.object(opts).serialized()), "delay": .number(Double(options.delayMs)),
+                "priority": .number(Double(options.priority)), "children": .number(Double(flow.childCount)),
+            ]
+            if let parent = flow.parentId { node["parent"] = .string(parent) }
+            if let failure = flow.onFailure { node["failure"] = .string(failure.rawValue) }
+            return .object(node)
+        }
+        _ = try await commands.evaluate(
+            scripts.addFlow,
+            keys: [keys.wait, keys.prioritized, keys.delayed, keys.marker, keys.events, keys.meta, keys.pc, keys.active,
+                   keys.key("waiting-children"), keys.id],
+            arguments: [keys.base, String(Self.nowMs()), JSONValue.array(nodes).serialized()])
+    }
+}

@@ -61,7 +61,7 @@ package final class RedisJobQueue: CallbackFinishQueue {
 
     struct Scripts: Sendable {
         let addJob, moveToActive, moveToFinished, moveToDelayed, retryJob, extendLocks, moveStalledJobsToWait,
-            updateProgress, addLog, cancelJob, releaseJob, upsertSchedule, removeSchedule, advanceSchedule: RedisScript
+            updateProgress, addLog, cancelJob, releaseJob, upsertSchedule, removeSchedule, advanceSchedule, addFlow: RedisScript
 
         init() throws {
             addJob = try .load("addJob")
@@ -78,6 +78,7 @@ package final class RedisJobQueue: CallbackFinishQueue {
             upsertSchedule = try .load("upsertSchedule")
             removeSchedule = try .load("removeSchedule")
             advanceSchedule = try .load("advanceSchedule")
+            addFlow = try .load("addFlow")
         }
     }
 

@@ -51,6 +51,15 @@ package struct EmbeddedWrites: Sendable {
         return (creation, leased)
     }
 
+    /// Creates a flow's records and queues its jobs in one transaction.
+    package func createAndEnqueueFlow(_ records: [TaskRecord], jobs: [FlowJob]) async throws {
+        let inserts = zip(records, jobs).map { SQLiteTaskStore.Insert($0, parametersJSON: $1.job.parametersJSON) }
+        try await database.transaction { connection in
+            for insert in inserts { _ = try SQLiteTaskStore.create(insert, in: connection) }
+            try SQLiteJobQueue.insertFlow(jobs, in: connection)
+        }
+    }
+
     /// What a submit that may start a job at once leases it with.
     package struct Lease: Sendable {
         let workerId: String
@@ -87,8 +96,10 @@ package struct EmbeddedWrites: Sendable {
     /// it; returns the task as recorded, or nil (nothing written) when another worker owns it now.
     package func finish(_ job: LeasedJob, workerId: String, status: TaskStatus, result: JSONValue?, error: String?, at date: Date) async throws -> Finished {
         let bindings = SQLiteTaskStore.finishBindings(id: job.id, status: status, result: result, error: error, at: date)
+        let ending: SQLiteJobQueue.ChildEnding = status == .completed
+            ? .completed(resultJSON: (result ?? .null).serialized()) : .failed(reason: error ?? status.rawValue)
         let row = try await database.transaction { connection -> [String: SQLiteValue]?? in
-            guard try SQLiteJobQueue.remove(job, workerId: workerId, in: connection) else { return .none }
+            guard try SQLiteJobQueue.remove(job, workerId: workerId, ending: ending, in: connection) else { return .none }
             return .some(try SQLiteTaskStore.markFinished(bindings, returning: true, in: connection))
         }
         // The row is read here, not on the database thread every write waits for.

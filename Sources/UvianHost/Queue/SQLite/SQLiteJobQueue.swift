@@ -28,7 +28,9 @@ package final class SQLiteJobQueue: JobQueue {
             // Columns added since the first version, appended (so the rebuild below, which copies
             // rows with SELECT *, sees the same columns in the same order as `table`).
             let columns = Set(try connection.query("PRAGMA table_info(queue_jobs)").compactMap { $0["name"]?.text })
-            for (column, type) in [("created_at", "REAL"), ("lease_token", "TEXT"), ("checked_by", "TEXT"), ("schedule_id", "TEXT")] where !columns.contains(column) {
+            for (column, type) in [("created_at", "REAL"), ("lease_token", "TEXT"), ("checked_by", "TEXT"), ("schedule_id", "TEXT"),
+                                  ("parent_id", "TEXT"), ("child_failure", "TEXT"), ("deferred_failure", "TEXT"),
+                                  ("pending_children", "INTEGER NOT NULL DEFAULT 0")] where !columns.contains(column) {
                 try connection.execute("ALTER TABLE queue_jobs ADD COLUMN \(column) \(type)")
             }
             // Earlier files declared `seq` AUTOINCREMENT, which writes `sqlite_sequence` on every
@@ -42,6 +44,7 @@ package final class SQLiteJobQueue: JobQueue {
             }
             try connection.execute(indexes)
             try connection.execute(schedulesTable)
+            try connection.execute(flowResultsTable)
         }
     }
 
@@ -65,7 +68,11 @@ package final class SQLiteJobQueue: JobQueue {
             created_at REAL,
             lease_token TEXT,
             checked_by TEXT,
-            schedule_id TEXT
+            schedule_id TEXT,
+            parent_id TEXT,
+            child_failure TEXT,
+            deferred_failure TEXT,
+            pending_children INTEGER NOT NULL DEFAULT 0
         );
         """
 
@@ -97,6 +104,7 @@ package final class SQLiteJobQueue: JobQueue {
     package func enqueue(_ job: NewJob) async throws {
         try await database.transaction { connection in try Self.insert(job, in: connection) }
     }
+
 
     /// Queues the job; with `lease`, already leased to that worker (its first attempt), which is
     /// then returned.
@@ -234,6 +242,8 @@ package final class SQLiteJobQueue: JobQueue {
             job.token = token
             job.createdAt = row["created_at"]?.double.map { Date(timeIntervalSince1970: $0) }
             job.checkedBy = row["checked_by"]?.text
+            job.parentId = row["parent_id"]?.text
+            job.deferredFailure = row["deferred_failure"]?.text
             if let scheduleId = row["schedule_id"]?.text {
                 job.schedule = try advanceSchedule(scheduleId, startingRun: job.id, attempt: attempt, in: connection)
             }
@@ -290,14 +300,23 @@ package final class SQLiteJobQueue: JobQueue {
     /// The outcome lives in the store; the queue only forgets the job (no fetch-next: the
     /// embedded worker leases its next jobs in the transactions of its fetches and submits).
     package func finish(_ job: LeasedJob, workerId: String, as outcome: QueueFinish, leasingNext lease: Duration?) async throws -> QueueFinishReply {
-        let owned = try await database.transaction { connection in try Self.remove(job, workerId: workerId, in: connection) }
+        let ending: ChildEnding
+        switch outcome {
+        case .completed(let resultJSON): ending = .completed(resultJSON: resultJSON)
+        case .failed(let reason, _), .cancelled(let reason): ending = .failed(reason: reason)
+        }
+        let owned = try await database.transaction { connection in try Self.remove(job, workerId: workerId, ending: ending, in: connection) }
         return QueueFinishReply(owned: owned, next: nil)
     }
 
-    /// Deletes the job if `workerId` holds its lease (this very lease); false if it does not (any more).
-    static func remove(_ job: LeasedJob, workerId: String, in connection: SQLiteConnection) throws -> Bool {
-        try connection.query("DELETE FROM queue_jobs WHERE id = ? AND \(heldBy)", [.text(job.id)] + holder(workerId, job.token))
-        return connection.changes > 0
+    /// Deletes the job if `workerId` holds its lease (this very lease), settling its flow parent
+    /// if it has one; false if it does not hold it (any more).
+    static func remove(_ job: LeasedJob, workerId: String, ending: ChildEnding, in connection: SQLiteConnection) throws -> Bool {
+        let removed = try connection.query("DELETE FROM queue_jobs WHERE id = ? AND \(heldBy) RETURNING parent_id, child_failure",
+                                           [.text(job.id)] + holder(workerId, job.token))
+        guard let row = removed.first else { return false }
+        try settleFlow(ofRemoved: job.id, parentId: row["parent_id"]?.text, failure: row["child_failure"]?.text, ending: ending, in: connection)
+        return true
     }
 
     package func retry(_ job: LeasedJob, workerId: String, reason: String, delayMs: Int) async throws -> Bool {
@@ -324,8 +343,14 @@ package final class SQLiteJobQueue: JobQueue {
     package func cancel(id: String) async throws -> QueueCancellation {
         try await database.transaction { connection in
             let now = Self.now()
-            try connection.query("DELETE FROM queue_jobs WHERE id = ? AND (lease_until IS NULL OR lease_until < ?)", [.text(id), .double(now)])
-            if connection.changes > 0 { return .removed }
+            let removed = try connection.query(
+                "DELETE FROM queue_jobs WHERE id = ? AND (lease_until IS NULL OR lease_until < ?) RETURNING parent_id, child_failure",
+                [.text(id), .double(now)])
+            if let row = removed.first {
+                try Self.settleFlow(ofRemoved: id, parentId: row["parent_id"]?.text, failure: row["child_failure"]?.text,
+                                    ending: .failed(reason: "cancelled"), in: connection)
+                return .removed
+            }
             let holder = try connection.query("UPDATE queue_jobs SET cancel_requested = 1 WHERE id = ? RETURNING lease_owner", [.text(id)])
             guard let row = holder.first else { return .notFound }
             return .flagged(holder: row["lease_owner"]?.text)

@@ -47,6 +47,11 @@ package enum PostgresMigrations {
             UNIQUE (conversation_id, seq)
         );
         """,
+        // 2: a flow's child names its parent (issue 21); a parent's children by an index of those that have one.
+        """
+        ALTER TABLE tasks ADD COLUMN parent_id text;
+        CREATE INDEX tasks_parent ON tasks (parent_id) WHERE parent_id IS NOT NULL;
+        """,
     ]
 
     /// Applies the missing versions; returns the ones it applied.

@@ -19,20 +19,20 @@ package final class PostgresTaskStore: TaskStore {
         id, queue, task_type, status, parameters::text AS parameters, options::text AS options, result::text AS result, error,
         progress, attempts, EXTRACT(EPOCH FROM created_at)::float8 AS created_at, EXTRACT(EPOCH FROM started_at)::float8 AS started_at,
         EXTRACT(EPOCH FROM finished_at)::float8 AS finished_at, EXTRACT(EPOCH FROM updated_at)::float8 AS updated_at,
-        EXTRACT(EPOCH FROM run_at)::float8 AS run_at, worker_id
+        EXTRACT(EPOCH FROM run_at)::float8 AS run_at, worker_id, parent_id
         """
 
     package func create(_ record: TaskRecord) async throws -> TaskCreation {
         try await pool.withConnection { connection in
             let inserted = try connection.query(
                 """
-                INSERT INTO tasks (id, queue, task_type, status, parameters, options, created_at, updated_at, run_at, idempotency_key)
-                VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, to_timestamp($7::float8), to_timestamp($8::float8), to_timestamp($9::float8), $10)
+                INSERT INTO tasks (id, queue, task_type, status, parameters, options, created_at, updated_at, run_at, idempotency_key, parent_id)
+                VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, to_timestamp($7::float8), to_timestamp($8::float8), to_timestamp($9::float8), $10, $11)
                 ON CONFLICT DO NOTHING
                 """,
                 [record.id, record.queue, record.taskType, record.status.rawValue, record.parameters.serialized(),
                  record.options.json.serialized(), Self.seconds(record.createdAt), Self.seconds(record.updatedAt),
-                 record.runAt.map(Self.seconds), record.options.idempotencyKey])
+                 record.runAt.map(Self.seconds), record.options.idempotencyKey, record.parentId])
             if inserted.affected == 1 { return .created(record) }
             // A conflict: the same idempotency key (or id) is already there.
             let existing = try connection.query(
@@ -40,6 +40,12 @@ package final class PostgresTaskStore: TaskStore {
                 [record.options.idempotencyKey, record.id])
             guard let row = existing.records.first else { throw PostgresError(message: "insert conflict without a row", sqlState: nil, connectionLost: false) }
             return .existing(try Self.task(row))
+        }
+    }
+
+    package func children(of id: String) async throws -> [TaskRecord] {
+        try await pool.withConnection { connection in
+            try connection.query("SELECT \(Self.taskColumns) FROM tasks WHERE parent_id = $1 ORDER BY created_at, id", [id]).records.map(Self.task)
         }
     }
 
@@ -68,16 +74,16 @@ package final class PostgresTaskStore: TaskStore {
         let rows: [[String?]] = starts.map { start in
             let record = start.record
             return [record.id, record.queue, record.taskType, start.parametersJSON ?? record.parameters.serialized(),
-                    record.options.json.serialized(), String(start.attempt), workerId, Self.seconds(record.createdAt), at]
+                    record.options.json.serialized(), String(start.attempt), workerId, Self.seconds(record.createdAt), at, record.parentId]
         }
         let write: @Sendable (PostgresConnection) throws -> Void = { connection in
             for row in rows {
                 try connection.query(
                     """
                     INSERT INTO tasks (id, queue, task_type, status, parameters, options, progress, attempts, worker_id, created_at,
-                        started_at, updated_at, run_at, idempotency_key)
+                        started_at, updated_at, run_at, idempotency_key, parent_id)
                     VALUES ($1, $2, $3, 'processing', $4::jsonb, $5::jsonb, 0, $6, $7, to_timestamp($8::float8),
-                        to_timestamp($9::float8), to_timestamp($9::float8), NULL, NULL)
+                        to_timestamp($9::float8), to_timestamp($9::float8), NULL, NULL, $10)
                     ON CONFLICT (id) DO UPDATE SET status = 'processing', attempts = EXCLUDED.attempts, worker_id = EXCLUDED.worker_id,
                         started_at = EXCLUDED.started_at, updated_at = EXCLUDED.updated_at, run_at = NULL, progress = 0
                     """, row)
@@ -120,10 +126,10 @@ package final class PostgresTaskStore: TaskStore {
             try connection.query(
                 """
                 INSERT INTO tasks (id, queue, task_type, status, parameters, options, progress, attempts, worker_id, created_at,
-                    started_at, result, error, finished_at, updated_at, run_at, idempotency_key)
+                    started_at, result, error, finished_at, updated_at, run_at, idempotency_key, parent_id)
                 VALUES ($5, $6, $7, $1, $8::jsonb, $9::jsonb, CASE WHEN $1 = 'completed' THEN 1 ELSE 0 END, $10, $11,
                     to_timestamp($12::float8), to_timestamp($13::float8), $2::jsonb, $3, to_timestamp($4::float8),
-                    to_timestamp($4::float8), NULL, NULL)
+                    to_timestamp($4::float8), NULL, NULL, $14)
                 ON CONFLICT (id) DO UPDATE SET status = $1, result = $2::jsonb, error = $3, finished_at = to_timestamp($4::float8),
                     updated_at = to_timestamp($4::float8), run_at = NULL,
                     progress = CASE WHEN $1 = 'completed' THEN 1 ELSE tasks.progress END\(startColumns)
@@ -131,11 +137,11 @@ package final class PostgresTaskStore: TaskStore {
         }
     }
 
-    /// The columns of a record this store may not have ($6 … $13 after an outcome's five values).
+    /// The columns of a record this store may not have ($6 … $14 after an outcome's five values).
     static func missingRecord(_ start: TaskStart) -> [String?] {
         let record = start.record
         return [record.queue, record.taskType, start.parametersJSON ?? record.parameters.serialized(), record.options.json.serialized(),
-                String(start.attempt), start.workerId, seconds(record.createdAt), start.startedAt.map(seconds)]
+                String(start.attempt), start.workerId, seconds(record.createdAt), start.startedAt.map(seconds), record.parentId]
     }
 
     /// One outcome for `markFinished(_:)`.
@@ -190,14 +196,14 @@ package final class PostgresTaskStore: TaskStore {
         }
         // The record's columns but the attempt and the worker, which a pending task has as given here.
         let full = Self.missingRecord(creating)
-        let record = Array(full[0..<4]) + Array(full[6..<8])
+        let record = Array(full[0..<4]) + Array(full[6..<9])
         try await pool.withConnection { connection in
             try connection.query(
                 """
                 INSERT INTO tasks (id, queue, task_type, status, parameters, options, progress, attempts, worker_id, created_at,
-                    started_at, error, updated_at, run_at, idempotency_key)
+                    started_at, error, updated_at, run_at, idempotency_key, parent_id)
                 VALUES ($4, $5, $6, 'pending', $7::jsonb, $8::jsonb, 0, $2, NULL, to_timestamp($9::float8), to_timestamp($10::float8),
-                    $1, now(), to_timestamp($3::float8), NULL)
+                    $1, now(), to_timestamp($3::float8), NULL, $11)
                 ON CONFLICT (id) DO UPDATE SET status = 'pending', error = $1, attempts = $2, run_at = to_timestamp($3::float8),
                     updated_at = now(), worker_id = NULL
                 """, values + record)
@@ -317,6 +323,7 @@ package final class PostgresTaskStore: TaskStore {
         record.updatedAt = date(row["updated_at"]) ?? record.createdAt
         record.runAt = date(row["run_at"])
         record.workerId = row["worker_id"].flatMap { $0 }
+        record.parentId = row["parent_id"].flatMap { $0 }
         return record
     }
 

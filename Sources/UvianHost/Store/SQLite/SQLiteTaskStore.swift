@@ -13,7 +13,7 @@ package final class SQLiteTaskStore: TaskStore, CallbackFinishStore {
 
     /// Versioned migrations, tracked in SQLite's `user_version`; each runs once, in order, inside
     /// the write lock, so workers starting together on one file apply it once.
-    static let migrations: [String] = [schema, finishedIndex]
+    static let migrations: [String] = [schema, finishedIndex, parentColumn]
 
     static func migrate(_ connection: SQLiteConnection) throws {
         try connection.transaction {
@@ -72,6 +72,13 @@ package final class SQLiteTaskStore: TaskStore, CallbackFinishStore {
     /// Version 2: the clean-up's index holds finished tasks only. Indexed on status too, as
     /// before, every task entered it when created and moved in it at each status change, three
     /// index writes per job for a query run once an hour.
+    /// Version 3: a flow's child names its parent (issue 21), and a parent's children are found
+    /// by an index of the tasks that have one.
+    static let parentColumn = """
+        ALTER TABLE tasks ADD COLUMN parent_id TEXT;
+        CREATE INDEX IF NOT EXISTS tasks_parent ON tasks (parent_id) WHERE parent_id IS NOT NULL;
+        """
+
     static let finishedIndex = """
         DROP INDEX IF EXISTS tasks_finished;
         CREATE INDEX IF NOT EXISTS tasks_finished_at ON tasks (finished_at) WHERE finished_at IS NOT NULL;
@@ -115,14 +122,21 @@ package final class SQLiteTaskStore: TaskStore, CallbackFinishStore {
         } else {
             bindings += [.int(0), .null, .null]
         }
+        bindings.append(insert.record.parentId.map { .text($0) } ?? .null)
         try connection.query(
             """
             INSERT INTO tasks (id, queue, task_type, status, parameters, options, progress, created_at, updated_at, run_at, idempotency_key,
-                attempts, worker_id, started_at)
-            VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)
+                attempts, worker_id, started_at, parent_id)
+            VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             bindings)
         return .created(insert.record)
+    }
+
+    package func children(of id: String) async throws -> [TaskRecord] {
+        try await database.withConnection { connection in
+            try connection.query("SELECT * FROM tasks WHERE parent_id = ? ORDER BY created_at, id", [.text(id)]).map(Self.record(from:))
+        }
     }
 
     package func get(id: String) async throws -> TaskRecord? {
@@ -160,7 +174,7 @@ package final class SQLiteTaskStore: TaskStore, CallbackFinishStore {
             return [
                 .text(record.id), .text(record.queue), .text(record.taskType), .text(start.parametersJSON ?? record.parameters.serialized()),
                 .text(record.options.json.serialized()), .int(Int64(start.attempt)), .text(workerId),
-                .double(record.createdAt.timeIntervalSince1970), at, at,
+                .double(record.createdAt.timeIntervalSince1970), at, at, record.parentId.map { .text($0) } ?? .null,
             ]
         }
         try await database.transaction { connection in
@@ -168,8 +182,8 @@ package final class SQLiteTaskStore: TaskStore, CallbackFinishStore {
                 try connection.query(
                     """
                     INSERT INTO tasks (id, queue, task_type, status, parameters, options, progress, attempts, worker_id, created_at,
-                        started_at, updated_at, run_at, idempotency_key)
-                    VALUES (?, ?, ?, 'processing', ?, ?, 0, ?, ?, ?, ?, ?, NULL, NULL)
+                        started_at, updated_at, run_at, idempotency_key, parent_id)
+                    VALUES (?, ?, ?, 'processing', ?, ?, 0, ?, ?, ?, ?, ?, NULL, NULL, ?)
                     ON CONFLICT(id) DO UPDATE SET status = 'processing', attempts = excluded.attempts, worker_id = excluded.worker_id,
                         started_at = excluded.started_at, updated_at = excluded.updated_at, run_at = NULL, progress = 0
                     """, row)
@@ -221,6 +235,7 @@ package final class SQLiteTaskStore: TaskStore, CallbackFinishStore {
             .text(start.parametersJSON ?? record.parameters.serialized()), .text(record.options.json.serialized()),
             .int(Int64(start.attempt)), start.workerId.map { .text($0) } ?? .null, .double(record.createdAt.timeIntervalSince1970),
             start.startedAt.map { .double($0.timeIntervalSince1970) } ?? .null, .double(date.timeIntervalSince1970),
+            record.parentId.map { .text($0) } ?? .null,
         ]
     }
 
@@ -232,8 +247,8 @@ package final class SQLiteTaskStore: TaskStore, CallbackFinishStore {
         try connection.query(
             """
             INSERT INTO tasks (id, queue, task_type, status, parameters, options, progress, attempts, worker_id, created_at,
-                started_at, updated_at, run_at, idempotency_key)
-            VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, NULL, NULL)
+                started_at, updated_at, run_at, idempotency_key, parent_id)
+            VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, NULL, NULL, ?)
             ON CONFLICT(id) DO NOTHING
             """, bindings)
         return connection.changes > 0
@@ -386,6 +401,7 @@ package final class SQLiteTaskStore: TaskStore, CallbackFinishStore {
         record.updatedAt = date("updated_at") ?? record.createdAt
         record.runAt = date("run_at")
         record.workerId = row["worker_id"]?.text
+        record.parentId = row["parent_id"]?.text
         return record
     }
 }
