@@ -66,8 +66,10 @@ package struct WorkerRuntime: Sendable {
     package func serve() async throws {
         let registry = try await loadPlugins()
         let worker = try await makeWorker(registry: registry)
+        let fleet = try await fleetChannel(for: worker)
+        worker.attach(fleet: fleet)
         let router = Router()
-        let api = APIRoutes(worker: worker)
+        let api = APIRoutes(worker: worker, fleet: fleet)
         router.middlewares.add(ErrorMiddleware(routes: api.catalog))
         if let apiKey = config.apiKey { router.middlewares.add(AuthMiddleware(apiKey: apiKey)) }
         api.register(on: router)
@@ -86,6 +88,7 @@ package struct WorkerRuntime: Sendable {
                 StoreCleanup(store: worker.store, config: config, logger: logger),
                 PluginReloadOnSignal(registry: registry, path: config.pluginsConfig, logger: logger),
                 PluginFileWatcher(registry: registry, path: config.pluginsConfig, interval: .milliseconds(config.pluginWatchIntervalMs), logger: logger),
+                FleetControl(worker: worker, channel: fleet, logger: logger),
                 worker,
             ],
             onServerRunning: { channel in
@@ -97,6 +100,15 @@ package struct WorkerRuntime: Sendable {
         )
         try await app.runService()
         registry.shutdownAll()
+    }
+
+    /// The fleet's channel on the queue's backend: Redis pub/sub, or the embedded queue's SQLite file.
+    func fleetChannel(for worker: Worker) async throws -> any FleetChannel {
+        if let redis = worker.queue as? RedisJobQueue {
+            return RedisFleetChannel(queue: redis, channel: config.controlChannel, logger: logger)
+        }
+        guard let sqlite = worker.queue as? SQLiteJobQueue else { throw WorkerConfig.Invalid(description: "no control channel for this queue") }
+        return try await SQLiteFleetChannel(database: sqlite.database)
     }
 
     func makePostgresPool(url: String) -> PostgresPool {

@@ -181,7 +181,8 @@ import UvianHost
             let paths = Set(openapi.json?["paths"]?.objectValue?.keys.map { $0 } ?? [])
             #expect(paths == ["/health", "/execute", "/task/{id}", "/tasks", "/plugins", "/events", "/openapi.json",
                               "/conversations", "/conversations/{id}", "/conversations/{id}/messages", "/plugins/{name}/reload", "/events/ws",
-                              "/schedules", "/schedules/{id}", "/schedules/{id}/trigger", "/flows"])
+                              "/schedules", "/schedules/{id}", "/schedules/{id}/trigger", "/flows",
+                              "/control/{command}", "/workers"])
         }
     }
 

@@ -27,6 +27,12 @@ package struct WorkerConfig: Sendable {
     package var queuePrefix = "bull"
     /// Pub/sub channel every task event is published on when Redis is configured.
     package var eventsChannel = "uvw:events"
+    /// Where the fleet's commands go (Redis pub/sub; the database for the embedded backend).
+    package var controlChannel = "uvw:control"
+    /// When set, control commands carry an HMAC made with it, and workers ignore any that does not.
+    package var controlSecret: String?
+    /// How often a worker writes its heartbeat (`GET /workers`), milliseconds.
+    package var heartbeatIntervalMs = 2000
     /// PostgreSQL for the store; nil = the embedded SQLite store.
     package var databaseURL: String?
     /// Schema of the PostgreSQL tables.
@@ -86,6 +92,9 @@ package struct WorkerConfig: Sendable {
         if let v = try number("CLEANUP_INTERVAL", 0...31_536_000) { cleanupInterval = v }
         if let v = try number("TASK_RETENTION", 0...315_360_000) { taskRetention = v }
         if let v = env["EVENTS_CHANNEL"], !v.isEmpty { eventsChannel = v }
+        if let v = env["CONTROL_CHANNEL"], !v.isEmpty { controlChannel = v }
+        if let v = env["CONTROL_SECRET"], !v.isEmpty { controlSecret = v }
+        if let v = env["HEARTBEAT_INTERVAL_MS"], let n = Int(v), n >= 100 { heartbeatIntervalMs = n }
         if let v = try number("STALLED_INTERVAL_MS", 100...86_400_000) { stalledIntervalMs = Int(v) }
         if let v = try number("PLUGIN_WATCH_INTERVAL_MS", 50...3_600_000) { pluginWatchIntervalMs = Int(v) }
         if let v = try number("MAX_STALLED_COUNT", 0...1000) { maxStalledCount = Int(v) }

@@ -14,6 +14,14 @@ final class DispatchState: Sendable {
 
     var isStopping: Bool { book.withLock { $0.stopping } }
 
+    /// Told to drain (`worker.drain`): takes no new jobs, finishes the running ones, keeps serving.
+    private let drainingFlag = Atomic<Bool>(false)
+    var isDraining: Bool { drainingFlag.load(ordering: .relaxed) }
+    func setDraining(_ draining: Bool) {
+        drainingFlag.store(draining, ordering: .relaxed)
+        doorbell.ring()
+    }
+
     /// Gives slots back; `wake` lets the fetch loop use them at once (not wanted when the fetch
     /// loop itself found nothing to do and is about to sleep).
     func releaseSlots(_ count: Int, wake: Bool = true) {

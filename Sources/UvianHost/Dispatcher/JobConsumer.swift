@@ -66,7 +66,7 @@ final class JobConsumer: Sendable {
     // MARK: - Slots, for the submitter
 
     /// Takes one free slot for a job a submit may start, while `run()` runs.
-    func reserveSlot() -> Bool { state.book.withLock { $0.reserveSlot() } }
+    func reserveSlot() -> Bool { !state.isDraining && state.book.withLock { $0.reserveSlot() } }
 
     func releaseSlot() { state.releaseSlots(1, wake: false) }
 
@@ -105,6 +105,10 @@ final class JobConsumer: Sendable {
         var failures = 0
         await queue.maintain()
         while !state.isStopping {
+            if state.isDraining {
+                await state.doorbell.wait(timeout: .milliseconds(config.pollIntervalMs))
+                continue
+            }
             let reserved = state.book.withLock { $0.reserveSlots() }
             guard reserved > 0 else {
                 await state.doorbell.wait(timeout: .milliseconds(config.pollIntervalMs))

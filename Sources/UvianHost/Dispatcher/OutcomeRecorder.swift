@@ -154,7 +154,7 @@ final class OutcomeRecorder: Sendable {
             default: .failed(reason: error ?? "failed", resultJSON: resultJSON)
             }
             // The worker's next job comes with the finish while it is taking jobs.
-            let wantsNext = state.book.withLock { $0.running && !$0.stopping }
+            let wantsNext = !state.isDraining && state.book.withLock { $0.running && !$0.stopping }
             let lease = wantsNext ? Duration.seconds(config.leaseSeconds) : nil
             let reply: QueueFinishReply
             if let chainStore = store as? any CallbackFinishStore, let chainQueue = queue as? any CallbackFinishQueue {

@@ -1,6 +1,7 @@
 import Foundation
 package import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// The worker as the rest of the host sees it: jobs in (`submit`), cancels, waits for a task's
 /// end, and the consumer that runs jobs as a `Service`. Its parts, each in its own file (see
@@ -24,6 +25,8 @@ package final class Worker: Service, Sendable {
     private let publisher: TaskEventPublisher
     /// Callers waiting for a task's end, resumed by its terminal event.
     private let waiters = FinishWaiters()
+    private let state: DispatchState
+    private let fleet = Mutex<(any FleetChannel)?>(nil)
 
     /// Why a submit is refused (the API answers 4xx with it).
     package enum SubmitError: Error, Sendable {
@@ -43,6 +46,7 @@ package final class Worker: Service, Sendable {
         let embedded = EmbeddedWrites(store: store, queue: queue)
         publisher = TaskEventPublisher(bus: events)
         let state = DispatchState(capacity: config.maxConcurrentTasks)
+        self.state = state
         recorder = OutcomeRecorder(config: config, queue: queue, store: store, embedded: embedded, events: publisher, state: state, logger: logger)
         let execution = JobExecution(config: config, registry: registry, store: store, queue: queue, events: publisher, executor: executor,
                                      state: state, recorder: recorder, logger: logger)
@@ -112,8 +116,12 @@ package final class Worker: Service, Sendable {
             consumer.cancelLeasedHere(id)
             return .accepted(await waitForFinish(id: id, timeout: config.cancelGraceSeconds + 1) ?? record)
         case .flagged:
-            // Another worker process runs it; it sees the flag at its next lease renewal.
-            break
+            // Another worker process runs it: told now through the fleet's channel (and by the
+            // flag at its next lease renewal, whatever happens to the message).
+            if let channel = fleet.withLock({ $0 }) {
+                let message = ControlMessage(command: "task.cancel", arguments: ["task_id": .string(id)], sender: config.workerId)
+                try? await channel.publish(message.signed(with: config.controlSecret))
+            }
         }
         return .accepted(try await store.get(id: id) ?? record)
     }
@@ -132,6 +140,22 @@ package final class Worker: Service, Sendable {
     // MARK: - Running
 
     package var activeCount: Int { consumer.activeCount }
+
+    // MARK: - The fleet
+
+    /// Stops a task this worker runs (a `task.cancel` from the fleet); false when it runs elsewhere.
+    package func cancelRunningHere(_ id: String) -> Bool { consumer.cancelHere(id) }
+
+    /// Draining: no new jobs taken, running ones finished, the API still served (`worker.drain`).
+    package var isDraining: Bool { state.isDraining }
+    package func setDraining(_ draining: Bool) {
+        state.setDraining(draining)
+        logger.info(draining ? "worker.draining" : "worker.resumed", metadata: ["worker.active": "\(activeCount)"])
+    }
+
+    /// The fleet's channel, once the runtime has one: a cancel for a task another worker runs is
+    /// sent there too, so that worker stops it at once rather than at its next lease renewal.
+    package func attach(fleet channel: any FleetChannel) { fleet.withLock { $0 = channel } }
 
     /// Why the store is failing, if it is: `/health` reports `degraded` with it.
     package var storeProblem: String? { recorder.storeProblem }

@@ -8,6 +8,8 @@ import Synchronization
 /// The worker's HTTP API. Every error is JSON (`APIError`); no input reaches a `fatalError`.
 struct APIRoutes: Sendable {
     let worker: Worker
+    /// The fleet's control channel (nil: commands and `/workers` are not served).
+    var fleet: (any FleetChannel)?
     let startedAt = Date()
     /// What `/health` last logged, so a probe every second logs a problem once, not every time.
     let healthLog = HealthLog()
@@ -179,7 +181,7 @@ struct APIRoutes: Sendable {
                  }
                 }
                 """#),
-        ] + scheduleRoutes + flowRoutes
+        ] + scheduleRoutes + flowRoutes + fleetRoutes
     }
 
     func register(on router: Router<BasicRequestContext>) {

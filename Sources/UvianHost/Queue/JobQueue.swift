@@ -131,6 +131,9 @@ package protocol JobQueue: Sendable {
     func interruptWait() async
     /// Jobs waiting and running, for `/health`.
     func depth() async throws -> (waiting: Int, active: Int)
+    /// Pauses or resumes the whole queue (BullMQ's pause: no worker takes a job; running ones go on).
+    func setPaused(_ paused: Bool) async throws
+    func isPaused() async throws -> Bool
     /// A flow's parent's children that have ended: `completed` maps each completed child's task id
     /// to its result, `failed` each child that failed with `continueParentOnFailure` or
     /// `ignoreDependencyOnFailure` to its reason (BullMQ's getChildrenValues and getFailedChildrenValues).

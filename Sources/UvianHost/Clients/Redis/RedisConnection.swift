@@ -123,6 +123,30 @@ package final class RedisConnection {
         }
     }
 
+    /// The next message of a subscribed connection (RESP2: `["message", channel, payload]`), or nil
+    /// when none came within `seconds`; the connection stays usable either way.
+    package func nextMessage(within seconds: Double) throws(RedisError) -> RedisReply? {
+        guard let context else { throw .connection("connection closed") }
+        try flush(context)
+        while true {
+            let reply: RedisReply?
+            do {
+                reply = try reader.next()
+            } catch {
+                throw lost(context, "protocol error: \(error)")
+            }
+            if let reply { return reply }
+            var descriptor = pollfd(fd: context.pointee.fd, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&descriptor, 1, Int32(max(seconds, 0) * 1000))
+            if ready == 0 { return nil }
+            if ready < 0 {
+                if errno == EINTR { continue }
+                throw lost(context, String(cString: strerror(errno)))
+            }
+            try receive(context)
+        }
+    }
+
     /// Writes every appended command.
     private func flush(_ context: UnsafeMutablePointer<redisContext>) throws(RedisError) {
         var sent = 0

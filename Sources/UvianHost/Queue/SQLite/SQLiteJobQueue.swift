@@ -45,6 +45,7 @@ package final class SQLiteJobQueue: JobQueue {
             try connection.execute(indexes)
             try connection.execute(schedulesTable)
             try connection.execute(flowResultsTable)
+            try connection.execute("CREATE TABLE IF NOT EXISTS queue_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         }
     }
 
@@ -222,6 +223,7 @@ package final class SQLiteJobQueue: JobQueue {
         let leaseSeconds = lease.inSeconds
         let now = Self.now()
         let token = newLeaseToken()
+        if try isPaused(in: connection) { return [] }
         return try runnableRows(now: now, excluding: excluding, limit: max(limit, 1), in: connection).compactMap { row -> LeasedJob? in
             guard let seq = row["seq"]?.int else { return nil }
             let attempt = Int(row["attempts_made"]?.int ?? 0) + 1
@@ -355,6 +357,24 @@ package final class SQLiteJobQueue: JobQueue {
             guard let row = holder.first else { return .notFound }
             return .flagged(holder: row["lease_owner"]?.text)
         }
+    }
+
+    package func setPaused(_ paused: Bool) async throws {
+        try await database.transaction { connection in
+            if paused {
+                try connection.query("INSERT OR REPLACE INTO queue_state (key, value) VALUES ('paused', '1')")
+            } else {
+                try connection.query("DELETE FROM queue_state WHERE key = 'paused'")
+            }
+        }
+    }
+
+    package func isPaused() async throws -> Bool {
+        try await database.withConnection { connection in try Self.isPaused(in: connection) }
+    }
+
+    static func isPaused(in connection: SQLiteConnection) throws -> Bool {
+        try !connection.query("SELECT 1 AS v FROM queue_state WHERE key = 'paused'").isEmpty
     }
 
     package func depth() async throws -> (waiting: Int, active: Int) {
