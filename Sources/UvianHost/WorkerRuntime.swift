@@ -51,8 +51,11 @@ package struct WorkerRuntime: Sendable {
             var settings = RedisJobQueue.Settings()
             settings.stalledIntervalMs = config.stalledIntervalMs
             settings.maxStalledCount = config.maxStalledCount
-            let redis = try RedisJobQueue(endpoint: try RedisEndpoint(url: url), prefix: config.queuePrefix, queue: config.queueName,
-                                          settings: settings, logger: logger)
+            let endpoint = try RedisEndpoint(url: url)
+            var cluster = config.redisCluster
+            if cluster == nil { cluster = try await RedisJobQueue.isCluster(endpoint, logger: logger) }
+            let redis = try RedisJobQueue(endpoint: endpoint, prefix: config.queuePrefix, queue: config.queueName,
+                                          settings: settings, cluster: cluster ?? false, logger: logger)
             try await redis.checkServer()
             logger.info("queue.redis", metadata: ["redis.endpoint": "\(redis.commands.endpoint)", "queue.key": "\(redis.keys.base)"])
             queue = redis

@@ -29,6 +29,8 @@ package struct WorkerConfig: Sendable {
     package var eventsChannel = "uvw:events"
     /// Where the fleet's commands go (Redis pub/sub; the database for the embedded backend).
     package var controlChannel = "uvw:control"
+    /// Whether `REDIS_URL` names a Redis Cluster node (nil: asked of the server, INFO cluster).
+    package var redisCluster: Bool?
     /// When set, control commands carry an HMAC made with it, and workers ignore any that does not.
     package var controlSecret: String?
     /// How often a worker writes its heartbeat (`GET /workers`), milliseconds.
@@ -93,6 +95,12 @@ package struct WorkerConfig: Sendable {
         if let v = try number("TASK_RETENTION", 0...315_360_000) { taskRetention = v }
         if let v = env["EVENTS_CHANNEL"], !v.isEmpty { eventsChannel = v }
         if let v = env["CONTROL_CHANNEL"], !v.isEmpty { controlChannel = v }
+        if let v = env["REDIS_CLUSTER"]?.lowercased(), !v.isEmpty {
+            guard ["true", "1", "yes", "false", "0", "no"].contains(v) else {
+                throw Invalid(description: "REDIS_CLUSTER must be true or false, not '\(v)'")
+            }
+            redisCluster = ["true", "1", "yes"].contains(v)
+        }
         if let v = env["CONTROL_SECRET"], !v.isEmpty { controlSecret = v }
         if let v = env["HEARTBEAT_INTERVAL_MS"], let n = Int(v), n >= 100 { heartbeatIntervalMs = n }
         if let v = try number("STALLED_INTERVAL_MS", 100...86_400_000) { stalledIntervalMs = Int(v) }

@@ -33,11 +33,15 @@ package final class RedisClient: Sendable {
         let finish: @Sendable (Result<RedisReply, RedisError>) -> Void
     }
 
-    package init(endpoint: RedisEndpoint, name: String, readTimeout: Double = 5, logger: Logger) {
+    /// `clusterSlot`: on Redis Cluster, the slot of every key this client touches (they share a
+    /// hash tag): its commands go to that slot's master, found with `CLUSTER SLOTS` from
+    /// `endpoint` (any node), followed through `MOVED` and `ASK`, and found again when its node
+    /// is lost (a failover).
+    package init(endpoint: RedisEndpoint, name: String, readTimeout: Double = 5, clusterSlot: Int? = nil, logger: Logger) {
         self.endpoint = endpoint
         let executor = BlockingExecutor(threads: 1, name: "redis-\(name)")
         self.executor = executor
-        let state = ConnectionState(endpoint: endpoint, name: name, readTimeout: readTimeout, logger: logger)
+        let state = ConnectionState(endpoint: endpoint, name: name, readTimeout: readTimeout, clusterSlot: clusterSlot, logger: logger)
         self.state = state
         pipeline = BatchQueue(executor: executor) { requests in state.run(requests) }
     }
@@ -106,16 +110,25 @@ private final class ConnectionState: @unchecked Sendable {
     let readTimeout: Double
     let logger: Logger
     let clientID = Mutex<Int64?>(nil)
+    let clusterSlot: Int?
     private var connection: RedisConnection?
     private var failures = 0
     private var nextAttempt = Date.distantPast
     private var scriptSHAs: [String: String] = [:]
+    /// The node commands go to: `endpoint`, or on a cluster the master of `clusterSlot`.
+    private var target: RedisEndpoint
+    /// Whether `target` is known to serve the slot (else it is looked up before connecting).
+    private var discovered = false
+    /// The cluster's nodes as the last `CLUSTER SLOTS` listed them: where to ask after a failover.
+    private var knownNodes: [RedisEndpoint] = []
 
-    init(endpoint: RedisEndpoint, name: String, readTimeout: Double, logger: Logger) {
+    init(endpoint: RedisEndpoint, name: String, readTimeout: Double, clusterSlot: Int?, logger: Logger) {
         self.endpoint = endpoint
         self.name = name
         self.readTimeout = readTimeout
+        self.clusterSlot = clusterSlot
         self.logger = logger
+        target = endpoint
     }
 
     /// Sends a batch of requests: those with a timeout of their own one by one, the rest as one
@@ -148,16 +161,88 @@ private final class ConnectionState: @unchecked Sendable {
             for request in pipelined.dropFirst(replies.count) { request.finish(.failure(failure)) }
             pipelined.removeLast(pipelined.count - replies.count)
         }
+        // On a cluster, a reply may send the command elsewhere (a failover, a slot moved).
+        if clusterSlot != nil {
+            for (index, request) in pipelined.enumerated() {
+                guard let redirect = RedisCluster.redirect(in: replies[index]) else { continue }
+                do {
+                    replies[index] = try follow(redirect, request)
+                } catch {
+                    replies[index] = .error("\(error)")
+                }
+            }
+        }
         for (request, reply) in zip(pipelined, replies) { request.finish(.success(reply)) }
     }
 
-    private func runAlone(_ request: RedisClient.Request) {
-        do {
-            let reply = try withConnection { connection in
+    /// Sends `request` where a redirection says: the slot's new master (`MOVED`, which becomes the
+    /// target), or once to the node importing the slot (`ASK`, after `ASKING`).
+    private func follow(_ redirect: RedisCluster.Redirect, _ request: RedisClient.Request, hops: Int = 0) throws -> RedisReply {
+        let node = endpoint.at(host: redirect.host, port: redirect.port)
+        let reply: RedisReply
+        if redirect.ask {
+            let once = try RedisConnection(endpoint: node, readTimeout: request.readTimeout ?? readTimeout)
+            if case .script(let script, _, _) = request.body { _ = try once.command(["SCRIPT", "LOAD", script.source]) }
+            _ = try once.command(["ASKING"])
+            reply = try once.command(arguments(of: request))
+        } else {
+            if node != target {
+                logger.notice("redis.cluster.moved", metadata: ["redis.connection": "\(name)", "redis.node": "\(node)"])
+                target = node
+                connection = nil
+                scriptSHAs.removeAll()
+            }
+            discovered = true
+            reply = try withConnection { connection in
+                if case .script(let script, _, _) = request.body, scriptSHAs[script.name] == nil { try load(script, connection) }
                 if let timeout = request.readTimeout { connection.setReadTimeout(timeout) }
                 defer { connection.setReadTimeout(readTimeout) }
                 return try connection.command(arguments(of: request))
             }
+        }
+        if let next = RedisCluster.redirect(in: reply), hops < 5 { return try follow(next, request, hops: hops + 1) }
+        return reply
+    }
+
+    /// A connection to the target; on a cluster whose target is gone (a failover), to the node
+    /// the cluster says serves the slot now.
+    private func connectToTarget() throws -> RedisConnection {
+        guard clusterSlot != nil else { return try RedisConnection(endpoint: target, readTimeout: readTimeout) }
+        if let fresh = try? RedisConnection(endpoint: target, readTimeout: readTimeout) { return fresh }
+        discovered = false
+        try discover()
+        return try RedisConnection(endpoint: target, readTimeout: readTimeout)
+    }
+
+    /// Finds the master of the slot with `CLUSTER SLOTS`, asking the nodes known in turn.
+    private func discover() throws {
+        guard let slot = clusterSlot else { return }
+        var candidates = [target, endpoint] + knownNodes
+        var seen = Set<String>()
+        candidates = candidates.filter { seen.insert("\($0.host):\($0.port)").inserted }
+        for candidate in candidates {
+            guard let probe = try? RedisConnection(endpoint: candidate, connectTimeout: 1, readTimeout: 2),
+                  let reply = try? probe.command(["CLUSTER", "SLOTS"]) else { continue }
+            let found = RedisCluster.master(of: slot, in: reply)
+            if !found.nodes.isEmpty { knownNodes = found.nodes.map { endpoint.at(host: $0.host, port: $0.port) } }
+            guard let master = found.master else { continue }
+            let node = endpoint.at(host: master.host, port: master.port)
+            if node != target { scriptSHAs.removeAll() }
+            target = node
+            discovered = true
+            return
+        }
+        throw RedisError.connection("no node of the Redis Cluster at \(endpoint) names a master for slot \(slot)")
+    }
+
+    private func runAlone(_ request: RedisClient.Request) {
+        do {
+            var reply = try withConnection { connection in
+                if let timeout = request.readTimeout { connection.setReadTimeout(timeout) }
+                defer { connection.setReadTimeout(readTimeout) }
+                return try connection.command(arguments(of: request))
+            }
+            if clusterSlot != nil, let redirect = RedisCluster.redirect(in: reply) { reply = try follow(redirect, request) }
             request.finish(.success(reply))
         } catch {
             request.finish(.failure(error as? RedisError ?? .connection("\(error)")))
@@ -189,7 +274,8 @@ private final class ConnectionState: @unchecked Sendable {
                 throw RedisError.connection("Redis at \(endpoint) is unreachable; retrying in \(String(format: "%.1f", nextAttempt.timeIntervalSinceNow)) s")
             }
             do {
-                let fresh = try RedisConnection(endpoint: endpoint, readTimeout: readTimeout)
+                if clusterSlot != nil, !discovered { try discover() }
+                let fresh = try connectToTarget()
                 connection = fresh
                 let id = try? fresh.command(["CLIENT", "ID"]).integer
                 clientID.withLock { $0 = id }
@@ -206,6 +292,8 @@ private final class ConnectionState: @unchecked Sendable {
             return try body(connection!)
         } catch let error as RedisError where error.kind == .connection {
             connection = nil
+            // On a cluster the node may have lost the slot with it: looked up again.
+            discovered = false
             failures += 1
             logger.warning("redis.connection.lost", metadata: ["redis.connection": "\(name)", "error": "\(error)"])
             throw error

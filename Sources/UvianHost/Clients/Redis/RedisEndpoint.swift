@@ -36,6 +36,14 @@ package struct RedisEndpoint: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The same credentials at another node (a Redis Cluster redirection).
+    package func at(host: String, port: Int) -> RedisEndpoint {
+        var other = self
+        other.host = host
+        other.port = port
+        return other
+    }
+
     /// Host, port and database only: never the password.
     package var description: String { "redis://\(host):\(port)/\(database)" }
 }

@@ -89,14 +89,33 @@ package final class RedisJobQueue: CallbackFinishQueue {
         var nextDue: Date?
     }
 
-    package init(endpoint: RedisEndpoint, prefix: String, queue: String, settings: Settings = Settings(), logger: Logger) throws {
+    /// `cluster`: the server is a Redis Cluster. The queue's keys must then share a hash tag (in
+    /// `prefix` or `queue`, as `{bull}`), so that they live in one slot, which both clients follow.
+    package init(endpoint: RedisEndpoint, prefix: String, queue: String, settings: Settings = Settings(), cluster: Bool = false,
+                 logger: Logger) throws {
         self.keys = Keys(prefix: prefix, queue: queue)
         self.settings = settings
         self.logger = logger
         scripts = try Scripts()
-        commands = RedisClient(endpoint: endpoint, name: "commands", readTimeout: 5, logger: logger)
+        var slot: Int?
+        if cluster {
+            guard RedisCluster.hashTag(of: keys.base) != nil else {
+                throw RedisError.server("Redis at \(endpoint) is a cluster, and the queue's keys (\(keys.base)…) have no {hash-tag}: "
+                    + "they would spread over slots that its Lua scripts cannot reach together. Put one in QUEUE_PREFIX "
+                    + "(e.g. {\(prefix)}) or in QUEUE_NAME, as BullMQ asks on a cluster.")
+            }
+            slot = RedisCluster.slot(of: keys.base)
+        }
+        commands = RedisClient(endpoint: endpoint, name: "commands", readTimeout: 5, clusterSlot: slot, logger: logger)
         // Its read timeout is raised above each block time, so a BZPOPMIN is never cut short.
-        blocking = RedisClient(endpoint: endpoint, name: "blocking", readTimeout: 5, logger: logger)
+        blocking = RedisClient(endpoint: endpoint, name: "blocking", readTimeout: 5, clusterSlot: slot, logger: logger)
+    }
+
+    /// Whether the server at `endpoint` is a Redis Cluster (INFO cluster).
+    package static func isCluster(_ endpoint: RedisEndpoint, logger: Logger) async throws -> Bool {
+        let probe = RedisClient(endpoint: endpoint, name: "probe", readTimeout: 5, logger: logger)
+        let info = try await probe.send(["INFO", "cluster"]).string ?? ""
+        return info.contains("cluster_enabled:1")
     }
 
     /// Checks the server before the worker starts: reachable and Redis ≥ 6.2.
