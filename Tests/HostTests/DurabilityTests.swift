@@ -10,7 +10,7 @@ import UvianHost
         let first = try WorkerProcess(dataDir: dir, environment: ["LEASE_SECONDS": "1"])
         try await first.start()
         // Long enough that the kill lands mid-job even on a loaded machine.
-        let accepted = try await first.request("POST", "/execute", body: #"{"task_type":"sleep","parameters":{"ms":3000}}"#)
+        let accepted = try await first.request("POST", "/execute", body: #"{"task_type":"sleep","parameters":{"ms":6000}}"#)
         let id = try #require(accepted.json?["task_id"]?.stringValue)
         var status: String?
         try await poll(100, every: .milliseconds(20), "the job's start") {
@@ -27,7 +27,7 @@ import UvianHost
         await second.stop()
         #expect(task["status"]?.stringValue == "completed")
         #expect(task["attempts"]?.intValue == 2)
-        #expect(task["result"]?["slept_ms"]?.intValue == 3000)
+        #expect(task["result"]?["slept_ms"]?.intValue == 6000)
     }
 
     @Test func gracefulShutdownLosesNothing() async throws {

@@ -6,6 +6,9 @@ final class AsyncLimiter: Sendable {
     private struct State {
         var available: Int
         var waiters: [(id: String, continuation: CheckedContinuation<Bool, Never>)] = []
+        /// Jobs withdrawn before they got in line (cancelled between their lease and their wait):
+        /// they do not wait when they come. The newest 1,000.
+        var withdrawnEarly: [String] = []
     }
     private let state: Mutex<State>
 
@@ -29,23 +32,32 @@ final class AsyncLimiter: Sendable {
     /// job out of the line first (it was cancelled while waiting).
     func acquire(for id: String) async -> Bool {
         await withCheckedContinuation { continuation in
-            let granted = state.withLock { state -> Bool in
+            let answer = state.withLock { state -> Bool? in
+                if let early = state.withdrawnEarly.firstIndex(of: id) {
+                    state.withdrawnEarly.remove(at: early)
+                    return false
+                }
                 if state.available > 0 && state.waiters.isEmpty {
                     state.available -= 1
                     return true
                 }
                 state.waiters.append((id, continuation))
-                return false
+                return nil
             }
-            if granted { continuation.resume(returning: true) }
+            if let answer { continuation.resume(returning: answer) }
         }
     }
 
-    /// Takes job `id` out of the line; false when it is not waiting here.
+    /// Takes job `id` out of the line; false when it is not waiting here (then, should it come to
+    /// wait later, it is turned away at once).
     @discardableResult
     func withdraw(_ id: String) -> Bool {
         let waiter = state.withLock { state -> CheckedContinuation<Bool, Never>? in
-            guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+            guard let index = state.waiters.firstIndex(where: { $0.id == id }) else {
+                state.withdrawnEarly.append(id)
+                if state.withdrawnEarly.count > 1000 { state.withdrawnEarly.removeFirst() }
+                return nil
+            }
             return state.waiters.remove(at: index).continuation
         }
         waiter?.resume(returning: false)

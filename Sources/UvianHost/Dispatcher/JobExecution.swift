@@ -51,7 +51,7 @@ struct JobExecution: Sendable {
         let limits = prepared.limits
         if held.contains(false) {
             for index in held.indices where !held[index] {
-                held[index] = await limits[index].acquire(for: job.id)
+                held[index] = await limits[index].acquire(for: LimiterTable.waiter(job.runKey))
                 if !held[index] { break }  // withdrawn: cancelled while waiting
             }
             // It waited for its limit: it starts now, not when it was leased.
@@ -146,7 +146,7 @@ struct JobExecution: Sendable {
     func apply(_ action: DispatchBook<ActiveJob>.StopAction, _ reason: ActiveJob.Interruption) {
         switch action {
         case .interrupt(let active): interrupt(active, reason)
-        case .withdraw(let key, let taskType): state.limiters.withdraw(key.id, taskType: taskType, registry: registry)
+        case .withdraw(let key, let taskType): state.limiters.withdraw(key, taskType: taskType, registry: registry)
         case .none: break
         }
     }

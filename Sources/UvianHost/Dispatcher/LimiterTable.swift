@@ -34,9 +34,13 @@ final class LimiterTable: Sendable {
         return full
     }
 
-    /// Takes a job that waits for its limits out of their lines (cancelled, or its lease lost).
-    func withdraw(_ id: String, taskType: String, registry: PluginRegistry) {
+    /// Takes a run that waits for its limits out of their lines (cancelled, or its lease lost),
+    /// or turns it away when it comes to wait.
+    func withdraw(_ run: LeasedJob.RunKey, taskType: String, registry: PluginRegistry) {
         guard let route = registry.route(taskType) else { return }
-        for limiter in limiters(for: route) { _ = limiter.withdraw(id) }
+        for limiter in limiters(for: route) { _ = limiter.withdraw(Self.waiter(run)) }
     }
+
+    /// A run's name in the limiters' lines: a job leased again is another run.
+    static func waiter(_ run: LeasedJob.RunKey) -> String { run.id + "#" + run.token }
 }

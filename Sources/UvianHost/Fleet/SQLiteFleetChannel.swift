@@ -8,7 +8,7 @@ final class SQLiteFleetChannel: FleetChannel {
     let database: SQLiteDatabase
     let pollInterval: Duration
 
-    init(database: SQLiteDatabase, pollInterval: Duration = .milliseconds(100)) async throws {
+    init(database: SQLiteDatabase, pollInterval: Duration = .milliseconds(250)) async throws {
         self.database = database
         self.pollInterval = pollInterval
         try await database.withConnection { connection in
