@@ -14,36 +14,23 @@ from pathlib import Path
 
 import pytest
 
+from test_flows import fixture_plugins
 from test_worker_interop import (  # noqa: F401  (fixtures)
-    DATA_PLUGIN_DIR, WorkerProc, bull_queue, events, key, prerequisites, qname, r, redis_server, spawn, wait_until,
+    WorkerProc, bull_queue, events, key, prerequisites, qname, r, redis_server, spawn, wait_until,
     worker_env,
 )
-
-
-def plugins_text(greeting: str) -> str:
-    return (
-        "plugin_dirs:\n"
-        f"  - {DATA_PLUGIN_DIR}\n"
-        "plugins:\n"
-        "  - name: data\n"
-        "    max_concurrency: 8\n"
-        "  - name: swift-fixture\n"
-        f"    path: {DATA_PLUGIN_DIR / 'libSwiftFixturePlugin.so'}\n"
-        "    max_concurrency: 8\n"
-        "    config:\n"
-        f"      greeting: {greeting}\n")
 
 
 @pytest.fixture(scope="module")
 def plugins_yaml(tmp_root, prerequisites) -> Path:
     path = tmp_root / "plugins.yaml"
-    path.write_text(plugins_text("hello"))
+    path.write_text(fixture_plugins("hello"))
     return path
 
 
 @pytest.fixture(autouse=True)
 def fresh_plugins(plugins_yaml):
-    plugins_yaml.write_text(plugins_text("hello"))
+    plugins_yaml.write_text(fixture_plugins("hello"))
 
 
 # Workers notice plugins.yaml changes only when told (the file watcher is slowed to an hour).
@@ -71,7 +58,7 @@ def test_workers_heartbeat_and_a_fleet_wide_reload_under_load_loses_nothing(redi
             for batch in range(6):
                 jobs += await q.addBulk([{"name": "swift_nap", "data": {"ms": 20, "n": batch * 100 + i}} for i in range(100)])
                 if batch == 2:
-                    plugins_yaml.write_text(plugins_text("bonjour"))
+                    plugins_yaml.write_text(fixture_plugins("bonjour"))
                     answer = control(workers[1], "plugins.reload", {"name": "swift-fixture"}, timeout=10)
                     assert answer["expected"] == 3 and len(answer["replies"]) == 3, answer
                     for reply in answer["replies"]:
@@ -161,7 +148,7 @@ def test_embedded_workers_sharing_a_data_dir_form_a_fleet(tmp_path, plugins_yaml
             started.append(WorkerProc(env, tmp_path / f"w{n}").start())
         a, b = started
         wait_until(lambda: len(a.http("GET", "/workers")[1]["workers"]) == 2, 5, "two live workers")
-        plugins_yaml.write_text(plugins_text("hallo"))
+        plugins_yaml.write_text(fixture_plugins("hallo"))
         answer = control(b, "plugins.reload")
         assert sorted(x["worker_id"] for x in answer["replies"]) == ["e0", "e1"], answer
         assert all(x["result"]["outcome"] == "synced" for x in answer["replies"])

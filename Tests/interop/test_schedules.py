@@ -10,11 +10,11 @@ Run:  python3 -m pytest -q Tests/interop/test_schedules.py -x
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import subprocess
 import time
 from collections import Counter
-from pathlib import Path
 
 import pytest
 from bullmq import Job, Worker
@@ -49,6 +49,27 @@ async def bullmq_worker(url: str, q: str) -> Worker:
     return Worker(q, process, {"connection": url, "prefix": "bull", "autorun": True})
 
 
+@contextlib.asynccontextmanager
+async def beside_bullmq(url: str, ours: str, theirs: str, scheduler: str, repeat: dict, opts: dict | None = None):
+    """Both queues with the same scheduler made by PyPI bullmq; BullMQ's own Python Worker runs
+    `theirs` (the test stops it with `stop`, before judging, or at the end)."""
+    async with bull_queue(url, ours) as qa, bull_queue(url, theirs) as qb:
+        oracle = await bullmq_worker(url, theirs)
+        stopped = False
+
+        async def stop():
+            nonlocal stopped
+            if not stopped:
+                stopped = True
+                await oracle.close()
+        try:
+            for q in (qa, qb):
+                await q.upsertJobScheduler(scheduler, repeat, "data_processing", SUM, opts)
+            yield qa, qb, stop
+        finally:
+            await stop()
+
+
 async def scheduler_jobs(queue, ids: list[str]) -> list[Job]:
     return [await Job.fromId(queue, i) for i in ids]
 
@@ -58,12 +79,9 @@ def test_an_every_scheduler_made_by_bullmq_runs_here_as_on_bullmqs_own_worker(re
     spawn(redis_server.url, ours)
 
     async def body():
-        async with bull_queue(redis_server.url, ours) as qa, bull_queue(redis_server.url, theirs) as qb:
-            oracle = await bullmq_worker(redis_server.url, theirs)
-            for q in (qa, qb):
-                await q.upsertJobScheduler("tick", {"every": 1000}, "data_processing", SUM, {"attempts": 2})
+        async with beside_bullmq(redis_server.url, ours, theirs, "tick", {"every": 1000}, {"attempts": 2}) as (qa, qb, stop):
             await asyncio.sleep(4.6)
-            await oracle.close()
+            await stop()
             results = {}
             for name, q in ((ours, qa), (theirs, qb)):
                 done = finished_ids(r, name)
@@ -100,12 +118,9 @@ def test_a_cron_scheduler_in_a_time_zone_runs_at_the_times_bullmq_computes(redis
     worker = spawn(redis_server.url, ours)
 
     async def body():
-        async with bull_queue(redis_server.url, ours) as qa, bull_queue(redis_server.url, theirs) as qb:
-            oracle = await bullmq_worker(redis_server.url, theirs)
-            for q in (qa, qb):
-                await q.upsertJobScheduler("nyc", {"pattern": "* * * * * *", "tz": "America/New_York"}, "data_processing", SUM)
+        async with beside_bullmq(redis_server.url, ours, theirs, "nyc", {"pattern": "* * * * * *", "tz": "America/New_York"}) as (qa, qb, stop):
             await asyncio.sleep(6.5)
-            await oracle.close()
+            await stop()
             got = {}
             for name, q in ((ours, qa), (theirs, qb)):
                 times = run_times(finished_ids(r, name), "nyc")
@@ -204,13 +219,10 @@ def test_limit_ends_a_schedule_as_on_bullmqs_worker(redis_server, r, spawn, qnam
     worker = spawn(redis_server.url, ours)
 
     async def body():
-        async with bull_queue(redis_server.url, ours) as qa, bull_queue(redis_server.url, theirs) as qb:
-            oracle = await bullmq_worker(redis_server.url, theirs)
-            for q in (qa, qb):
-                await q.upsertJobScheduler("three", {"every": 150, "limit": 3}, "data_processing", SUM)
+        async with beside_bullmq(redis_server.url, ours, theirs, "three", {"every": 150, "limit": 3}) as (qa, qb, stop):
             await await_until(lambda: len(finished_ids(r, theirs)) >= 3, 8, "BullMQ's worker's three runs")
             await asyncio.sleep(0.5)
-            await oracle.close()
+            await stop()
             for name in (ours, theirs):
                 times = run_times(finished_ids(r, name), "three")
                 assert len(times) == 3 and all(step % 150 == 0 for step in steps(times)), (name, times)

@@ -106,13 +106,7 @@ package final class RedisConnection {
         guard let context else { throw .connection("connection closed") }
         try flush(context)
         while true {
-            let reply: RedisReply?
-            do {
-                reply = try reader.next()
-            } catch {
-                throw lost(context, "protocol error: \(error)")
-            }
-            if let reply {
+            if let reply = try parsed(context) {
                 if case .push = reply {
                     pushes.append(reply)
                     continue
@@ -129,13 +123,7 @@ package final class RedisConnection {
         guard let context else { throw .connection("connection closed") }
         try flush(context)
         while true {
-            let reply: RedisReply?
-            do {
-                reply = try reader.next()
-            } catch {
-                throw lost(context, "protocol error: \(error)")
-            }
-            if let reply { return reply }
+            if let reply = try parsed(context) { return reply }
             var descriptor = pollfd(fd: context.pointee.fd, events: Int16(POLLIN), revents: 0)
             let ready = poll(&descriptor, 1, Int32(max(seconds, 0) * 1000))
             if ready == 0 { return nil }
@@ -144,6 +132,15 @@ package final class RedisConnection {
                 throw lost(context, String(cString: strerror(errno)))
             }
             try receive(context)
+        }
+    }
+
+    /// The next whole reply read so far, if any; a reply Redis could not have sent loses the connection.
+    private func parsed(_ context: UnsafeMutablePointer<redisContext>) throws(RedisError) -> RedisReply? {
+        do {
+            return try reader.next()
+        } catch {
+            throw lost(context, "protocol error: \(error)")
         }
     }
 

@@ -76,6 +76,7 @@ local function addToDelayed(delayedKey, jobId, due)
 end
 
 -- Due time (ms) of the earliest delayed job, or nil when none is delayed.
+
 local function nextDelayedDue(delayedKey)
   local first = rcall("ZRANGE", delayedKey, 0, 0, "WITHSCORES")
   local s = tonumber(first[2])
@@ -90,6 +91,22 @@ local function lowerDelayMarker(delayedKey, markerKey)
   local cur = tonumber(rcall("ZSCORE", markerKey, "1"))
   if not cur or due < cur then
     rcall("ZADD", markerKey, istr(due), "1")
+  end
+end
+
+-- A new job's place: delayed until `due` (ms) when it is later than `now`, with its `delayed`
+-- event and the delay marker; else waiting (prioritized, or at the head of wait when `lifo`), the
+-- ready marker unless the queue is paused or at global concurrency, and its `waiting` event.
+-- `k`: wait, prioritized, delayed, marker, events, meta, pc, active.
+local function placeNewJob(k, jobId, due, now, priority, lifo, cap)
+  if due > now then
+    addToDelayed(k.delayed, jobId, due)
+    rcall("XADD", k.events, "MAXLEN", "~", cap, "*", "event", "delayed", "jobId", jobId, "delay", istr(due))
+    lowerDelayMarker(k.delayed, k.marker)
+  else
+    pushWaiting(k.wait, k.prioritized, k.pc, jobId, priority, lifo)
+    addBaseMarkerIfNeeded(k.marker, k.meta, k.active)
+    rcall("XADD", k.events, "MAXLEN", "~", cap, "*", "event", "waiting", "jobId", jobId)
   end
 end
 
@@ -210,15 +227,7 @@ local function createScheduledRun(k, P, id, millis, now, opts, cap)
   rcall("HSET", jobKey, "name", name, "data", template[2] or "{}", "opts", cjson.encode(opts), "timestamp", istr(now),
     "delay", istr(delay), "priority", istr(priority), "rjk", id)
   rcall("XADD", k.events, "MAXLEN", "~", cap, "*", "event", "added", "jobId", jobId, "name", name)
-  if delay > 0 then
-    addToDelayed(k.delayed, jobId, millis)
-    rcall("XADD", k.events, "MAXLEN", "~", cap, "*", "event", "delayed", "jobId", jobId, "delay", istr(millis))
-    lowerDelayMarker(k.delayed, k.marker)
-  else
-    pushWaiting(k.wait, k.prioritized, k.pc, jobId, priority, false)
-    addBaseMarkerIfNeeded(k.marker, k.meta, k.active)
-    rcall("XADD", k.events, "MAXLEN", "~", cap, "*", "event", "waiting", "jobId", jobId)
-  end
+  placeNewJob(k, jobId, now + delay, now, priority, false, cap)
   rcall("ZADD", P .. "repeat", istr(millis), id)
   return true
 end

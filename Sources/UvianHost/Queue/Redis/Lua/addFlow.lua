@@ -53,14 +53,8 @@ for _, node in ipairs(nodes) do
   if (tonumber(node["children"]) or 0) > 0 then
     rcall("ZADD", waitingChildrenKey, istr(now), id)
     rcall("XADD", k.events, "MAXLEN", "~", cap, "*", "event", "waiting-children", "jobId", id)
-  elseif delay > 0 then
-    addToDelayed(k.delayed, id, now + delay)
-    rcall("XADD", k.events, "MAXLEN", "~", cap, "*", "event", "delayed", "jobId", id, "delay", istr(now + delay))
-    lowerDelayMarker(k.delayed, k.marker)
   else
-    pushWaiting(k.wait, k.prioritized, k.pc, id, priority, false)
-    addBaseMarkerIfNeeded(k.marker, k.meta, k.active)
-    rcall("XADD", k.events, "MAXLEN", "~", cap, "*", "event", "waiting", "jobId", id)
+    placeNewJob(k, id, now + delay, now, priority, false, cap)
   end
 end
 return #nodes

@@ -56,15 +56,6 @@ rcall("HSET", jobKey, "name", name, "data", data, "opts", opts, "timestamp", ist
   "delay", istr(delay), "priority", istr(priority))
 rcall("XADD", eventsKey, "MAXLEN", "~", cap, "*", "event", "added", "jobId", jobId, "name", name)
 
-if delay > 0 then
-  local due = timestamp + delay
-  addToDelayed(delayedKey, jobId, due)
-  rcall("XADD", eventsKey, "MAXLEN", "~", cap, "*", "event", "delayed", "jobId", jobId, "delay", istr(due))
-  lowerDelayMarker(delayedKey, markerKey)
-  return jobId
-end
-
-pushWaiting(waitKey, prioritizedKey, pcKey, jobId, priority, lifo)
-addBaseMarkerIfNeeded(markerKey, metaKey, activeKey)
-rcall("XADD", eventsKey, "MAXLEN", "~", cap, "*", "event", "waiting", "jobId", jobId)
+placeNewJob({ wait = waitKey, prioritized = prioritizedKey, delayed = delayedKey, marker = markerKey, events = eventsKey,
+  meta = metaKey, pc = pcKey, active = activeKey }, jobId, timestamp + delay, timestamp, priority, lifo, cap)
 return jobId
