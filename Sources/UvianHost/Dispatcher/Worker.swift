@@ -98,7 +98,8 @@ package final class Worker: Service, Sendable {
     }
 
     /// Cancels a pending task at once; asks a running one to stop (its plugin sees `is_cancelled`).
-    package func cancel(id: String) async throws -> CancelResult {
+    /// `tellingFleet` false: the caller sends the fleet its own `task.cancel` (`POST /control`).
+    package func cancel(id: String, tellingFleet: Bool = true) async throws -> CancelResult {
         guard let record = try await store.get(id: id) else { return .notFound }
         if record.status.isFinished { return .alreadyFinished(record) }
         // Running here (asked to stop), or leased here and not started yet (ends without running).
@@ -118,7 +119,7 @@ package final class Worker: Service, Sendable {
         case .flagged:
             // Another worker process runs it: told now through the fleet's channel (and by the
             // flag at its next lease renewal, whatever happens to the message).
-            if let channel = fleet.withLock({ $0 }) {
+            if tellingFleet, let channel = fleet.withLock({ $0 }) {
                 let message = ControlMessage(command: "task.cancel", arguments: ["task_id": .string(id)], sender: config.workerId)
                 try? await channel.publish(message.signed(with: config.controlSecret))
             }

@@ -61,7 +61,7 @@ package struct WorkerInfo: Sendable {
 
     package init?(json: JSONValue) {
         guard let id = json["worker_id"]?.stringValue, let beat = json["heartbeat_ms"]?.doubleValue else { return nil }
-        let started = json["started_at"]?.stringValue.flatMap { try? Date($0, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) }
+        let started = json["started_at"]?.stringValue.flatMap(ISO8601.parse)
         self.init(workerId: id, host: json["host"]?.stringValue ?? "", pid: Int32(json["pid"]?.intValue ?? 0),
                   version: json["version"]?.stringValue ?? "", queue: json["queue"]?.stringValue ?? "",
                   startedAt: started ?? Date(timeIntervalSince1970: 0), heartbeatAt: Date(timeIntervalSince1970: beat / 1000),

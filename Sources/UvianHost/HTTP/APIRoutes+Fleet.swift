@@ -59,7 +59,8 @@ extension APIRoutes {
                 throw APIError(.unprocessableContent, code: "invalid_request", "task_id is required", details: .object(["field": "task_id"]))
             }
             // Flags it in the queue too (or removes it when it waits), so it is cancelled whoever answers.
-            switch try await worker.cancel(id: id) {
+            // The command sent below is the fleet's one message about it.
+            switch try await worker.cancel(id: id, tellingFleet: false) {
             case .notFound:
                 // Not in this worker's store (with Redis, each worker may keep its own): the queue
                 // flags it for whichever worker holds it, and the command reaches that worker.
@@ -87,11 +88,4 @@ extension APIRoutes {
         return JSONResponse.make(["workers": .array(live.map(\.json))])
     }
 
-    static func seconds(_ text: String?, name: String, range: ClosedRange<Double>) throws -> Double? {
-        guard let text else { return nil }
-        guard let value = Double(text), range.contains(value) else {
-            throw APIError(.badRequest, code: "invalid_query", "\(name) must be a number from \(range.lowerBound) to \(range.upperBound)")
-        }
-        return value
-    }
 }

@@ -452,9 +452,15 @@ struct APIRoutes: Sendable {
     }
 
     static func waitSeconds(_ request: Request) throws -> Double? {
-        guard let text = request.uri.queryParameters.get("wait") else { return nil }
-        guard let value = Double(text), value >= 0, value <= 300 else {
-            throw APIError(.badRequest, code: "invalid_query", "wait must be a number of seconds from 0 to 300")
+        try seconds(request.uri.queryParameters.get("wait"), name: "wait", range: 0...300)
+    }
+
+    /// A query parameter of seconds within `range` (nil: not given).
+    static func seconds(_ text: String?, name: String, range: ClosedRange<Double>) throws -> Double? {
+        guard let text else { return nil }
+        guard let value = Double(text), range.contains(value) else {
+            throw APIError(.badRequest, code: "invalid_query", "\(name) must be a number of seconds from "
+                           + String(format: "%g to %g", range.lowerBound, range.upperBound))
         }
         return value
     }

@@ -41,6 +41,11 @@ package struct TaskRecord: Sendable, Equatable {
 package enum ISO8601 {
     /// Made once: building the style cost as much as formatting with it.
     private static let style = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+
+    /// An RFC 3339 time, with fractional seconds or without (nil: not one).
+    package static func parse(_ text: String) -> Date? {
+        (try? Date(text, strategy: style)) ?? (try? Date(text, strategy: .iso8601))
+    }
     /// yyyy-MM-ddTHH:mm:ss.SSSZ: each field's width and the separator after it.
     private static let layout: [(width: Int, separator: UInt8)] = [(4, 45), (2, 45), (2, 84), (2, 58), (2, 58), (2, 46), (3, 90)]
 

@@ -166,12 +166,7 @@ package struct ScheduleTiming: Sendable, Equatable {
     private static func date(_ value: JSONValue?, field: String) throws(Schedule.Invalid) -> Int64? {
         guard let value, !value.isNull else { return nil }
         if let ms = value.intValue, ms >= 0 { return Int64(ms) }
-        if let text = value.stringValue, let date = try? Date(text, strategy: .iso8601) {
-            return Int64((date.timeIntervalSince1970 * 1000).rounded())
-        }
-        if let text = value.stringValue, let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) {
-            return Int64((date.timeIntervalSince1970 * 1000).rounded())
-        }
+        if let date = value.stringValue.flatMap(ISO8601.parse) { return Int64((date.timeIntervalSince1970 * 1000).rounded()) }
         throw Schedule.Invalid(field: field, message: "must be an RFC 3339 time (2026-12-24T18:00:00Z) or epoch milliseconds")
     }
 

@@ -82,8 +82,7 @@ package struct ScheduleRun: Sendable, Equatable {
     }
 
     package init?(json: JSONValue?) {
-        guard let json, let id = json["id"]?.stringValue, let at = json["scheduled_at"]?.stringValue,
-              let date = try? Date(at, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) else { return nil }
+        guard let json, let id = json["id"]?.stringValue, let date = json["scheduled_at"]?.stringValue.flatMap(ISO8601.parse) else { return nil }
         self.init(scheduleId: id, scheduledAt: Int64((date.timeIntervalSince1970 * 1000).rounded()), missed: json["missed"]?.intValue ?? 0)
     }
 }

@@ -20,7 +20,7 @@ extension ScheduleTiming {
             }
             return allows(run) ? run : nil
         case .cron:
-            return cronRun(after: max(now, startDate ?? now))
+            return cronClock.flatMap { cronRun(after: max(now, startDate ?? now), $0) }
         }
     }
 
@@ -36,7 +36,7 @@ extension ScheduleTiming {
             }
             return allows(run) ? run : nil
         case .cron:
-            return cronRun(after: max(now, previous))
+            return cronClock.flatMap { cronRun(after: max(now, previous), $0) }
         }
     }
 
@@ -54,9 +54,10 @@ extension ScheduleTiming {
         case .every(let every, _):
             return Int(min((now - scheduled) / every, Int64(cap)))
         case .cron:
+            guard let clock = cronClock else { return 0 }
             var count = 0
             var cursor = scheduled
-            while count < cap, let run = cronRun(after: cursor, ignoringEnd: true), run <= now {
+            while count < cap, let run = cronRun(after: cursor, clock, ignoringEnd: true), run <= now {
                 count += 1
                 cursor = run
             }
@@ -68,11 +69,12 @@ extension ScheduleTiming {
     package func runs(after millis: Int64, count: Int) -> [Int64] {
         var runs: [Int64] = []
         var cursor = millis
+        let clock = cronClock
         while runs.count < count {
             let run: Int64?
             switch trigger {
             case .every(let every, _): run = cursor + every
-            case .cron: run = cronRun(after: cursor)
+            case .cron: run = clock.flatMap { cronRun(after: cursor, $0) }
             }
             guard let run, allows(run) else { break }
             runs.append(run)
@@ -91,10 +93,14 @@ extension ScheduleTiming {
         limit.map { created < $0 } ?? true
     }
 
-    private func cronRun(after millis: Int64, ignoringEnd: Bool = false) -> Int64? {
+    /// A cron trigger's expression and zone, parsed once for all the runs a caller steps through.
+    private var cronClock: (expression: CronExpression, zone: TimeZone)? {
         guard case .cron(let text, let zoneName) = trigger, let expression = try? CronExpression(text) else { return nil }
-        let zone = zoneName.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: "UTC")!
-        guard let date = expression.next(after: Self.date(millis), in: zone) else { return nil }
+        return (expression, zoneName.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: "UTC")!)
+    }
+
+    private func cronRun(after millis: Int64, _ clock: (expression: CronExpression, zone: TimeZone), ignoringEnd: Bool = false) -> Int64? {
+        guard let date = clock.expression.next(after: Self.date(millis), in: clock.zone) else { return nil }
         let run = Int64((date.timeIntervalSince1970 * 1000).rounded())
         return ignoringEnd || allows(run) ? run : nil
     }

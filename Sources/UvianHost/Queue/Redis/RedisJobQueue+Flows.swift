@@ -26,24 +26,6 @@ extension RedisJobQueue {
 }
 
 extension RedisJobQueue {
-    /// BullMQ's pause: `paused` in meta (the lease script then takes nothing) and a `paused`
-    /// event; resuming clears it, says `resumed`, and marks waiting jobs ready for idle workers.
-    package func setPaused(_ paused: Bool) async throws {
-        // Only the call that changed it says so (every worker of a fleet may be told at once).
-        if paused {
-            guard try await commands.send(["HSET", keys.meta, "paused", "1"]).integer == 1 else { return }
-            _ = try await commands.send(["XADD", keys.events, "*", "event", "paused"])
-        } else {
-            guard try await commands.send(["HDEL", keys.meta, "paused"]).integer == 1 else { return }
-            _ = try await commands.send(["XADD", keys.events, "*", "event", "resumed"])
-            _ = try await commands.send(["ZADD", keys.marker, "0", "0"])
-        }
-    }
-
-    package func isPaused() async throws -> Bool {
-        try await commands.send(["HEXISTS", keys.meta, "paused"]).integer == 1
-    }
-
     /// One addFlow call writes the whole tree in BullMQ's layout.
     package func enqueueFlow(_ jobs: [FlowJob]) async throws {
         let nodes: [JSONValue] = jobs.map { flow in

@@ -123,28 +123,24 @@ extension RedisJobQueue: ScheduleBackend {
     static func scheduleRun(of jobId: String, schedule id: String, hash: [String: String], opts: JSONValue) -> ScheduleRun {
         let scheduledAt = ScheduleRun.time(inTaskId: jobId, schedule: id) ?? opts["prevMillis"]?.intValue.map(Int64.init) ?? nowMs()
         let started = hash["processedOn"].flatMap { Int64($0) } ?? nowMs()
-        var fields: [String: String] = [:]
-        if case .object(let repeatOptions)? = opts["repeat"] {
-            for (key, value) in repeatOptions {
-                fields[key] = value.stringValue ?? value.doubleValue.map { String(format: "%.0f", $0) }
-            }
-        }
         // Only the lease that advanced the scheduler speaks for the runs it skipped.
         let advanced = hash["uvw_schedule"].map { !["stale", "duplicated"].contains($0) } ?? false
-        let missed = advanced ? (timing(fields)?.missedRuns(after: scheduledAt, now: started) ?? 0) : 0
+        let missed = advanced ? (timing(ofRun: opts)?.missedRuns(after: scheduledAt, now: started) ?? 0) : 0
         return ScheduleRun(scheduleId: id, scheduledAt: scheduledAt, missed: missed)
+    }
+
+    /// The timing a scheduler's run carries in its job options (BullMQ's `repeat` block, spelled
+    /// as the scheduler's hash is).
+    static func timing(ofRun opts: JSONValue) -> ScheduleTiming? {
+        guard case .object(let repeatOptions)? = opts["repeat"] else { return nil }
+        return timing(repeatOptions.compactMapValues { $0.stringValue ?? $0.doubleValue.map { String(format: "%.0f", $0) } })
     }
 
     /// After a cron scheduler's run was leased: creates its successor when the lease script had
     /// no time for it, or stores more times ahead when few are left. Neither holds the job up;
     /// both are guarded by the scheduler's pending run, so a late or repeated call does nothing.
-    func followUp(schedule id: String, run: String, status: String, hash: [String: String]) {
-        let opts = (try? JSONValue.parse(hash["opts"] ?? "{}")) ?? .object([:])
-        var fields: [String: String] = [:]
-        if case .object(let repeatOptions)? = opts["repeat"] {
-            for (key, value) in repeatOptions { fields[key] = value.stringValue ?? value.doubleValue.map { String(format: "%.0f", $0) } }
-        }
-        guard let timing = Self.timing(fields), case .cron = timing.trigger,
+    func followUp(schedule id: String, run: String, status: String, opts: JSONValue) {
+        guard let timing = Self.timing(ofRun: opts), case .cron = timing.trigger,
               let scheduledAt = ScheduleRun.time(inTaskId: run, schedule: id) else { return }
         let now = Self.nowMs()
         let producer: String

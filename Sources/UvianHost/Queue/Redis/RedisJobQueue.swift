@@ -207,8 +207,11 @@ package final class RedisJobQueue: CallbackFinishQueue {
         var index = 0
         while index + 1 < items.count, let next = items[index].string {
             let hash = items[index + 1].fields
-            jobs.append(Self.leasedJob(id: next, hash: hash, token: token))
-            if let schedule = hash["rjk"], let status = hash["uvw_schedule"] { followUp(schedule: schedule, run: next, status: status, hash: hash) }
+            let job = Self.leasedJob(id: next, hash: hash, token: token)
+            jobs.append(job)
+            if let schedule = hash["rjk"], let status = hash["uvw_schedule"] {
+                followUp(schedule: schedule, run: next, status: status, opts: job.queueOptions ?? .object([:]))
+            }
             index += index == 0 ? 4 : 2
         }
         return jobs
@@ -451,6 +454,24 @@ package final class RedisJobQueue: CallbackFinishQueue {
 
     package func log(_ job: LeasedJob, line: String) async {
         _ = try? await commands.evaluate(scripts.addLog, keys: [keys.job(job.id), keys.job(job.id) + ":logs"], arguments: [line, ""])
+    }
+
+    /// BullMQ's pause: `paused` in meta (the lease script then takes nothing) and a `paused`
+    /// event; resuming clears it, says `resumed`, and marks waiting jobs ready for idle workers.
+    package func setPaused(_ paused: Bool) async throws {
+        // Only the call that changed it says so (every worker of a fleet may be told at once).
+        if paused {
+            guard try await commands.send(["HSET", keys.meta, "paused", "1"]).integer == 1 else { return }
+            _ = try await commands.send(["XADD", keys.events, "*", "event", "paused"])
+        } else {
+            guard try await commands.send(["HDEL", keys.meta, "paused"]).integer == 1 else { return }
+            _ = try await commands.send(["XADD", keys.events, "*", "event", "resumed"])
+            _ = try await commands.send(["ZADD", keys.marker, "0", "0"])
+        }
+    }
+
+    package func isPaused() async throws -> Bool {
+        try await commands.send(["HEXISTS", keys.meta, "paused"]).integer == 1
     }
 
     package func depth() async throws -> (waiting: Int, active: Int) {
