@@ -141,6 +141,43 @@ import UvianHost
         #expect(await cleanup.runOnce() == 0)
     }
 
+    /// The operators' actions: a finished task requeued (its outcome cleared, attempts reset) or
+    /// removed, never an unfinished one; the bulk filter on finish time; counts per task type.
+    @Test(arguments: backends)
+    func requeuesRemovesAndCountsFinishedTasks(_ backend: StoreBackend) async throws {
+        let store = try await backend.makeStore()
+        let type = "actions-\(UUID().uuidString.prefix(8))"
+        let old = Date().addingTimeInterval(-3600)
+        let failed = task(type)
+        _ = try await store.create(failed)
+        try await store.markProcessing(failed, attempt: 2, workerId: "w1", at: old)
+        try await store.markFinished(id: failed.id, status: .failed, result: ["partial": true], error: "boom", at: old)
+        let done = task(type)
+        _ = try await store.create(done)
+        try await store.markFinished(id: done.id, status: .completed, result: ["ok": true], error: nil, at: Date())
+        let pending = task(type)
+        _ = try await store.create(pending)
+
+        let byType = try await store.countsByType()[type]
+        #expect(byType == [.failed: 1, .completed: 1, .pending: 1])
+        let before = try await store.list(TaskQuery(taskType: type, finishedBefore: Date().addingTimeInterval(-60)))
+        #expect(before.tasks.map(\.id) == [failed.id] && before.total == 1)
+
+        #expect(try await store.markRequeued(id: failed.id))
+        let requeued = try #require(try await store.get(id: failed.id))
+        #expect(requeued.status == .pending && requeued.attempts == 0 && requeued.result == nil && requeued.error == nil)
+        #expect(requeued.startedAt == nil && requeued.finishedAt == nil && requeued.workerId == nil && requeued.progress == 0)
+        #expect(try await !store.markRequeued(id: failed.id))
+        #expect(try await !store.markRequeued(id: pending.id))
+        #expect(try await !store.markRequeued(id: "missing"))
+
+        #expect(try await !store.deleteFinished(id: pending.id))
+        #expect(try await store.deleteFinished(id: done.id))
+        #expect(try await store.get(id: done.id) == nil)
+        #expect(try await !store.deleteFinished(id: done.id))
+        #expect(try await store.countsByType()[type] == [.pending: 2])
+    }
+
     @Test(arguments: backends)
     func conversationsAndOrderedMessages(_ backend: StoreBackend) async throws {
         let store = try await backend.makeStore()

@@ -19,10 +19,10 @@ package final class Worker: Service, Sendable {
     package let events: EventBus
     let logger: Logger
     private let executor: BlockingExecutor
-    private let consumer: JobConsumer
+    let consumer: JobConsumer
     let submitter: Submitter
     private let recorder: OutcomeRecorder
-    private let publisher: TaskEventPublisher
+    let publisher: TaskEventPublisher
     /// Callers waiting for a task's end, resumed by its terminal event.
     private let waiters = FinishWaiters()
     private let state: DispatchState

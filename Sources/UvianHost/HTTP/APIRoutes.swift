@@ -57,12 +57,16 @@ struct APIRoutes: Sendable {
                  }
                 }
                 """#),
-            APIRoute(.delete, "/task/{id}", .respond { _, context in try await self.cancel(id: context.parameters.require("id")) }, operation: #"""
+            APIRoute(.delete, "/task/{id}", .respond { request, context in
+                let id = try context.parameters.require("id")
+                return try Self.flag(request.uri.queryParameters.get("purge"), name: "purge") ? try await self.purge(id: id) : try await self.cancel(id: id)
+            }, operation: #"""
                 {
-                 "summary": "Cancel a task",
-                 "parameters": [{"$ref": "#/components/parameters/TaskId"}],
+                 "summary": "Cancel a task; with purge=true, remove a finished one (its record and what the queue holds of it)",
+                 "parameters": [{"$ref": "#/components/parameters/TaskId"}, {"name": "purge", "in": "query", "schema": {"type": "boolean", "default": false}}],
                  "responses": {
-                   "200": {"description": "Cancelled", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Task"}}}},
+                   "200": {"description": "Cancelled (the task), or removed (purge: {task_id, removed, status})", "content": {"application/json": {"schema": {"oneOf": [{"$ref": "#/components/schemas/Task"}, {"type": "object", "required": ["task_id", "removed"], "properties": {"task_id": {"type": "string"}, "removed": {"type": "boolean"}, "status": {"type": "string"}}}]}}}},
+                   "400": {"$ref": "#/components/responses/Error"},
                    "202": {"description": "Cancellation requested from the worker running it", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Task"}}}},
                    "401": {"$ref": "#/components/responses/Error"},
                    "404": {"$ref": "#/components/responses/Error"},
@@ -181,7 +185,7 @@ struct APIRoutes: Sendable {
                  }
                 }
                 """#),
-        ] + scheduleRoutes + flowRoutes + fleetRoutes
+        ] + actionRoutes + scheduleRoutes + flowRoutes + fleetRoutes
     }
 
     func register(on router: Router<BasicRequestContext>) {

@@ -131,6 +131,17 @@ package protocol JobQueue: Sendable {
     func interruptWait() async
     /// Jobs waiting and running, for `/health`.
     func depth() async throws -> (waiting: Int, active: Int)
+    /// Puts a finished job back with its attempts reset (BullMQ's `Job.retry`; `job` comes with no
+    /// delay, so it runs now): the queue's own finished job when it still holds one, else `job`
+    /// added anew. False: the queue holds the job unfinished (waiting or running), nothing changed.
+    func requeue(_ job: NewJob) async throws -> Bool
+    /// A delayed job runs now (BullMQ's `promote`); false when the queue holds no delayed job by that id.
+    func promote(id: String) async throws -> Bool
+    /// Forgets a finished job (BullMQ's `remove`); true also when the queue did not hold it. False:
+    /// it holds the job unfinished, and nothing changed.
+    func removeFinished(id: String) async throws -> Bool
+    /// Jobs per state and the oldest waiting one (`GET /queue`, the metrics).
+    func overview() async throws -> QueueOverview
     /// Pauses or resumes the whole queue (BullMQ's pause: no worker takes a job; running ones go on).
     func setPaused(_ paused: Bool) async throws
     func isPaused() async throws -> Bool
@@ -162,6 +173,16 @@ package struct QueueFinishReply: Sendable {
     package var owned: Bool
     /// The next job leased by the same call (nil: none asked for, or none runnable).
     package var next: LeasedJob?
+}
+
+/// What the queue holds, by state.
+package struct QueueOverview: Sendable {
+    /// Jobs per state, named as BullMQ's `getJobCounts` names them (`waiting`, `delayed`,
+    /// `prioritized`, `active`, `waiting-children`, and on Redis `completed` and `failed`).
+    package var counts: [String: Int]
+    package var paused: Bool
+    /// The job that has waited longest to run, and since when.
+    package var oldestWaiting: (id: String, since: Date)?
 }
 
 package struct LeaseRenewal: Sendable {

@@ -26,6 +26,14 @@ package protocol TaskStore: Sendable {
     func counts() async throws -> [TaskStatus: Int]
     /// Deletes up to `limit` finished tasks that finished before `date`; returns how many.
     func deleteFinishedTasks(before date: Date, limit: Int) async throws -> Int
+    /// Sends a finished task back to run again (a retry asked for through the API): pending, no
+    /// attempts, its result, error, progress, worker and times cleared. False: it had no record
+    /// or was not finished (another call requeued it first).
+    func markRequeued(id: String) async throws -> Bool
+    /// Removes a finished task's record; false when there is none, or it is not finished.
+    func deleteFinished(id: String) async throws -> Bool
+    /// Tasks per task type and status (`GET /queue`, the metrics).
+    func countsByType() async throws -> [String: [TaskStatus: Int]]
 
     // MARK: Conversations and messages (the chat plugin's history)
 
@@ -87,11 +95,14 @@ package struct TaskQuery: Sendable {
     package var taskType: String?
     package var limit: Int = 50
     package var offset: Int = 0
-    package init(status: TaskStatus? = nil, taskType: String? = nil, limit: Int = 50, offset: Int = 0) {
+    /// Only tasks that finished before then (the bulk actions' `older_than`).
+    package var finishedBefore: Date?
+    package init(status: TaskStatus? = nil, taskType: String? = nil, limit: Int = 50, offset: Int = 0, finishedBefore: Date? = nil) {
         self.status = status
         self.taskType = taskType
         self.limit = limit
         self.offset = offset
+        self.finishedBefore = finishedBefore
     }
 }
 

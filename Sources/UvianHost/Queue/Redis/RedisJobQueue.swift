@@ -61,7 +61,8 @@ package final class RedisJobQueue: CallbackFinishQueue {
 
     struct Scripts: Sendable {
         let addJob, moveToActive, moveToFinished, moveToDelayed, retryJob, extendLocks, moveStalledJobsToWait,
-            updateProgress, addLog, cancelJob, releaseJob, upsertSchedule, removeSchedule, advanceSchedule, addFlow: RedisScript
+            updateProgress, addLog, cancelJob, releaseJob, upsertSchedule, removeSchedule, advanceSchedule, addFlow, requeueJob,
+            promoteJob, removeFinishedJob, queueOverview: RedisScript
 
         init() throws {
             addJob = try .load("addJob")
@@ -79,6 +80,10 @@ package final class RedisJobQueue: CallbackFinishQueue {
             removeSchedule = try .load("removeSchedule")
             advanceSchedule = try .load("advanceSchedule")
             addFlow = try .load("addFlow")
+            requeueJob = try .load("requeueJob")
+            promoteJob = try .load("promoteJob")
+            removeFinishedJob = try .load("removeFinishedJob")
+            queueOverview = try .load("queueOverview")
         }
     }
 
@@ -489,7 +494,7 @@ package final class RedisJobQueue: CallbackFinishQueue {
     }
 
     /// The cap for a script's ARGV: '' until it has been read (the script then reads meta).
-    private var knownEventsCap: String { eventsCap.withLock { $0 }.map(String.init) ?? "" }
+    var knownEventsCap: String { eventsCap.withLock { $0 }.map(String.init) ?? "" }
 
     static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 

@@ -37,12 +37,13 @@ package struct EmbeddedWrites: Sendable {
     /// When nothing else is runnable, the new job is the one a fetch would take: it is written
     /// leased and its task processing, instead of written waiting, looked for, and updated (the
     /// usual case of `?wait` on a worker with room). Nil: the job is not due yet, its type is at
-    /// its limit, or other jobs may come first.
+    /// its limit, the queue is paused, or other jobs may come first.
     private static func startAtOnce(_ insert: SQLiteTaskStore.Insert, _ job: NewJob, _ lease: Lease,
                                     in connection: SQLiteConnection) throws -> (TaskCreation, LeasedJob?)? {
         guard job.options.delayMs == 0, !lease.excluding.contains(job.taskType) else { return nil }
         let now = Date()
-        guard try SQLiteJobQueue.nothingRunnable(now: now.timeIntervalSince1970, in: connection) else { return nil }
+        guard try SQLiteJobQueue.nothingRunnable(now: now.timeIntervalSince1970, in: connection),
+              try !SQLiteJobQueue.isPaused(in: connection) else { return nil }
         let creation = try SQLiteTaskStore.create(insert, startedBy: (lease.workerId, now), in: connection)
         guard case .created = creation else { return (creation, nil) }
         let until = now.timeIntervalSince1970 + lease.duration.inSeconds

@@ -59,10 +59,11 @@ package final class PostgresTaskStore: TaskStore {
         try await pool.withConnection { connection in
             // NULL filters match everything; the planner still uses the indexes for set ones.
             let filter = " WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR task_type = $2)"
-            let bindings: [String?] = [query.status?.rawValue, query.taskType]
+                + " AND ($3::float8 IS NULL OR finished_at < to_timestamp($3::float8))"
+            let bindings: [String?] = [query.status?.rawValue, query.taskType, query.finishedBefore.map(Self.seconds)]
             let total = Int(try connection.query("SELECT COUNT(*) FROM tasks" + filter, bindings).rows.first?[0] ?? "0") ?? 0
             let rows = try connection.query(
-                "SELECT \(Self.taskColumns) FROM tasks" + filter + " ORDER BY created_at DESC, id LIMIT $3 OFFSET $4",
+                "SELECT \(Self.taskColumns) FROM tasks" + filter + " ORDER BY created_at DESC, id LIMIT $4 OFFSET $5",
                 bindings + [String(query.limit), String(query.offset)])
             return TaskPage(tasks: try rows.records.map(Self.task), total: total)
         }
@@ -229,6 +230,34 @@ package final class PostgresTaskStore: TaskStore {
                     LIMIT $2)
                 """,
                 [Self.seconds(date), String(limit)]).affected
+        }
+    }
+
+    package func markRequeued(id: String) async throws -> Bool {
+        try await pool.withConnection { connection in
+            try connection.query(
+                """
+                UPDATE tasks SET status = 'pending', result = NULL, error = NULL, progress = 0, attempts = 0, worker_id = NULL,
+                    started_at = NULL, finished_at = NULL, run_at = NULL, updated_at = now()
+                WHERE id = $1 AND status IN ('completed', 'failed', 'cancelled')
+                """, [id]).affected > 0
+        }
+    }
+
+    package func deleteFinished(id: String) async throws -> Bool {
+        try await pool.withConnection { connection in
+            try connection.query("DELETE FROM tasks WHERE id = $1 AND status IN ('completed', 'failed', 'cancelled')", [id]).affected > 0
+        }
+    }
+
+    package func countsByType() async throws -> [String: [TaskStatus: Int]] {
+        try await pool.withConnection { connection in
+            var counts: [String: [TaskStatus: Int]] = [:]
+            for row in try connection.query("SELECT task_type, status, COUNT(*) FROM tasks GROUP BY task_type, status").rows {
+                guard let type = row[0], let status = row[1].flatMap(TaskStatus.init(rawValue:)) else { continue }
+                counts[type, default: [:]][status] = Int(row[2] ?? "0") ?? 0
+            }
+            return counts
         }
     }
 

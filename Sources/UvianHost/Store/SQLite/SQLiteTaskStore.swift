@@ -157,6 +157,10 @@ package final class SQLiteTaskStore: TaskStore, CallbackFinishStore {
                 conditions.append("task_type = ?")
                 bindings.append(.text(taskType))
             }
+            if let before = query.finishedBefore {
+                conditions.append("finished_at < ?")
+                bindings.append(.double(before.timeIntervalSince1970))
+            }
             let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
             let total = try connection.query("SELECT COUNT(*) AS n FROM tasks" + filter, bindings).first?["n"]?.int ?? 0
             let rows = try connection.query(
@@ -316,6 +320,36 @@ package final class SQLiteTaskStore: TaskStore, CallbackFinishStore {
                 """,
                 [.double(date.timeIntervalSince1970), .int(Int64(limit))])
             return connection.changes
+        }
+    }
+
+    package func markRequeued(id: String) async throws -> Bool {
+        try await database.transaction { connection in
+            try connection.query(
+                """
+                UPDATE tasks SET status = 'pending', result = NULL, error = NULL, progress = 0, attempts = 0, worker_id = NULL,
+                    started_at = NULL, finished_at = NULL, run_at = NULL, updated_at = ?
+                WHERE id = ? AND status IN ('completed', 'failed', 'cancelled')
+                """, [.double(Date().timeIntervalSince1970), .text(id)])
+            return connection.changes > 0
+        }
+    }
+
+    package func deleteFinished(id: String) async throws -> Bool {
+        try await database.transaction { connection in
+            try connection.query("DELETE FROM tasks WHERE id = ? AND status IN ('completed', 'failed', 'cancelled')", [.text(id)])
+            return connection.changes > 0
+        }
+    }
+
+    package func countsByType() async throws -> [String: [TaskStatus: Int]] {
+        try await database.withConnection { connection in
+            var counts: [String: [TaskStatus: Int]] = [:]
+            for row in try connection.query("SELECT task_type, status, COUNT(*) AS n FROM tasks GROUP BY task_type, status") {
+                guard let type = row["task_type"]?.text, let status = row["status"]?.text.flatMap(TaskStatus.init(rawValue:)) else { continue }
+                counts[type, default: [:]][status] = Int(row["n"]?.int ?? 0)
+            }
+            return counts
         }
     }
 
