@@ -73,6 +73,7 @@ package struct WorkerRuntime: Sendable {
         worker.attach(fleet: fleet)
         let router = Router()
         let api = APIRoutes(worker: worker, fleet: fleet)
+        router.middlewares.add(RequestMetricsMiddleware(metrics: worker.metrics, routes: Set(api.catalog.map(\.path))))
         router.middlewares.add(ErrorMiddleware(routes: api.catalog))
         if let apiKey = config.apiKey { router.middlewares.add(AuthMiddleware(apiKey: apiKey)) }
         api.register(on: router)

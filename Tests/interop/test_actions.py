@@ -73,7 +73,7 @@ def bullmq_state(worker: WorkerProc, job_id: str) -> str:
 
 
 def test_retry_runs_a_failed_or_cancelled_task_again_and_a_completed_one_only_when_forced(worker):
-    failed = worker.execute("swift_fail", {"mode": "permanent"})
+    failed = worker.execute("swift_fail", {"kind": "permanent"})
     assert failed["status"] == "failed" and failed["attempts"] == 1, failed
     code, body = worker.http("POST", f"/task/{failed['task_id']}/retry")
     assert code == 200 and body["status"] in ("pending", "processing", "failed"), body
@@ -143,7 +143,7 @@ def test_purge_removes_a_finished_task_and_refuses_an_unfinished_one(worker):
 
 
 def test_bulk_retry_and_clean_act_on_what_the_filter_finds(worker):
-    failed = [worker.execute("swift_fail", {"mode": "permanent"})["task_id"] for _ in range(4)]
+    failed = [worker.execute("swift_fail", {"kind": "permanent"})["task_id"] for _ in range(4)]
     completed = [worker.execute("swift_nap", {"ms": 1})["task_id"] for _ in range(3)]
     marks = {t: task(worker, t)["finished_at"] for t in failed}
 

@@ -111,6 +111,7 @@ struct JobExecution: Sendable {
         if job.startRecorded == nil {
             recorder.noteStart(of: job, at: startedAt)
         }
+        recorder.metrics.jobStarted(job, at: startedAt)
         events.publish("task.processing", id: job.id, taskType: job.taskType,
                        data: ["attempt": .number(Double(job.attempt)), "worker_id": .string(config.workerId)], conversationId: job.conversationId)
         logger.debug("task.started")

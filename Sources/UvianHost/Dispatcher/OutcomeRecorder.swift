@@ -16,12 +16,14 @@ final class OutcomeRecorder: Sendable {
     let events: TaskEventPublisher
     let starts: StartRecorder
     let state: DispatchState
+    let metrics: WorkerMetrics
     private let logger: Logger
     private let storeFailure = Mutex<String?>(nil)
 
     init(config: WorkerConfig, queue: any JobQueue, store: any TaskStore, embedded: EmbeddedWrites?, events: TaskEventPublisher,
-         state: DispatchState, logger: Logger) {
+         state: DispatchState, metrics: WorkerMetrics, logger: Logger) {
         self.config = config
+        self.metrics = metrics
         self.queue = queue
         self.store = store
         self.embedded = embedded
@@ -113,6 +115,7 @@ final class OutcomeRecorder: Sendable {
         ]
         if let failedResult { data["result"] = failedResult }
         events.publish("task.retrying", id: job.id, taskType: job.taskType, data: data, conversationId: job.conversationId)
+        metrics.jobEnded(taskType: job.taskType, status: "retried", startedAt: job.startedAt)
         logger.info("task.retrying", metadata: ["error": "\(error)", "task.delay_ms": "\(delay)"])
         state.doorbell.ring()
     }
@@ -184,6 +187,7 @@ final class OutcomeRecorder: Sendable {
         if let error { data["error"] = .string(error) }
         events.publish("task.\(status.rawValue)", id: job.id, taskType: job.taskType, data: data, conversationId: job.conversationId,
                        record: recorded)
+        metrics.jobEnded(taskType: job.taskType, status: status.rawValue, startedAt: job.startedAt)
         if status == .completed {
             logger.debug("task.completed")
         } else {
@@ -289,6 +293,7 @@ final class OutcomeRecorder: Sendable {
 
     /// How the last store write went (nil: it landed), for `storeProblem`.
     private func noteStoreWrite(_ failure: (any Error)?) {
+        if failure != nil { metrics.storeErrors.increment() }
         storeFailure.withLock { $0 = failure.map { "store writes are failing: \($0)" } }
     }
 

@@ -17,6 +17,7 @@ package final class Worker: Service, Sendable {
     package let queue: any JobQueue
     package let store: any TaskStore
     package let events: EventBus
+    package let metrics: WorkerMetrics
     let logger: Logger
     private let executor: BlockingExecutor
     let consumer: JobConsumer
@@ -41,13 +42,15 @@ package final class Worker: Service, Sendable {
         self.store = store
         self.events = events
         self.logger = logger
+        metrics = WorkerMetrics(queue: config.queueName)
         // One thread per concurrent job, and spares for plugins that hang past their timeout.
         executor = BlockingExecutor(threads: config.maxConcurrentTasks, maxThreads: config.maxConcurrentTasks * 4 + 4, name: "plugin")
         let embedded = EmbeddedWrites(store: store, queue: queue)
         publisher = TaskEventPublisher(bus: events)
         let state = DispatchState(capacity: config.maxConcurrentTasks)
         self.state = state
-        recorder = OutcomeRecorder(config: config, queue: queue, store: store, embedded: embedded, events: publisher, state: state, logger: logger)
+        recorder = OutcomeRecorder(config: config, queue: queue, store: store, embedded: embedded, events: publisher, state: state,
+                                   metrics: metrics, logger: logger)
         let execution = JobExecution(config: config, registry: registry, store: store, queue: queue, events: publisher, executor: executor,
                                      state: state, recorder: recorder, logger: logger)
         consumer = JobConsumer(config: config, registry: registry, queue: queue, embedded: embedded, state: state, execution: execution,
@@ -111,6 +114,7 @@ package final class Worker: Service, Sendable {
         case .removed, .notFound:
             try await store.markFinished(id: id, status: .cancelled, result: nil, error: "cancelled", at: Date())
             publisher.publish("task.cancelled", id: id, taskType: record.taskType, data: ["reason": "cancelled before it ran"])
+            metrics.jobEnded(taskType: record.taskType, status: "cancelled", startedAt: nil)
         case .flagged(let holder) where holder.map({ $0 == config.workerId || $0.hasPrefix(config.workerId + ":") }) == true:
             // Leased to this worker by a fetch whose jobs are not taken in yet: they end
             // cancelled as they are (or, taken in meanwhile, as any job held here).

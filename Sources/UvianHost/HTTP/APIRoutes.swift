@@ -176,6 +176,18 @@ struct APIRoutes: Sendable {
                  }
                 }
                 """#),
+            APIRoute(.get, "/metrics", .respond { _, _ in
+                let text = await self.worker.metrics.scrape(self.worker)
+                return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+            }, operation: #"""
+                {
+                 "summary": "Prometheus metrics (text format 0.0.4): jobs, queue, plugins, HTTP, process",
+                 "responses": {
+                   "200": {"description": "The metrics", "content": {"text/plain": {"schema": {"type": "string"}}}},
+                   "401": {"$ref": "#/components/responses/Error"}
+                 }
+                }
+                """#),
             APIRoute(.get, "/openapi.json", .document, operation: #"""
                 {
                  "summary": "This document",

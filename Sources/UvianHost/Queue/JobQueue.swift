@@ -36,6 +36,8 @@ package struct LeasedJob: Sendable {
     package var startedAt: Date?
     /// Times the queue recovered the job after its worker lost it (BullMQ's `stc`).
     package var stalledCount = 0
+    /// Leased over a lease that had run out (the embedded queue: the worker that held it is gone).
+    package var leaseTakenOver = false
     /// The schedule that made this run, when one did (the embedded queue's `schedule_id`,
     /// BullMQ's `rjk`).
     package var schedule: ScheduleRun?
@@ -142,6 +144,8 @@ package protocol JobQueue: Sendable {
     func removeFinished(id: String) async throws -> Bool
     /// Jobs per state and the oldest waiting one (`GET /queue`, the metrics).
     func overview() async throws -> QueueOverview
+    /// What the queue counted since the start, for the metrics.
+    var statistics: QueueStatistics { get }
     /// Pauses or resumes the whole queue (BullMQ's pause: no worker takes a job; running ones go on).
     func setPaused(_ paused: Bool) async throws
     func isPaused() async throws -> Bool
@@ -157,6 +161,7 @@ extension JobQueue {
     package func maintain() async {}
     package var maintenanceInterval: Duration? { nil }
     package var skipsExcludedTypes: Bool { false }
+    package var statistics: QueueStatistics { QueueStatistics() }
     package func interruptWait() async {}
     package func children(of job: LeasedJob) async throws -> (completed: [String: JSONValue], failed: [String: String]) { ([:], [:]) }
 }
@@ -173,6 +178,16 @@ package struct QueueFinishReply: Sendable {
     package var owned: Bool
     /// The next job leased by the same call (nil: none asked for, or none runnable).
     package var next: LeasedJob?
+}
+
+/// What a queue counted since the start (monotonic), for the metrics.
+package struct QueueStatistics: Sendable {
+    /// Jobs its upkeep took back from workers that lost them (BullMQ's stalled check).
+    package var stalledRecoveries = 0
+    /// Connections to its server lost or refused, and made again after that.
+    package var connectionErrors = 0
+    package var reconnects = 0
+    package init() {}
 }
 
 /// What the queue holds, by state.

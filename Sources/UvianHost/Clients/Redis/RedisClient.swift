@@ -20,6 +20,10 @@ package final class RedisClient: Sendable {
     /// The server's id of the current connection (CLIENT ID), for CLIENT UNBLOCK.
     package var connectionID: Int64? { state.clientID.withLock { $0 } }
 
+    /// Connections lost or refused, and connections made again after that, since the start (the metrics).
+    package var connectionErrors: Int { state.errors.load(ordering: .relaxed) }
+    package var reconnects: Int { state.reconnects.load(ordering: .relaxed) }
+
     /// A command waiting for the thread.
     struct Request: Sendable {
         enum Body: Sendable {
@@ -110,6 +114,8 @@ private final class ConnectionState: @unchecked Sendable {
     let readTimeout: Double
     let logger: Logger
     let clientID = Mutex<Int64?>(nil)
+    let errors = Atomic<Int>(0)
+    let reconnects = Atomic<Int>(0)
     let clusterSlot: Int?
     private var connection: RedisConnection?
     private var failures = 0
@@ -279,10 +285,14 @@ private final class ConnectionState: @unchecked Sendable {
                 connection = fresh
                 let id = try? fresh.command(["CLIENT", "ID"]).integer
                 clientID.withLock { $0 = id }
-                if failures > 0 { logger.notice("redis.reconnected", metadata: ["redis.connection": "\(name)"]) }
+                if failures > 0 {
+                    reconnects.add(1, ordering: .relaxed)
+                    logger.notice("redis.reconnected", metadata: ["redis.connection": "\(name)"])
+                }
                 failures = 0
             } catch {
                 failures += 1
+                errors.add(1, ordering: .relaxed)
                 nextAttempt = Date().addingTimeInterval(min(0.1 * Double(1 << min(failures, 6)), 5))
                 logger.warning("redis.connect.failed", metadata: ["redis.connection": "\(name)", "error": "\(error)"])
                 throw error
@@ -295,6 +305,7 @@ private final class ConnectionState: @unchecked Sendable {
             // On a cluster the node may have lost the slot with it: looked up again.
             discovered = false
             failures += 1
+            errors.add(1, ordering: .relaxed)
             logger.warning("redis.connection.lost", metadata: ["redis.connection": "\(name)", "error": "\(error)"])
             throw error
         }

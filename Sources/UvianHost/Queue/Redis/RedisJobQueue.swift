@@ -19,6 +19,8 @@ package final class RedisJobQueue: CallbackFinishQueue {
     let scripts: Scripts
     /// What the last fetch said about when to look again.
     private let wake = Mutex(WakeHint())
+    /// Jobs the stalled check recovered since the start.
+    private let stalledRecovered = Atomic<Int>(0)
     /// The events stream cap (meta `opts.maxLenEvents`) as last read, passed to the scripts so
     /// they need not read it for every job; re-read at every maintenance round.
     private let eventsCap = Mutex<Int?>(nil)
@@ -308,7 +310,10 @@ package final class RedisJobQueue: CallbackFinishQueue {
                 keys: [keys.stalled, keys.wait, keys.active, keys.stalledCheck, keys.meta, keys.marker, keys.events],
                 arguments: [keys.base, String(settings.maxStalledCount), String(Self.nowMs()), String(settings.stalledIntervalMs)])
             let ids = recovered.array?.compactMap(\.string) ?? []
-            if !ids.isEmpty { logger.warning("queue.stalled.recovered", metadata: ["task.ids": "\(ids.joined(separator: ","))"]) }
+            if !ids.isEmpty {
+                stalledRecovered.add(ids.count, ordering: .relaxed)
+                logger.warning("queue.stalled.recovered", metadata: ["task.ids": "\(ids.joined(separator: ","))"])
+            }
         } catch {
             logger.error("queue.stalled_check.failed", metadata: ["error": "\(error)"])
         }
@@ -473,6 +478,14 @@ package final class RedisJobQueue: CallbackFinishQueue {
             _ = try await commands.send(["XADD", keys.events, "*", "event", "resumed"])
             _ = try await commands.send(["ZADD", keys.marker, "0", "0"])
         }
+    }
+
+    package var statistics: QueueStatistics {
+        var statistics = QueueStatistics()
+        statistics.stalledRecoveries = stalledRecovered.load(ordering: .relaxed)
+        statistics.connectionErrors = commands.connectionErrors + blocking.connectionErrors
+        statistics.reconnects = commands.reconnects + blocking.reconnects
+        return statistics
     }
 
     package func isPaused() async throws -> Bool {

@@ -241,6 +241,7 @@ package final class SQLiteJobQueue: JobQueue {
                     delayMs: Int(row["backoff_delay_ms"]?.int ?? 0), jitter: row["backoff_jitter"]?.double ?? 0),
                 timeoutSeconds: row["timeout_s"]?.double)
             job.cancelRequested = row["cancel_requested"]?.int == 1
+            job.leaseTakenOver = row["lease_until"]?.double != nil
             job.token = token
             job.createdAt = row["created_at"]?.double.map { Date(timeIntervalSince1970: $0) }
             job.checkedBy = row["checked_by"]?.text
