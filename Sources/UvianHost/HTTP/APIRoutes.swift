@@ -76,10 +76,10 @@ struct APIRoutes: Sendable {
                 """#),
             APIRoute(.get, "/tasks", .respond { request, _ in try await self.tasks(request) }, operation: #"""
                 {
-                 "summary": "List tasks, newest first",
-                 "parameters": [{"name": "status", "in": "query", "schema": {"$ref": "#/components/schemas/Status"}}, {"name": "task_type", "in": "query", "schema": {"type": "string"}}, {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 50}}, {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 2147483647, "default": 0}}],
+                 "summary": "List and search tasks, newest first",
+                 "parameters": [{"name": "q", "in": "query", "description": "Words each task must have (each a prefix of a word of its task type, parameters, result or error)", "schema": {"type": "string"}}, {"name": "status", "in": "query", "schema": {"$ref": "#/components/schemas/Status"}}, {"name": "task_type", "in": "query", "schema": {"type": "string"}}, {"name": "worker_id", "in": "query", "schema": {"type": "string"}}, {"name": "created_after", "in": "query", "schema": {"type": "string", "format": "date-time"}}, {"name": "created_before", "in": "query", "schema": {"type": "string", "format": "date-time"}}, {"name": "parameters.{field}", "in": "query", "description": "The parameter field (keys joined by dots) whose text equals the value", "schema": {"type": "string"}}, {"name": "cursor", "in": "query", "description": "next_cursor of the page before", "schema": {"type": "string"}}, {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 50}}, {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 2147483647, "default": 0}}],
                  "responses": {
-                   "200": {"description": "A page of tasks", "content": {"application/json": {"schema": {"type": "object", "required": ["tasks", "total", "limit", "offset"], "properties": {"tasks": {"type": "array", "items": {"$ref": "#/components/schemas/Task"}}, "total": {"type": "integer"}, "limit": {"type": "integer"}, "offset": {"type": "integer"}}}}}},
+                   "200": {"description": "A page of tasks", "content": {"application/json": {"schema": {"type": "object", "required": ["tasks", "total", "limit", "offset", "next_cursor"], "properties": {"tasks": {"type": "array", "items": {"$ref": "#/components/schemas/Task"}}, "total": {"type": "integer"}, "limit": {"type": "integer"}, "offset": {"type": "integer"}, "next_cursor": {"type": ["string", "null"]}}}}}},
                    "400": {"$ref": "#/components/responses/Error"},
                    "401": {"$ref": "#/components/responses/Error"}
                  }
@@ -389,15 +389,49 @@ struct APIRoutes: Sendable {
             filter.status = value
         }
         filter.taskType = query.get("task_type")
+        filter.workerId = query.get("worker_id")
         filter.limit = try Self.integer(query.get("limit"), name: "limit", range: 1...1000) ?? 50
         filter.offset = try Self.integer(query.get("offset"), name: "offset", range: 0...Int(Int32.max)) ?? 0
+        if let text = query.get("q") {
+            guard let search = TaskSearch(text) else {
+                throw APIError(.badRequest, code: "invalid_query", "q has no word to search for (letters or digits)")
+            }
+            filter.search = search
+        }
+        filter.createdAfter = try Self.time(query.get("created_after"), name: "created_after")
+        filter.createdBefore = try Self.time(query.get("created_before"), name: "created_before")
+        for (name, value) in query where name.hasPrefix("parameters.") {
+            guard let match = TaskSearch.FieldMatch(path: name.dropFirst("parameters.".count).split(separator: ".", omittingEmptySubsequences: false).map(String.init),
+                                                    value: String(value)) else {
+                throw APIError(.badRequest, code: "invalid_query",
+                               "\(name): a field's path is keys of letters, digits, _ and - joined by dots (at most 8)")
+            }
+            filter.parameterEquals.append(match)
+        }
+        if let cursor = query.get("cursor") {
+            guard let after = TaskSearch.Cursor(token: cursor) else {
+                throw APIError(.badRequest, code: "invalid_query", "cursor is not one this API gave (next_cursor of a page)")
+            }
+            filter.after = after
+        }
         let page = try await worker.store.list(filter)
+        let next = page.tasks.count == filter.limit ? page.tasks.last.map { TaskSearch.Cursor(id: $0.id, createdAt: $0.createdAt).token } : nil
         return JSONResponse.make(.object([
             "tasks": .array(page.tasks.map(\.json)),
             "total": .number(Double(page.total)),
             "limit": .number(Double(filter.limit)),
             "offset": .number(Double(filter.offset)),
+            "next_cursor": next.map { .string($0) } ?? .null,
         ]))
+    }
+
+    /// An RFC 3339 time query parameter (nil: not given).
+    static func time(_ text: String?, name: String) throws -> Date? {
+        guard let text else { return nil }
+        guard let date = ISO8601.parse(text) else {
+            throw APIError(.badRequest, code: "invalid_query", "\(name) must be an RFC 3339 time, e.g. 2026-12-06T10:00:00Z")
+        }
+        return date
     }
 
     func plugins() -> Response {

@@ -97,6 +97,16 @@ package struct TaskQuery: Sendable {
     package var offset: Int = 0
     /// Only tasks that finished before then (the bulk actions' `older_than`).
     package var finishedBefore: Date?
+    /// Words every match has (`?q=`): see `TaskSearch`.
+    package var search: TaskSearch?
+    package var workerId: String?
+    package var createdAfter: Date?
+    package var createdBefore: Date?
+    /// `parameters.<path>=value`: the field's text equals the value.
+    package var parameterEquals: [TaskSearch.FieldMatch] = []
+    /// The page after this task (newest first; `next_cursor` of the page before).
+    package var after: TaskSearch.Cursor?
+
     package init(status: TaskStatus? = nil, taskType: String? = nil, limit: Int = 50, offset: Int = 0, finishedBefore: Date? = nil) {
         self.status = status
         self.taskType = taskType

@@ -52,6 +52,14 @@ package enum PostgresMigrations {
         ALTER TABLE tasks ADD COLUMN parent_id text;
         CREATE INDEX tasks_parent ON tasks (parent_id) WHERE parent_id IS NOT NULL;
         """,
+        // 3: full-text search (issue 22): the words (runs of letters and digits) of each task's type, parameters,
+        // result and error (the first TaskSearch.indexedBytes of each), as SQLite's FTS5 index splits them.
+        """
+        ALTER TABLE tasks ADD COLUMN search tsvector GENERATED ALWAYS AS (to_tsvector('simple', regexp_replace(
+            task_type || ' ' || left(parameters::text, \(TaskSearch.indexedBytes)) || ' ' || coalesce(left(result::text, \(TaskSearch.indexedBytes)), '')
+            || ' ' || coalesce(left(error, \(TaskSearch.indexedBytes)), ''), '[^[:alnum:]]+', ' ', 'g'))) STORED;
+        CREATE INDEX tasks_search ON tasks USING gin (search);
+        """,
     ]
 
     /// Applies the missing versions; returns the ones it applied.

@@ -56,15 +56,37 @@ package final class PostgresTaskStore: TaskStore {
     }
 
     package func list(_ query: TaskQuery) async throws -> TaskPage {
-        try await pool.withConnection { connection in
-            // NULL filters match everything; the planner still uses the indexes for set ones.
-            let filter = " WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR task_type = $2)"
-                + " AND ($3::float8 IS NULL OR finished_at < to_timestamp($3::float8))"
-            let bindings: [String?] = [query.status?.rawValue, query.taskType, query.finishedBefore.map(Self.seconds)]
-            let total = Int(try connection.query("SELECT COUNT(*) FROM tasks" + filter, bindings).rows.first?[0] ?? "0") ?? 0
-            let rows = try connection.query(
-                "SELECT \(Self.taskColumns) FROM tasks" + filter + " ORDER BY created_at DESC, id LIMIT $4 OFFSET $5",
-                bindings + [String(query.limit), String(query.offset)])
+        var bindings: [String?] = []
+        /// The next placeholder, bound to `value`.
+        func bind(_ value: String?) -> String {
+            bindings.append(value)
+            return "$\(bindings.count)"
+        }
+        var conditions: [String] = []
+        if let status = query.status { conditions.append("status = \(bind(status.rawValue))") }
+        if let taskType = query.taskType { conditions.append("task_type = \(bind(taskType))") }
+        if let workerId = query.workerId { conditions.append("worker_id = \(bind(workerId))") }
+        if let before = query.finishedBefore { conditions.append("finished_at < to_timestamp(\(bind(Self.seconds(before)))::float8)") }
+        if let after = query.createdAfter { conditions.append("created_at >= to_timestamp(\(bind(Self.seconds(after)))::float8)") }
+        if let before = query.createdBefore { conditions.append("created_at < to_timestamp(\(bind(Self.seconds(before)))::float8)") }
+        if let search = query.search { conditions.append("search @@ to_tsquery('simple', \(bind(search.tsQuery)))") }
+        for match in query.parameterEquals {
+            conditions.append("parameters #>> \(bind("{" + match.path.joined(separator: ",") + "}"))::text[] = \(bind(match.value))")
+        }
+        let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+        let countBindings = bindings
+        var page = filter
+        if let after = query.after {
+            // The cursor's task as stored (its creation time when it was deleted meanwhile).
+            let id = bind(after.id)
+            let at = "COALESCE((SELECT created_at FROM tasks WHERE id = \(id)), to_timestamp(\(bind(Self.seconds(after.createdAt)))::float8))"
+            page += (filter.isEmpty ? " WHERE " : " AND ") + "(created_at < \(at) OR (created_at = \(at) AND id > \(id)))"
+        }
+        let sql = "SELECT \(Self.taskColumns) FROM tasks" + page + " ORDER BY created_at DESC, id LIMIT \(bind(String(query.limit))) OFFSET \(bind(String(query.offset)))"
+        let pageBindings = bindings
+        return try await pool.withConnection { connection in
+            let total = Int(try connection.query("SELECT COUNT(*) FROM tasks" + filter, countBindings).rows.first?[0] ?? "0") ?? 0
+            let rows = try connection.query(sql, pageBindings)
             return TaskPage(tasks: try rows.records.map(Self.task), total: total)
         }
     }

@@ -13,7 +13,7 @@ package final class SQLiteTaskStore: TaskStore, CallbackFinishStore {
 
     /// Versioned migrations, tracked in SQLite's `user_version`; each runs once, in order, inside
     /// the write lock, so workers starting together on one file apply it once.
-    static let migrations: [String] = [schema, finishedIndex, parentColumn]
+    static let migrations: [String] = [schema, finishedIndex, parentColumn, searchIndex]
 
     static func migrate(_ connection: SQLiteConnection) throws {
         try connection.transaction {
@@ -77,6 +77,35 @@ package final class SQLiteTaskStore: TaskStore, CallbackFinishStore {
     static let parentColumn = """
         ALTER TABLE tasks ADD COLUMN parent_id TEXT;
         CREATE INDEX IF NOT EXISTS tasks_parent ON tasks (parent_id) WHERE parent_id IS NOT NULL;
+        """
+
+    /// Version 4: full-text search (issue 22): an FTS5 index of each task's type, parameters,
+    /// result and error (their first `TaskSearch.indexedBytes`), kept by triggers, filled once
+    /// from the tasks already stored.
+    static let searchIndex = """
+        CREATE VIRTUAL TABLE tasks_fts USING fts5(task_type, parameters, result, error, content='tasks', content_rowid='rowid',
+            tokenize='unicode61 remove_diacritics 0');
+        CREATE TRIGGER tasks_fts_insert AFTER INSERT ON tasks BEGIN
+            INSERT INTO tasks_fts (rowid, task_type, parameters, result, error) VALUES (new.rowid, new.task_type,
+                substr(new.parameters, 1, \(TaskSearch.indexedBytes)), substr(new.result, 1, \(TaskSearch.indexedBytes)),
+                substr(new.error, 1, \(TaskSearch.indexedBytes)));
+        END;
+        CREATE TRIGGER tasks_fts_delete AFTER DELETE ON tasks BEGIN
+            INSERT INTO tasks_fts (tasks_fts, rowid, task_type, parameters, result, error) VALUES ('delete', old.rowid, old.task_type,
+                substr(old.parameters, 1, \(TaskSearch.indexedBytes)), substr(old.result, 1, \(TaskSearch.indexedBytes)),
+                substr(old.error, 1, \(TaskSearch.indexedBytes)));
+        END;
+        CREATE TRIGGER tasks_fts_update AFTER UPDATE OF task_type, parameters, result, error ON tasks BEGIN
+            INSERT INTO tasks_fts (tasks_fts, rowid, task_type, parameters, result, error) VALUES ('delete', old.rowid, old.task_type,
+                substr(old.parameters, 1, \(TaskSearch.indexedBytes)), substr(old.result, 1, \(TaskSearch.indexedBytes)),
+                substr(old.error, 1, \(TaskSearch.indexedBytes)));
+            INSERT INTO tasks_fts (rowid, task_type, parameters, result, error) VALUES (new.rowid, new.task_type,
+                substr(new.parameters, 1, \(TaskSearch.indexedBytes)), substr(new.result, 1, \(TaskSearch.indexedBytes)),
+                substr(new.error, 1, \(TaskSearch.indexedBytes)));
+        END;
+        INSERT INTO tasks_fts (rowid, task_type, parameters, result, error)
+            SELECT rowid, task_type, substr(parameters, 1, \(TaskSearch.indexedBytes)), substr(result, 1, \(TaskSearch.indexedBytes)),
+                substr(error, 1, \(TaskSearch.indexedBytes)) FROM tasks;
         """
 
     static let finishedIndex = """
@@ -147,27 +176,47 @@ package final class SQLiteTaskStore: TaskStore, CallbackFinishStore {
 
     package func list(_ query: TaskQuery) async throws -> TaskPage {
         try await database.withConnection { connection in
-            var conditions: [String] = []
-            var bindings: [SQLiteValue] = []
-            if let status = query.status {
-                conditions.append("status = ?")
-                bindings.append(.text(status.rawValue))
-            }
-            if let taskType = query.taskType {
-                conditions.append("task_type = ?")
-                bindings.append(.text(taskType))
-            }
-            if let before = query.finishedBefore {
-                conditions.append("finished_at < ?")
-                bindings.append(.double(before.timeIntervalSince1970))
-            }
+            let (conditions, bindings) = Self.conditions(query)
             let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
             let total = try connection.query("SELECT COUNT(*) AS n FROM tasks" + filter, bindings).first?["n"]?.int ?? 0
+            var page = filter
+            var pageBindings = bindings
+            if let after = query.after {
+                // The cursor's task as stored (its creation time when it was deleted meanwhile).
+                let at = "COALESCE((SELECT created_at FROM tasks WHERE id = ?), ?)"
+                page += (filter.isEmpty ? " WHERE " : " AND ") + "(created_at < \(at) OR (created_at = \(at) AND id > ?))"
+                let cursor: [SQLiteValue] = [.text(after.id), .double(after.createdAt.timeIntervalSince1970)]
+                pageBindings += cursor + cursor + [.text(after.id)]
+            }
             let rows = try connection.query(
-                "SELECT * FROM tasks" + filter + " ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
-                bindings + [.int(Int64(query.limit)), .int(Int64(query.offset))])
+                "SELECT * FROM tasks" + page + " ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
+                pageBindings + [.int(Int64(query.limit)), .int(Int64(query.offset))])
             return TaskPage(tasks: try rows.map(Self.record(from:)), total: Int(total))
         }
+    }
+
+    /// The query's filters as SQL conditions and their bindings.
+    static func conditions(_ query: TaskQuery) -> ([String], [SQLiteValue]) {
+        var conditions: [String] = []
+        var bindings: [SQLiteValue] = []
+        func add(_ condition: String, _ values: SQLiteValue...) {
+            conditions.append(condition)
+            bindings += values
+        }
+        if let status = query.status { add("status = ?", .text(status.rawValue)) }
+        if let taskType = query.taskType { add("task_type = ?", .text(taskType)) }
+        if let workerId = query.workerId { add("worker_id = ?", .text(workerId)) }
+        if let before = query.finishedBefore { add("finished_at < ?", .double(before.timeIntervalSince1970)) }
+        if let after = query.createdAfter { add("created_at >= ?", .double(after.timeIntervalSince1970)) }
+        if let before = query.createdBefore { add("created_at < ?", .double(before.timeIntervalSince1970)) }
+        if let search = query.search { add("rowid IN (SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH ?)", .text(search.fts5Query)) }
+        for match in query.parameterEquals {
+            // The field's text as JSON writes it: json_extract gives booleans as 1 and 0.
+            let path = "$." + match.path.map { "\"\($0)\"" }.joined(separator: ".")
+            add("(CASE json_type(parameters, ?) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE CAST(json_extract(parameters, ?) AS TEXT) END) = ?",
+                .text(path), .text(path), .text(match.value))
+        }
+        return (conditions, bindings)
     }
 
     package func markProcessing(_ starts: [TaskStart], workerId: String, at date: Date) async throws {
