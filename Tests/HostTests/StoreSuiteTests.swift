@@ -178,6 +178,32 @@ import UvianHost
         #expect(try await store.countsByType()[type] == [.pending: 2])
     }
 
+    /// A task's log lines: numbered in order across appends, the newest `maxPerTask` kept, text
+    /// as given (quotes, backslashes, braces), removed with the task.
+    @Test(arguments: backends)
+    func keepsTheNewestLogLinesAndRemovesThemWithTheTask(_ backend: StoreBackend) async throws {
+        let store = try await backend.makeStore()
+        let record = task()
+        _ = try await store.create(record)
+        let at = Date()
+        try await store.appendLogs(id: record.id, [TaskLogLine(at: at, level: "info", message: #"a "quoted" \ {brace}, comma"#)])
+        for batch in 0..<3 {
+            try await store.appendLogs(id: record.id, (0..<400).map { TaskLogLine(at: at, level: "debug", message: "b\(batch) \($0)") })
+        }
+        let (lines, total) = try await store.logs(id: record.id, limit: 5, offset: 0)
+        #expect(total == TaskLogLine.maxPerTask)
+        #expect(lines.map(\.message) == ["b0 200", "b0 201", "b0 202", "b0 203", "b0 204"])
+        #expect(try await store.logs(id: record.id, limit: 1, offset: 999).lines.map(\.message) == ["b2 399"])
+        let other = task()
+        try await store.appendLogs(id: other.id, [TaskLogLine(at: at, level: "info", message: #"a "quoted" \ {brace}, comma\#u{0}"#)])
+        let kept = try await store.logs(id: other.id, limit: 10, offset: 0).lines
+        #expect(kept.map(\.message) == [#"a "quoted" \ {brace}, comma"#] && abs(kept[0].at.timeIntervalSince(at)) < 0.001)
+
+        try await store.markFinished(id: record.id, status: .completed, result: nil, error: nil, at: Date())
+        #expect(try await store.deleteFinished(id: record.id))
+        #expect(try await store.logs(id: record.id, limit: 10, offset: 0).total == 0)
+    }
+
     @Test(arguments: backends)
     func conversationsAndOrderedMessages(_ backend: StoreBackend) async throws {
         let store = try await backend.makeStore()

@@ -199,3 +199,33 @@ def test_queue_overview_pause_and_resume(worker):
     code, overview = worker.http("GET", "/queue")
     assert overview["paused"] is False and overview["oldest_waiting"] is None and overview["jobs"]["delayed"] == 1, overview
     assert overview["tasks"]["completed"] == 2 and delayed
+
+
+def test_task_logs_keep_the_newest_lines_with_the_task(worker):
+    done = worker.execute("swift_nap", {"ms": 1, "logs": 1205, "long_line": 20000})
+    def logs():
+        code, body = worker.http("GET", f"/task/{done['task_id']}/logs")
+        assert code == 200, body
+        return body if body["logs"] and body["logs"][-1]["level"] == "error" else None
+    body = wait_until(logs, 10, "the task's logs written")
+    lines = body["logs"]
+    assert body["total"] == 1000 and len(lines) == 1000, body["total"]
+    # The newest 1,000: the first 206 of 1,206 lines are gone; levels as logged.
+    assert [line["message"] for line in lines[:-1]] == [f"line {i}" for i in range(206, 1205)]
+    assert {line["level"] for line in lines[:-1]} == {"info", "warning"} and lines[0]["level"] == "info"
+    long = lines[-1]["message"]
+    assert long.endswith("…[truncated]") and len(long.encode()) <= 8192 and set(long[:-13]) == {"é"}, long[-20:]
+    code, page = worker.http("GET", f"/task/{done['task_id']}/logs?limit=10&offset=990")
+    assert code == 200 and [line["message"] for line in page["logs"]][:9] == [f"line {i}" for i in range(1196, 1205)]
+    assert worker.http("GET", "/task/no-such-task/logs")[0] == 404
+    assert worker.http("GET", f"/task/{done['task_id']}/logs?limit=0")[0] == 400
+    if worker.redis_queue:
+        # BullMQ's job log holds the same newest lines, as its Queue.getJobLogs reads them.
+        async def bullmq_logs():
+            async with bull_queue(worker.redis_url, worker.redis_queue) as q:
+                return await q.getJobLogs(done["task_id"], 0, -1)
+        logged = asyncio.run(bullmq_logs())
+        assert logged["count"] == 1000 and logged["logs"] == [line["message"] for line in lines], logged["count"]
+    # Removed with the task.
+    assert worker.http("DELETE", f"/task/{done['task_id']}?purge=true")[0] == 200
+    assert worker.http("GET", f"/task/{done['task_id']}/logs")[0] == 404

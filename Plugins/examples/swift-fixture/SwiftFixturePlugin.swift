@@ -12,6 +12,14 @@ final class SwiftFixturePlugin: Plugin {
     struct Nap: Decodable, Sendable {
         let ms: Int
         let events: Int?
+        /// Lines to log for the task before sleeping ("line 0", "line 1", …; `long_line` adds one of that many bytes).
+        let logs: Int?
+        let longLine: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case ms, events, logs
+            case longLine = "long_line"
+        }
     }
 
     struct HistoryParams: Decodable, Sendable {
@@ -39,8 +47,10 @@ final class SwiftFixturePlugin: Plugin {
     static var taskTypes: [TaskType<SwiftFixturePlugin>] {
         [
             // Sleeps with Swift concurrency, emitting events along the way; stops when cancelled.
-            .async("swift_nap", schema: #"{"type":"object","required":["ms"],"properties":{"ms":{"type":"integer","minimum":0},"events":{"type":"integer","minimum":0}}}"#,
+            .async("swift_nap", schema: #"{"type":"object","required":["ms"],"properties":{"ms":{"type":"integer","minimum":0},"events":{"type":"integer","minimum":0},"logs":{"type":"integer","minimum":0},"long_line":{"type":"integer","minimum":0}}}"#,
                    flags: [.cancellable, .reportsProgress]) { (plugin: SwiftFixturePlugin, params: Nap, context: TaskContext) in
+                for line in 0..<(params.logs ?? 0) { context.log(line % 2 == 0 ? .info : .warning, "line \(line)") }
+                if let long = params.longLine { context.log(.error, String(repeating: "é", count: long / 2)) }
                 let steps = max(params.events ?? 1, 1)
                 for step in 0..<steps {
                     try await Task.sleep(for: .milliseconds(params.ms / steps))

@@ -19,6 +19,9 @@ final class JobSink: TaskSink {
     let inbox: TaskInbox
     /// Store writes of progress are throttled; events are not.
     private let lastStoredProgress = Mutex<ContinuousClock.Instant?>(nil)
+    /// Log lines not written yet, and whether a write of them is on its way: a burst of lines
+    /// costs one store write, not one per line.
+    private let pendingLogs = Mutex<(lines: [TaskLogLine], writing: Bool)>(([], false))
 
     var taskId: String { job.id }
     var taskType: String { job.taskType }
@@ -60,8 +63,32 @@ final class JobSink: TaskSink {
     }
 
     func log(level: Logger.Level, _ message: String) {
+        let line = TaskLogLine(at: Date(), level: level.rawValue, message: message)
         let (queue, job) = (self.queue, self.job)
-        inbox.submit { await queue.log(job, line: message) }
+        inbox.submit { await queue.log(job, line: line.message) }
+        let startsWrite = pendingLogs.withLock { pending in
+            pending.lines.append(line)
+            defer { pending.writing = true }
+            return !pending.writing
+        }
+        guard startsWrite else { return }
+        let accepted = inbox.submit { [self] in
+            // Until no line is left: lines logged while a batch is written go in the next one.
+            while true {
+                let lines = pendingLogs.withLock { pending in
+                    defer { pending.lines.removeAll() }
+                    if pending.lines.isEmpty { pending.writing = false }
+                    return pending.lines
+                }
+                guard !lines.isEmpty else { return }
+                do {
+                    try await store.appendLogs(id: job.id, lines)
+                } catch {
+                    logger.warning("task.logs.store_failed", metadata: ["error": "\(error)", "task.log_lines": "\(lines.count)"])
+                }
+            }
+        }
+        if !accepted { pendingLogs.withLock { $0.writing = false } }
     }
 
     func emit(event: String, payloadJSON: String) {

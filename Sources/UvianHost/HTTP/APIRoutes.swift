@@ -57,6 +57,18 @@ struct APIRoutes: Sendable {
                  }
                 }
                 """#),
+            APIRoute(.get, "/task/{id}/logs", .respond { request, context in try await self.logs(request, id: context.parameters.require("id")) }, operation: #"""
+                {
+                 "summary": "What the plugin logged for a task, oldest first (its newest 1,000 lines are kept)",
+                 "parameters": [{"$ref": "#/components/parameters/TaskId"}, {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 1000}}, {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}}],
+                 "responses": {
+                   "200": {"description": "The lines", "content": {"application/json": {"schema": {"type": "object", "required": ["task_id", "logs", "total"], "properties": {"task_id": {"type": "string"}, "total": {"type": "integer"}, "logs": {"type": "array", "items": {"type": "object", "required": ["at", "level", "message"], "properties": {"at": {"type": "string", "format": "date-time"}, "level": {"type": "string"}, "message": {"type": "string"}}}}}}}}},
+                   "400": {"$ref": "#/components/responses/Error"},
+                   "401": {"$ref": "#/components/responses/Error"},
+                   "404": {"$ref": "#/components/responses/Error"}
+                 }
+                }
+                """#),
             APIRoute(.delete, "/task/{id}", .respond { request, context in
                 let id = try context.parameters.require("id")
                 return try Self.flag(request.uri.queryParameters.get("purge"), name: "purge") ? try await self.purge(id: id) : try await self.cancel(id: id)
@@ -365,6 +377,15 @@ struct APIRoutes: Sendable {
             .object(["task_id": .string(child.id), "task_type": .string(child.taskType), "status": .string(child.status.rawValue)])
         })
         return JSONResponse.make(.object(fields))
+    }
+
+    func logs(_ request: Request, id: String) async throws -> Response {
+        let query = request.uri.queryParameters
+        let limit = try Self.integer(query.get("limit"), name: "limit", range: 1...TaskLogLine.maxPerTask) ?? TaskLogLine.maxPerTask
+        let offset = try Self.integer(query.get("offset"), name: "offset", range: 0...Int(Int32.max)) ?? 0
+        let (lines, total) = try await worker.store.logs(id: id, limit: limit, offset: offset)
+        if total == 0, try await worker.store.get(id: id) == nil { throw Self.taskNotFound(id) }
+        return JSONResponse.make(.object(["task_id": .string(id), "total": .number(Double(total)), "logs": .array(lines.map(\.json))]))
     }
 
     func cancel(id: String) async throws -> Response {

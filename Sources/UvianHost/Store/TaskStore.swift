@@ -34,6 +34,11 @@ package protocol TaskStore: Sendable {
     func deleteFinished(id: String) async throws -> Bool
     /// Tasks per task type and status (`GET /queue`, the metrics).
     func countsByType() async throws -> [String: [TaskStatus: Int]]
+    /// Appends what a plugin logged for a task, keeping its newest `TaskLogLine.maxPerTask`
+    /// (a task's lines may come before its record: a job another producer queued).
+    func appendLogs(id: String, _ lines: [TaskLogLine]) async throws
+    /// A task's log lines, oldest first, from `offset`; and how many it has.
+    func logs(id: String, limit: Int, offset: Int) async throws -> (lines: [TaskLogLine], total: Int)
 
     // MARK: Conversations and messages (the chat plugin's history)
 

@@ -463,7 +463,7 @@ package final class RedisJobQueue: CallbackFinishQueue {
     }
 
     package func log(_ job: LeasedJob, line: String) async {
-        _ = try? await commands.evaluate(scripts.addLog, keys: [keys.job(job.id), keys.job(job.id) + ":logs"], arguments: [line, ""])
+        _ = try? await commands.evaluate(scripts.addLog, keys: [keys.job(job.id), keys.job(job.id) + ":logs"], arguments: [line, String(TaskLogLine.maxPerTask)])
     }
 
     /// BullMQ's pause: `paused` in meta (the lease script then takes nothing) and a `paused`

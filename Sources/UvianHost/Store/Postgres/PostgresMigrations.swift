@@ -60,6 +60,17 @@ package enum PostgresMigrations {
             || ' ' || coalesce(left(error, \(TaskSearch.indexedBytes)), ''), '[^[:alnum:]]+', ' ', 'g'))) STORED;
         CREATE INDEX tasks_search ON tasks USING gin (search);
         """,
+        // 4: what plugins logged for each task (issue 22); removed with the task by the store's deletes.
+        """
+        CREATE TABLE task_logs (
+            task_id text NOT NULL,
+            seq bigint NOT NULL,
+            at timestamptz NOT NULL,
+            level text NOT NULL,
+            message text NOT NULL,
+            PRIMARY KEY (task_id, seq)
+        );
+        """,
     ]
 
     /// Applies the missing versions; returns the ones it applied.

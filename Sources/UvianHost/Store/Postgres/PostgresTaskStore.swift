@@ -247,11 +247,15 @@ package final class PostgresTaskStore: TaskStore {
         try await pool.withConnection { connection in
             try connection.query(
                 """
-                DELETE FROM tasks WHERE id IN (
-                    SELECT id FROM tasks WHERE status IN ('completed', 'failed', 'cancelled') AND finished_at < to_timestamp($1::float8)
-                    LIMIT $2)
+                WITH gone AS (
+                    DELETE FROM tasks WHERE id IN (
+                        SELECT id FROM tasks WHERE status IN ('completed', 'failed', 'cancelled') AND finished_at < to_timestamp($1::float8)
+                        LIMIT $2)
+                    RETURNING id),
+                    logs AS (DELETE FROM task_logs WHERE task_id IN (SELECT id FROM gone))
+                SELECT COUNT(*) FROM gone
                 """,
-                [Self.seconds(date), String(limit)]).affected
+                [Self.seconds(date), String(limit)]).rows.first?[0].flatMap { Int($0) } ?? 0
         }
     }
 
@@ -268,8 +272,52 @@ package final class PostgresTaskStore: TaskStore {
 
     package func deleteFinished(id: String) async throws -> Bool {
         try await pool.withConnection { connection in
-            try connection.query("DELETE FROM tasks WHERE id = $1 AND status IN ('completed', 'failed', 'cancelled')", [id]).affected > 0
+            try connection.query(
+                """
+                WITH gone AS (DELETE FROM tasks WHERE id = $1 AND status IN ('completed', 'failed', 'cancelled') RETURNING id),
+                    logs AS (DELETE FROM task_logs WHERE task_id IN (SELECT id FROM gone))
+                SELECT COUNT(*) FROM gone
+                """, [id]).rows.first?[0] != "0"
         }
+    }
+
+    package func appendLogs(id: String, _ lines: [TaskLogLine]) async throws {
+        guard !lines.isEmpty else { return }
+        // One statement: the lines numbered after the task's last, then its oldest beyond the cap removed.
+        let ats = "{" + lines.map { Self.seconds($0.at) }.joined(separator: ",") + "}"
+        let levels = Self.textArray(lines.map(\.level))
+        let messages = Self.textArray(lines.map(\.message))
+        try await pool.withConnection { connection in
+            try connection.query(
+                """
+                WITH last AS (SELECT COALESCE(MAX(seq), 0) AS n FROM task_logs WHERE task_id = $1),
+                    added AS (
+                        INSERT INTO task_logs (task_id, seq, at, level, message)
+                        SELECT $1, last.n + line.ord, to_timestamp(line.at), line.level, line.message
+                        FROM last, unnest($2::float8[], $3::text[], $4::text[]) WITH ORDINALITY AS line (at, level, message, ord)
+                        RETURNING seq)
+                DELETE FROM task_logs WHERE task_id = $1 AND seq <= (SELECT MAX(seq) FROM added) - $5
+                """, [id, ats, levels, messages, String(TaskLogLine.maxPerTask)])
+        }
+    }
+
+    package func logs(id: String, limit: Int, offset: Int) async throws -> (lines: [TaskLogLine], total: Int) {
+        try await pool.withConnection { connection in
+            let total = Int(try connection.query("SELECT COUNT(*) FROM task_logs WHERE task_id = $1", [id]).rows.first?[0] ?? "0") ?? 0
+            let rows = try connection.query(
+                "SELECT EXTRACT(EPOCH FROM at)::float8, level, message FROM task_logs WHERE task_id = $1 ORDER BY seq LIMIT $2 OFFSET $3",
+                [id, String(limit), String(offset)]).rows
+            let lines = rows.map { row in
+                TaskLogLine(at: Date(timeIntervalSince1970: Double(row[0] ?? "0") ?? 0), level: row[1] ?? "info", message: row[2] ?? "")
+            }
+            return (lines, total)
+        }
+    }
+
+    /// A PostgreSQL array literal of texts, each quoted (backslashes and quotes escaped).
+    static func textArray(_ values: [String]) -> String {
+        "{" + values.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+            .joined(separator: ",") + "}"
     }
 
     package func countsByType() async throws -> [String: [TaskStatus: Int]] {

@@ -13,7 +13,7 @@ package final class SQLiteTaskStore: TaskStore, CallbackFinishStore {
 
     /// Versioned migrations, tracked in SQLite's `user_version`; each runs once, in order, inside
     /// the write lock, so workers starting together on one file apply it once.
-    static let migrations: [String] = [schema, finishedIndex, parentColumn, searchIndex]
+    static let migrations: [String] = [schema, finishedIndex, parentColumn, searchIndex, logsTable]
 
     static func migrate(_ connection: SQLiteConnection) throws {
         try connection.transaction {
@@ -106,6 +106,21 @@ package final class SQLiteTaskStore: TaskStore, CallbackFinishStore {
         INSERT INTO tasks_fts (rowid, task_type, parameters, result, error)
             SELECT rowid, task_type, substr(parameters, 1, \(TaskSearch.indexedBytes)), substr(result, 1, \(TaskSearch.indexedBytes)),
                 substr(error, 1, \(TaskSearch.indexedBytes)) FROM tasks;
+        """
+
+    /// Version 5: what plugins logged for each task (issue 22), removed with the task.
+    static let logsTable = """
+        CREATE TABLE task_logs (
+            task_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            at REAL NOT NULL,
+            level TEXT NOT NULL,
+            message TEXT NOT NULL,
+            PRIMARY KEY (task_id, seq)
+        ) WITHOUT ROWID;
+        CREATE TRIGGER tasks_logs_delete AFTER DELETE ON tasks BEGIN
+            DELETE FROM task_logs WHERE task_id = old.id;
+        END;
         """
 
     static let finishedIndex = """
@@ -399,6 +414,35 @@ package final class SQLiteTaskStore: TaskStore, CallbackFinishStore {
                 counts[type, default: [:]][status] = Int(row["n"]?.int ?? 0)
             }
             return counts
+        }
+    }
+
+    package func appendLogs(id: String, _ lines: [TaskLogLine]) async throws {
+        guard !lines.isEmpty else { return }
+        try await database.transaction { connection in
+            let last = try connection.query("SELECT MAX(seq) AS n FROM task_logs WHERE task_id = ?", [.text(id)]).first?["n"]?.int ?? 0
+            for (offset, line) in lines.enumerated() {
+                try connection.query("INSERT INTO task_logs (task_id, seq, at, level, message) VALUES (?, ?, ?, ?, ?)",
+                                     [.text(id), .int(last + 1 + Int64(offset)), .double(line.at.timeIntervalSince1970), .text(line.level),
+                                      .text(line.message)])
+            }
+            let newest = last + Int64(lines.count)
+            if newest > Int64(TaskLogLine.maxPerTask) {
+                try connection.query("DELETE FROM task_logs WHERE task_id = ? AND seq <= ?", [.text(id), .int(newest - Int64(TaskLogLine.maxPerTask))])
+            }
+        }
+    }
+
+    package func logs(id: String, limit: Int, offset: Int) async throws -> (lines: [TaskLogLine], total: Int) {
+        try await database.withConnection { connection in
+            let total = try connection.query("SELECT COUNT(*) AS n FROM task_logs WHERE task_id = ?", [.text(id)]).first?["n"]?.int ?? 0
+            let rows = try connection.query("SELECT at, level, message FROM task_logs WHERE task_id = ? ORDER BY seq LIMIT ? OFFSET ?",
+                                            [.text(id), .int(Int64(limit)), .int(Int64(offset))])
+            let lines = rows.map { row in
+                TaskLogLine(at: Date(timeIntervalSince1970: row["at"]?.double ?? 0), level: row["level"]?.text ?? "info",
+                            message: row["message"]?.text ?? "")
+            }
+            return (lines, Int(total))
         }
     }
 
