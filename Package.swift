@@ -156,6 +156,8 @@ let package = Package(
                 "CSQLite",
                 "CHiredis",
                 "CLibpq",
+                // Webhook deliveries go through the plugins' SSRF-guarded fetcher.
+                "GuardedFetch",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),

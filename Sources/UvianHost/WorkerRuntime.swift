@@ -88,7 +88,7 @@ package struct WorkerRuntime: Sendable {
             server: .guardedHTTP1WebSocketUpgrade(webSocketRouter: socketRouter, limits: limits),
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "uvian-worker",
                                  availableConnectionsDelegate: MaximumAvailableConnections(config.httpMaxConnections)),
-            services: publishers(for: worker) + [
+            services: publishers(for: worker) + webhooks(for: worker) + [
                 StoreCleanup(store: worker.store, config: config, logger: logger),
                 PluginReloadOnSignal(registry: registry, path: config.pluginsConfig, logger: logger),
                 PluginFileWatcher(registry: registry, path: config.pluginsConfig, interval: .milliseconds(config.pluginWatchIntervalMs), logger: logger),
@@ -104,6 +104,13 @@ package struct WorkerRuntime: Sendable {
         )
         try await app.runService()
         registry.shutdownAll()
+    }
+
+    /// The webhook sender, on the store's outbox (both stores keep one).
+    func webhooks(for worker: Worker) -> [any Service] {
+        guard let outbox = worker.store as? any WebhookOutbox else { return [] }
+        return [WebhookDispatcher(config: config, outbox: outbox, store: worker.store, events: worker.events, metrics: worker.metrics,
+                                  logger: logger.with(["component": "webhooks"]))]
     }
 
     /// The fleet's channel on the queue's backend: Redis pub/sub, or the embedded queue's SQLite file.

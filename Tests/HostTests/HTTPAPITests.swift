@@ -182,7 +182,8 @@ import UvianHost
             #expect(paths == ["/health", "/execute", "/task/{id}", "/tasks", "/plugins", "/events", "/openapi.json",
                               "/conversations", "/conversations/{id}", "/conversations/{id}/messages", "/plugins/{name}/reload", "/events/ws",
                               "/schedules", "/schedules/{id}", "/schedules/{id}/trigger", "/flows",
-                              "/control/{command}", "/workers"])
+                              "/control/{command}", "/workers", "/task/{id}/retry", "/task/{id}/promote", "/task/{id}/logs", "/tasks/retry",
+                              "/tasks/clean", "/queue", "/queue/pause", "/queue/resume", "/metrics"])
         }
     }
 

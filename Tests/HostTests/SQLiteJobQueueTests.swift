@@ -150,9 +150,14 @@ import UvianHost
         }
         #expect(schema.first { $0.0 == "queue_jobs" }.map { !$0.1.contains("AUTOINCREMENT") } == true)
         #expect(schema.map(\.0) == ["queue_jobs", "queue_jobs_leased", "queue_jobs_waiting", "tasks", "tasks_created",
-                                    "tasks_finished_at", "tasks_parent", "tasks_status_created", "tasks_type_created"])
+                                    "tasks_finished_at", "tasks_fts_delete", "tasks_fts_insert", "tasks_fts_update", "tasks_logs_delete",
+                                    "tasks_parent", "tasks_status_created", "tasks_type_created"])
         let version = try await database.withConnection { try $0.query("PRAGMA user_version").first?["user_version"]?.int }
-        #expect(version == 3)
+        #expect(version == 5)
+        // Tasks stored before the search index are found by it.
+        var search = TaskQuery()
+        search.search = TaskSearch("ech")
+        #expect(try await store.list(search).tasks.map(\.id).sorted() == ["done", "waiting"])
 
         // The clean-up still finds the finished task, and only it.
         #expect(try await store.deleteFinishedTasks(before: Date(), limit: 10) == 1)

@@ -35,6 +35,18 @@ package struct WorkerConfig: Sendable {
     package var controlSecret: String?
     /// How often a worker writes its heartbeat (`GET /workers`), milliseconds.
     package var heartbeatIntervalMs = 2000
+    /// Where every finished task's record is POSTed (the original service's n8n hook).
+    package var webhookURL: String?
+    /// Signs webhook deliveries (`X-Uvian-Signature`); unsigned when nil.
+    package var webhookSecret: String?
+    /// Tries per delivery before it is given up (`GET /webhooks/failed`).
+    package var webhookMaxAttempts = 8
+    /// The first retry's wait; each next one doubles it (capped at an hour), milliseconds.
+    package var webhookRetryBaseMs = 2000
+    /// A delivery's time limit, seconds.
+    package var webhookTimeout = 10.0
+    /// The SSRF guard's exceptions for webhook URLs (the plugins' `FETCH_ALLOW`).
+    package var fetchAllow = ""
     /// PostgreSQL for the store; nil = the embedded SQLite store.
     package var databaseURL: String?
     /// Schema of the PostgreSQL tables.
@@ -103,6 +115,17 @@ package struct WorkerConfig: Sendable {
         }
         if let v = env["CONTROL_SECRET"], !v.isEmpty { controlSecret = v }
         if let v = env["HEARTBEAT_INTERVAL_MS"], let n = Int(v), n >= 100 { heartbeatIntervalMs = n }
+        if let v = env["N8N_WEBHOOK_URL"], !v.isEmpty {
+            guard v.hasPrefix("http://") || v.hasPrefix("https://"), URL(string: v)?.host?.isEmpty == false else {
+                throw Invalid(description: "N8N_WEBHOOK_URL must be an http:// or https:// URL, not '\(v)'")
+            }
+            webhookURL = v
+        }
+        if let v = env["WEBHOOK_SECRET"], !v.isEmpty { webhookSecret = v }
+        if let v = try number("WEBHOOK_MAX_ATTEMPTS", 1...100) { webhookMaxAttempts = Int(v) }
+        if let v = try number("WEBHOOK_RETRY_BASE_MS", 10...3_600_000) { webhookRetryBaseMs = Int(v) }
+        if let v = try number("WEBHOOK_TIMEOUT_S", 1...300) { webhookTimeout = v }
+        if let v = env["FETCH_ALLOW"] { fetchAllow = v }
         if let v = try number("STALLED_INTERVAL_MS", 100...86_400_000) { stalledIntervalMs = Int(v) }
         if let v = try number("PLUGIN_WATCH_INTERVAL_MS", 50...3_600_000) { pluginWatchIntervalMs = Int(v) }
         if let v = try number("MAX_STALLED_COUNT", 0...1000) { maxStalledCount = Int(v) }

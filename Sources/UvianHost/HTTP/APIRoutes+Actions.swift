@@ -58,6 +58,17 @@ extension APIRoutes {
                  }
                 }
                 """#),
+            APIRoute(.get, "/webhooks/failed", .respond { request, _ in try await self.failedWebhooks(request) }, operation: #"""
+                {
+                 "summary": "Webhook deliveries given up (out of tries, or refused for good), the newest first",
+                 "parameters": [{"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}}],
+                 "responses": {
+                   "200": {"description": "The deliveries", "content": {"application/json": {"schema": {"type": "object", "required": ["deliveries"], "properties": {"deliveries": {"type": "array", "items": {"$ref": "#/components/schemas/WebhookDelivery"}}}}}}},
+                   "400": {"$ref": "#/components/responses/Error"},
+                   "401": {"$ref": "#/components/responses/Error"}
+                 }
+                }
+                """#),
             APIRoute(.get, "/queue", .respond { _, _ in try await self.queueOverview() }, operation: #"""
                 {
                  "summary": "What the queue holds: jobs per state, tasks per status and task type, the oldest waiting job",
@@ -176,6 +187,12 @@ extension APIRoutes {
             "jobs": .object(queue.counts.mapValues { .number(Double($0)) }), "tasks": .object(totals), "task_types": .object(perType),
             "oldest_waiting": oldest,
         ]))
+    }
+
+    func failedWebhooks(_ request: Request) async throws -> Response {
+        let limit = try Self.integer(request.uri.queryParameters.get("limit"), name: "limit", range: 1...1000) ?? 100
+        let failed = try await (worker.store as? any WebhookOutbox)?.failedDeliveries(limit: limit) ?? []
+        return JSONResponse.make(["deliveries": .array(failed.map(\.json))])
     }
 
     func setPaused(_ paused: Bool) async throws -> Response {

@@ -376,6 +376,10 @@ struct APIRoutes: Sendable {
         fields["children"] = .array(children.map { child in
             .object(["task_id": .string(child.id), "task_type": .string(child.taskType), "status": .string(child.status.rawValue)])
         })
+        // Where its record was POSTed, and how that went.
+        if let outbox = worker.store as? any WebhookOutbox {
+            fields["webhooks"] = .array(try await outbox.deliveries(taskId: id).map(\.json))
+        }
         return JSONResponse.make(.object(fields))
     }
 

@@ -93,6 +93,14 @@ package final class WorkerMetrics: Sendable {
         }
     }
 
+    // MARK: Webhooks
+
+    /// A webhook try ended: delivered, retried or failed (given up).
+    func webhookAttempt(_ outcome: String) {
+        counter("uvian_webhook_deliveries_total", labels: [("queue", queue), ("outcome", outcome)],
+                help: "Webhook tries by outcome: delivered, retried (to be tried again), failed (given up)").increment()
+    }
+
     // MARK: HTTP
 
     /// A request answered: `route` is the matched route's template ("unmatched" for none).

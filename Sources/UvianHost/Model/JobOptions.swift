@@ -1,3 +1,4 @@
+import Foundation
 import JSON
 /// Per-job options of `POST /execute`'s `options` object.
 package struct JobOptions: Sendable, Equatable {
@@ -10,6 +11,8 @@ package struct JobOptions: Sendable, Equatable {
     /// nil = the plugin's `timeout_s`, else `MAX_TASK_TIMEOUT`.
     package var timeoutSeconds: Double?
     package var idempotencyKey: String?
+    /// Where the task's final record is POSTed when it ends (besides `N8N_WEBHOOK_URL`).
+    package var callbackURL: String?
     /// The schedule that made the task, when one did: kept with the task's options in the store,
     /// never read from a request.
     package var schedule: ScheduleRun?
@@ -38,7 +41,7 @@ package struct JobOptions: Sendable, Equatable {
     package init(json: JSONValue?) throws(Invalid) {
         guard let json, !json.isNull else { return }
         guard case .object(let fields) = json else { throw Invalid(field: "options", message: "must be an object") }
-        let known: Set<String> = ["attempts", "backoff", "delay_ms", "priority", "timeout_s", "idempotency_key"]
+        let known: Set<String> = ["attempts", "backoff", "delay_ms", "priority", "timeout_s", "idempotency_key", "callback_url"]
         if let unknown = fields.keys.sorted().first(where: { !known.contains($0) }) {
             throw Invalid(field: "options.\(unknown)", message: "is not a known option (\(known.sorted().joined(separator: ", ")))")
         }
@@ -62,6 +65,13 @@ package struct JobOptions: Sendable, Equatable {
         if let value = fields["idempotency_key"] {
             guard let key = value.stringValue, !key.isEmpty, key.utf8.count <= 256 else { throw Invalid(field: "options.idempotency_key", message: "must be a non-empty string of at most 256 bytes") }
             idempotencyKey = key
+        }
+        if let value = fields["callback_url"], !value.isNull {
+            guard let url = value.stringValue, url.utf8.count <= 2048, url.hasPrefix("https://") || url.hasPrefix("http://"),
+                  let parsed = URL(string: url), parsed.host?.isEmpty == false else {
+                throw Invalid(field: "options.callback_url", message: "must be an http:// or https:// URL of at most 2048 bytes")
+            }
+            callbackURL = url
         }
         if let value = fields["backoff"] {
             backoff = try Self.backoff(value)
@@ -98,6 +108,7 @@ package struct JobOptions: Sendable, Equatable {
         ]
         if let timeoutSeconds { fields["timeout_s"] = .number(timeoutSeconds) }
         if let idempotencyKey { fields["idempotency_key"] = .string(idempotencyKey) }
+        if let callbackURL { fields["callback_url"] = .string(callbackURL) }
         if let schedule { fields["schedule"] = schedule.json }
         return .object(fields)
     }

@@ -71,6 +71,8 @@ package enum PostgresMigrations {
             PRIMARY KEY (task_id, seq)
         );
         """,
+        // 5: the webhook outbox (issue 22): a task's end is noted by a trigger in the write that ends it.
+        PostgresTaskStore.webhookOutbox,
     ]
 
     /// Applies the missing versions; returns the ones it applied.

@@ -13,7 +13,7 @@ package final class SQLiteTaskStore: TaskStore, CallbackFinishStore {
 
     /// Versioned migrations, tracked in SQLite's `user_version`; each runs once, in order, inside
     /// the write lock, so workers starting together on one file apply it once.
-    static let migrations: [String] = [schema, finishedIndex, parentColumn, searchIndex, logsTable]
+    static let migrations: [String] = [schema, finishedIndex, parentColumn, searchIndex, logsTable, webhookOutbox]
 
     static func migrate(_ connection: SQLiteConnection) throws {
         try connection.transaction {
