@@ -170,7 +170,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
-            resources: [.copy("Queue/Redis/Lua")],
+            resources: [.copy("Queue/Redis/Lua"), .copy("Dashboard/assets")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

@@ -76,6 +76,7 @@ package struct WorkerRuntime: Sendable {
         router.middlewares.add(RequestMetricsMiddleware(metrics: worker.metrics, routes: Set(api.catalog.map(\.path))))
         router.middlewares.add(ErrorMiddleware(routes: api.catalog))
         if let apiKey = config.apiKey { router.middlewares.add(AuthMiddleware(apiKey: apiKey)) }
+        if config.dashboardReadOnly { router.middlewares.add(DashboardReadOnlyMiddleware()) }
         api.register(on: router)
         let socketRouter = Router(context: BasicWebSocketRequestContext.self)
         if let apiKey = config.apiKey { socketRouter.middlewares.add(AuthMiddleware(apiKey: apiKey)) }

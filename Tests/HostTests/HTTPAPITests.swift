@@ -183,7 +183,8 @@ import UvianHost
                               "/conversations", "/conversations/{id}", "/conversations/{id}/messages", "/plugins/{name}/reload", "/events/ws",
                               "/schedules", "/schedules/{id}", "/schedules/{id}/trigger", "/flows",
                               "/control/{command}", "/workers", "/task/{id}/retry", "/task/{id}/promote", "/task/{id}/logs", "/tasks/retry",
-                              "/tasks/clean", "/queue", "/queue/pause", "/queue/resume", "/metrics"])
+                              "/tasks/clean", "/queue", "/queue/pause", "/queue/resume", "/metrics", "/webhooks/failed", "/",
+                              "/dashboard/{file}", "/session", "/stats"])
         }
     }
 

@@ -20,7 +20,7 @@ struct PostgresTests {
         #expect(try await PostgresMigrations.apply(on: pool, logger: TestWorker.quietLogger) == Array(1...PostgresMigrations.versions.count))
         #expect(try await PostgresMigrations.apply(on: pool, logger: TestWorker.quietLogger) == [])
         let tables = try await psql("SELECT string_agg(table_name, ',' ORDER BY table_name) FROM information_schema.tables WHERE table_schema = '\(schema)'")
-        #expect(tables == "conversations,messages,task_logs,tasks,uvw_schema_migrations")
+        #expect(tables == "conversations,messages,task_logs,task_notifications,tasks,uvw_schema_migrations,webhook_deliveries,webhook_settings")
         let jsonb = try await psql("SELECT data_type FROM information_schema.columns WHERE table_schema = '\(schema)' AND table_name = 'tasks' AND column_name = 'parameters'")
         #expect(jsonb == "jsonb")
     }

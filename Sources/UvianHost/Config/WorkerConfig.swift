@@ -47,6 +47,8 @@ package struct WorkerConfig: Sendable {
     package var webhookTimeout = 10.0
     /// The SSRF guard's exceptions for webhook URLs (the plugins' `FETCH_ALLOW`).
     package var fetchAllow = ""
+    /// The dashboard shows but does not act (its retry, cancel, reload… are refused).
+    package var dashboardReadOnly = false
     /// PostgreSQL for the store; nil = the embedded SQLite store.
     package var databaseURL: String?
     /// Schema of the PostgreSQL tables.
@@ -126,6 +128,12 @@ package struct WorkerConfig: Sendable {
         if let v = try number("WEBHOOK_RETRY_BASE_MS", 10...3_600_000) { webhookRetryBaseMs = Int(v) }
         if let v = try number("WEBHOOK_TIMEOUT_S", 1...300) { webhookTimeout = v }
         if let v = env["FETCH_ALLOW"] { fetchAllow = v }
+        if let v = env["DASHBOARD_READ_ONLY"]?.lowercased(), !v.isEmpty {
+            guard ["true", "1", "yes", "false", "0", "no"].contains(v) else {
+                throw Invalid(description: "DASHBOARD_READ_ONLY must be true or false, not '\(v)'")
+            }
+            dashboardReadOnly = ["true", "1", "yes"].contains(v)
+        }
         if let v = try number("STALLED_INTERVAL_MS", 100...86_400_000) { stalledIntervalMs = Int(v) }
         if let v = try number("PLUGIN_WATCH_INTERVAL_MS", 50...3_600_000) { pluginWatchIntervalMs = Int(v) }
         if let v = try number("MAX_STALLED_COUNT", 0...1000) { maxStalledCount = Int(v) }

@@ -209,7 +209,7 @@ struct APIRoutes: Sendable {
                  }
                 }
                 """#),
-        ] + actionRoutes + scheduleRoutes + flowRoutes + fleetRoutes
+        ] + actionRoutes + dashboardRoutes + scheduleRoutes + flowRoutes + fleetRoutes
     }
 
     func register(on router: Router<BasicRequestContext>) {

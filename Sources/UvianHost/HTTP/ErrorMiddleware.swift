@@ -38,15 +38,38 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 }
 
-/// Bearer-token check when `API_KEY` is set; `/health` stays open for probes (and shows its
-/// details only to callers with the token).
+/// Bearer-token check when `API_KEY` is set; `/health`, the dashboard's page and files and its
+/// login stay open (`/health` shows its details only to callers with the token). The
+/// dashboard's session cookie authenticates too; a state-changing request that relies on it must
+/// carry its CSRF token.
 struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
     let apiKey: String
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if request.uri.path == "/health" { return try await next(request, context) }
-        guard BearerToken.authorizes(request, apiKey: apiKey) else {
+        if DashboardRoutes.isOpen(request) { return try await next(request, context) }
+        if BearerToken.authorizes(request, apiKey: apiKey) { return try await next(request, context) }
+        guard let session = DashboardSession.session(of: request, apiKey: apiKey) else {
             throw APIError(.unauthorized, code: "unauthorized", "missing or wrong bearer token (Authorization: Bearer <API_KEY>)")
+        }
+        if request.method != .get, request.method != .head {
+            let expected = DashboardSession.csrf(apiKey: apiKey, session: session)
+            guard let given = request.headers[DashboardSession.csrfHeader],
+                  BearerToken.constantTimeEqual(Array(given.utf8), Array(expected.utf8)) else {
+                throw APIError(.forbidden, code: "csrf", "a request made with the dashboard's session must carry its X-Uvian-CSRF token")
+            }
+        }
+        return try await next(request, context)
+    }
+}
+
+/// `DASHBOARD_READ_ONLY`: the dashboard's own requests (its header, or its session cookie) may
+/// only read; its login and logout still work.
+struct DashboardReadOnlyMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let reads = request.method == .get || request.method == .head || request.uri.path == "/session"
+        let fromDashboard = request.headers[DashboardSession.dashboardHeader] != nil || DashboardSession.cookie(DashboardSession.cookie, in: request) != nil
+        guard reads || !fromDashboard else {
+            throw APIError(.forbidden, code: "read_only", "the dashboard is read-only here (DASHBOARD_READ_ONLY); use the API with the key to act")
         }
         return try await next(request, context)
     }

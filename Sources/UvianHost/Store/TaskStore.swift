@@ -34,6 +34,9 @@ package protocol TaskStore: Sendable {
     func deleteFinished(id: String) async throws -> Bool
     /// Tasks per task type and status (`GET /queue`, the metrics).
     func countsByType() async throws -> [String: [TaskStatus: Int]]
+    /// Tasks that finished since `since`, completed and failed, per bucket of `bucketSeconds`
+    /// (its start, seconds since 1970, a multiple of the size), oldest first; empty buckets left out.
+    func throughput(since: Date, bucketSeconds: Int) async throws -> [ThroughputBucket]
     /// Appends what a plugin logged for a task, keeping its newest `TaskLogLine.maxPerTask`
     /// (a task's lines may come before its record: a job another producer queued).
     func appendLogs(id: String, _ lines: [TaskLogLine]) async throws
@@ -119,6 +122,12 @@ package struct TaskQuery: Sendable {
         self.offset = offset
         self.finishedBefore = finishedBefore
     }
+}
+
+package struct ThroughputBucket: Sendable, Equatable {
+    package let start: Int
+    package let completed: Int
+    package let failed: Int
 }
 
 package struct TaskPage: Sendable {

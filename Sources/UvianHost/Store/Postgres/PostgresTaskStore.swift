@@ -281,6 +281,20 @@ package final class PostgresTaskStore: TaskStore {
         }
     }
 
+    package func throughput(since: Date, bucketSeconds: Int) async throws -> [ThroughputBucket] {
+        try await pool.withConnection { connection in
+            try connection.query(
+                """
+                SELECT floor(EXTRACT(EPOCH FROM finished_at) / $1::int)::bigint * $1::int, count(*) FILTER (WHERE status = 'completed'),
+                    count(*) FILTER (WHERE status = 'failed')
+                FROM tasks WHERE finished_at >= to_timestamp($2::float8) GROUP BY 1 ORDER BY 1
+                """, [String(bucketSeconds), Self.seconds(since)]
+            ).rows.map { row in
+                ThroughputBucket(start: row[0].flatMap { Int($0) } ?? 0, completed: row[1].flatMap { Int($0) } ?? 0, failed: row[2].flatMap { Int($0) } ?? 0)
+            }
+        }
+    }
+
     package func appendLogs(id: String, _ lines: [TaskLogLine]) async throws {
         guard !lines.isEmpty else { return }
         // One statement: the lines numbered after the task's last, then its oldest beyond the cap removed.

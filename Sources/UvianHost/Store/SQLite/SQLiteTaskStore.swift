@@ -417,6 +417,19 @@ package final class SQLiteTaskStore: TaskStore, CallbackFinishStore {
         }
     }
 
+    package func throughput(since: Date, bucketSeconds: Int) async throws -> [ThroughputBucket] {
+        try await database.withConnection { connection in
+            try connection.query(
+                """
+                SELECT CAST(finished_at / ?1 AS INTEGER) * ?1 AS start, SUM(status = 'completed') AS completed, SUM(status = 'failed') AS failed
+                FROM tasks WHERE finished_at >= ?2 GROUP BY 1 ORDER BY 1
+                """, [.int(Int64(bucketSeconds)), .double(since.timeIntervalSince1970)]
+            ).map { row in
+                ThroughputBucket(start: Int(row["start"]?.int ?? 0), completed: Int(row["completed"]?.int ?? 0), failed: Int(row["failed"]?.int ?? 0))
+            }
+        }
+    }
+
     package func appendLogs(id: String, _ lines: [TaskLogLine]) async throws {
         guard !lines.isEmpty else { return }
         try await database.transaction { connection in
