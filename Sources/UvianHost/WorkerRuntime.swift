@@ -91,6 +91,7 @@ package struct WorkerRuntime: Sendable {
                                  availableConnectionsDelegate: MaximumAvailableConnections(config.httpMaxConnections)),
             services: publishers(for: worker) + webhooks(for: worker) + [
                 StoreCleanup(store: worker.store, config: config, logger: logger),
+                SearchIndexing(store: worker.store, logger: logger),
                 PluginReloadOnSignal(registry: registry, path: config.pluginsConfig, logger: logger),
                 PluginFileWatcher(registry: registry, path: config.pluginsConfig, interval: .milliseconds(config.pluginWatchIntervalMs), logger: logger),
                 FleetControl(worker: worker, channel: fleet, logger: logger),
@@ -110,7 +111,7 @@ package struct WorkerRuntime: Sendable {
     /// The webhook sender, on the store's outbox (both stores keep one).
     func webhooks(for worker: Worker) -> [any Service] {
         guard let outbox = worker.store as? any WebhookOutbox else { return [] }
-        return [WebhookDispatcher(config: config, outbox: outbox, store: worker.store, events: worker.events, metrics: worker.metrics,
+        return [WebhookDispatcher(config: config, outbox: outbox, store: worker.store, metrics: worker.metrics,
                                   logger: logger.with(["component": "webhooks"]))]
     }
 

@@ -150,8 +150,7 @@ import UvianHost
         }
         #expect(schema.first { $0.0 == "queue_jobs" }.map { !$0.1.contains("AUTOINCREMENT") } == true)
         #expect(schema.map(\.0) == ["queue_jobs", "queue_jobs_leased", "queue_jobs_waiting", "tasks", "tasks_created",
-                                    "tasks_finished_at", "tasks_fts_delete", "tasks_fts_insert", "tasks_fts_update", "tasks_logs_delete",
-                                    "tasks_notify_insert", "tasks_notify_update", "tasks_parent", "tasks_status_created", "tasks_type_created"])
+                                    "tasks_finished_at", "tasks_parent", "tasks_search_dirty", "tasks_status_created", "tasks_type_created"])
         let version = try await database.withConnection { try $0.query("PRAGMA user_version").first?["user_version"]?.int }
         #expect(version == 6)
         // Tasks stored before the search index are found by it.

@@ -156,7 +156,8 @@ def test_a_delivery_survives_the_worker_killed_between_tries(receiver, start_wor
     receiver.plans["/n8n"] = [503] * 1000
     worker = start_worker(N8N_WEBHOOK_URL=receiver.url("/n8n"), WEBHOOK_RETRY_BASE_MS="1500")
     task = worker.execute("swift_nap", {"ms": 1})
-    wait_until(lambda: receiver.requests, 10, "a first try")
+    # Killed between tries: the first one refused (503) and recorded as such.
+    wait_until(lambda: [d for d in deliveries(worker, task["task_id"]) if d["last_status"] == 503], 10, "a first try recorded")
     first_id = json.loads(receiver.requests[0]["body"])["id"]
     worker.kill9()
     receiver.plans["/n8n"] = []

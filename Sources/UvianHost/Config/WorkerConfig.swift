@@ -80,6 +80,14 @@ package struct WorkerConfig: Sendable {
 
     /// Reads the environment; a malformed number is an error naming the variable.
     package init(environment env: [String: String]) throws(Invalid) {
+        /// true/1/yes or false/0/no (nil: unset or empty).
+        func flag(_ name: String) throws(Invalid) -> Bool? {
+            guard let text = env[name]?.lowercased(), !text.isEmpty else { return nil }
+            guard ["true", "1", "yes", "false", "0", "no"].contains(text) else {
+                throw Invalid(description: "\(name) must be true or false, not '\(text)'")
+            }
+            return ["true", "1", "yes"].contains(text)
+        }
         func number(_ name: String, _ range: ClosedRange<Double>) throws(Invalid) -> Double? {
             guard let text = env[name], !text.isEmpty else { return nil }
             guard let value = Double(text), range.contains(value) else {
@@ -109,12 +117,7 @@ package struct WorkerConfig: Sendable {
         if let v = try number("TASK_RETENTION", 0...315_360_000) { taskRetention = v }
         if let v = env["EVENTS_CHANNEL"], !v.isEmpty { eventsChannel = v }
         if let v = env["CONTROL_CHANNEL"], !v.isEmpty { controlChannel = v }
-        if let v = env["REDIS_CLUSTER"]?.lowercased(), !v.isEmpty {
-            guard ["true", "1", "yes", "false", "0", "no"].contains(v) else {
-                throw Invalid(description: "REDIS_CLUSTER must be true or false, not '\(v)'")
-            }
-            redisCluster = ["true", "1", "yes"].contains(v)
-        }
+        if let v = try flag("REDIS_CLUSTER") { redisCluster = v }
         if let v = env["CONTROL_SECRET"], !v.isEmpty { controlSecret = v }
         if let v = env["HEARTBEAT_INTERVAL_MS"], let n = Int(v), n >= 100 { heartbeatIntervalMs = n }
         if let v = env["N8N_WEBHOOK_URL"], !v.isEmpty {
@@ -128,12 +131,7 @@ package struct WorkerConfig: Sendable {
         if let v = try number("WEBHOOK_RETRY_BASE_MS", 10...3_600_000) { webhookRetryBaseMs = Int(v) }
         if let v = try number("WEBHOOK_TIMEOUT_S", 1...300) { webhookTimeout = v }
         if let v = env["FETCH_ALLOW"] { fetchAllow = v }
-        if let v = env["DASHBOARD_READ_ONLY"]?.lowercased(), !v.isEmpty {
-            guard ["true", "1", "yes", "false", "0", "no"].contains(v) else {
-                throw Invalid(description: "DASHBOARD_READ_ONLY must be true or false, not '\(v)'")
-            }
-            dashboardReadOnly = ["true", "1", "yes"].contains(v)
-        }
+        if let v = try flag("DASHBOARD_READ_ONLY") { dashboardReadOnly = v }
         if let v = try number("STALLED_INTERVAL_MS", 100...86_400_000) { stalledIntervalMs = Int(v) }
         if let v = try number("PLUGIN_WATCH_INTERVAL_MS", 50...3_600_000) { pluginWatchIntervalMs = Int(v) }
         if let v = try number("MAX_STALLED_COUNT", 0...1000) { maxStalledCount = Int(v) }

@@ -34,6 +34,9 @@ package protocol TaskStore: Sendable {
     func deleteFinished(id: String) async throws -> Bool
     /// Tasks per task type and status (`GET /queue`, the metrics).
     func countsByType() async throws -> [String: [TaskStatus: Int]]
+    /// Brings the search index up to date with the tasks written since it last was (the embedded
+    /// store indexes off the job's path; PostgreSQL's index is always up to date).
+    func indexForSearch() async throws
     /// Tasks that finished since `since`, completed and failed, per bucket of `bucketSeconds`
     /// (its start, seconds since 1970, a multiple of the size), oldest first; empty buckets left out.
     func throughput(since: Date, bucketSeconds: Int) async throws -> [ThroughputBucket]
@@ -79,6 +82,8 @@ package struct TaskStart: Sendable {
 }
 
 extension TaskStore {
+    package func indexForSearch() async throws {}
+
     package func markFinished(id: String, status: TaskStatus, result: JSONValue?, error: String?, at date: Date) async throws {
         try await markFinished(id: id, status: status, result: result, error: error, at: date, creating: nil)
     }

@@ -19,11 +19,12 @@ final class WebhookDispatcher: Service, Sendable {
     private let fetcher: Fetcher
     private let senders: BlockingExecutor
     private let doorbell = Doorbell()
-    /// A claimed try not recorded by then (its worker died) is tried again.
-    static let claimLease = Duration.seconds(120)
+    /// A claimed try not recorded by then (its worker died mid-try) is tried again: a try's time
+    /// limit and a margin.
+    var claimLease: Duration { .milliseconds(Int64(config.webhookTimeout * 1000)) + .seconds(15) }
     static let batch = 32
 
-    init(config: WorkerConfig, outbox: any WebhookOutbox, store: any TaskStore, events: EventBus, metrics: WorkerMetrics, logger: Logger) {
+    init(config: WorkerConfig, outbox: any WebhookOutbox, store: any TaskStore, metrics: WorkerMetrics, logger: Logger) {
         self.config = config
         self.outbox = outbox
         self.store = store
@@ -39,11 +40,11 @@ final class WebhookDispatcher: Service, Sendable {
         policy.perHostConcurrency = 8
         fetcher = Fetcher(policy: policy)
         senders = BlockingExecutor(threads: 4, maxThreads: 4, name: "webhook")
-        // A task's end may have left a note: look at once.
-        _ = events.observe { [doorbell] event in
-            if event.isTerminal { doorbell.ring() }
-        }
     }
+
+    /// How often the outbox is looked at while it has nothing to do: two reads, however many jobs
+    /// end meanwhile (waking on every task's end cost a no-op job as much as running it).
+    static let pollInterval = Duration.milliseconds(250)
 
     func run() async throws {
         try await outbox.noteEveryFinishedTask(config.webhookURL != nil)
@@ -51,8 +52,7 @@ final class WebhookDispatcher: Service, Sendable {
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
                 let busy = await round()
                 guard !busy else { continue }
-                let next = (try? await outbox.nextDeliveryDue()).map { $0.timeIntervalSinceNow } ?? 1
-                await doorbell.wait(timeout: .milliseconds(Int64(max(0.01, min(next, 1)) * 1000)))
+                await doorbell.wait(timeout: Self.pollInterval)
             }
         } onGracefulShutdown: { [doorbell] in
             doorbell.ring()
@@ -61,11 +61,13 @@ final class WebhookDispatcher: Service, Sendable {
     }
 
     /// Makes deliveries of the notes and sends what is due; true when there may be more at once.
+    /// Reads only, unless there is something to do.
     private func round() async -> Bool {
         do {
             let notes = try await outbox.notifications(limit: Self.batch)
             if !notes.isEmpty { try await expand(notes) }
-            let due = try await outbox.claimDueDeliveries(now: Date(), lease: Self.claimLease, limit: Self.batch)
+            guard let next = try await outbox.nextDeliveryDue(), next <= Date() else { return notes.count == Self.batch }
+            let due = try await outbox.claimDueDeliveries(now: Date(), lease: claimLease, limit: Self.batch)
             await withTaskGroup(of: Void.self) { group in
                 for delivery in due { group.addTask { await self.send(delivery) } }
             }

@@ -19,8 +19,9 @@ package final class RedisJobQueue: CallbackFinishQueue {
     let scripts: Scripts
     /// What the last fetch said about when to look again.
     private let wake = Mutex(WakeHint())
-    /// Jobs the stalled check recovered since the start.
-    private let stalledRecovered = Atomic<Int>(0)
+    /// Jobs the stalled check recovered since the start. (A Mutex: an Atomic stored in this class,
+    /// whose init can throw, crashes Swift 6.3's release-mode ownership verifier.)
+    private let stalledRecovered = Mutex(0)
     /// The events stream cap (meta `opts.maxLenEvents`) as last read, passed to the scripts so
     /// they need not read it for every job; re-read at every maintenance round.
     private let eventsCap = Mutex<Int?>(nil)
@@ -311,7 +312,7 @@ package final class RedisJobQueue: CallbackFinishQueue {
                 arguments: [keys.base, String(settings.maxStalledCount), String(Self.nowMs()), String(settings.stalledIntervalMs)])
             let ids = recovered.array?.compactMap(\.string) ?? []
             if !ids.isEmpty {
-                stalledRecovered.add(ids.count, ordering: .relaxed)
+                stalledRecovered.withLock { $0 += ids.count }
                 logger.warning("queue.stalled.recovered", metadata: ["task.ids": "\(ids.joined(separator: ","))"])
             }
         } catch {
@@ -482,7 +483,7 @@ package final class RedisJobQueue: CallbackFinishQueue {
 
     package var statistics: QueueStatistics {
         var statistics = QueueStatistics()
-        statistics.stalledRecoveries = stalledRecovered.load(ordering: .relaxed)
+        statistics.stalledRecoveries = stalledRecovered.withLock { $0 }
         statistics.connectionErrors = commands.connectionErrors + blocking.connectionErrors
         statistics.reconnects = commands.reconnects + blocking.reconnects
         return statistics

@@ -1,7 +1,7 @@
 package import Foundation
 
-/// The webhook outbox on PostgreSQL, as on SQLite (`SQLiteTaskStore+Webhooks`): a trigger notes a
-/// task's end in the write that ends it; deliveries are claimed with `SKIP LOCKED`.
+/// The webhook outbox on PostgreSQL, as on SQLite (`SQLiteTaskStore+Webhooks`): a trigger (made on
+/// first use) notes a task's end in the write that ends it; deliveries are claimed with `SKIP LOCKED`.
 extension PostgresTaskStore: WebhookOutbox {
     static let webhookOutbox = """
         CREATE TABLE webhook_settings (key text PRIMARY KEY, value text NOT NULL);
@@ -34,10 +34,21 @@ extension PostgresTaskStore: WebhookOutbox {
             RETURN NULL;
         END
         $$;
-        CREATE TRIGGER tasks_note_finished AFTER INSERT OR UPDATE OF status ON tasks FOR EACH ROW EXECUTE FUNCTION uvw_note_finished_task();
         """
 
+    /// The trigger, made on first use (as on SQLite: a store without webhooks pays nothing per task).
+    static let noteTrigger =
+        "CREATE OR REPLACE TRIGGER tasks_note_finished AFTER INSERT OR UPDATE OF status ON tasks FOR EACH ROW EXECUTE FUNCTION uvw_note_finished_task()"
+
+    /// Creates the trigger once per process (a no-op after that; `CREATE OR REPLACE` takes a lock on the table).
+    func startNoting() async throws {
+        guard !notingStarted.withLock({ $0 }) else { return }
+        try await pool.withConnection { connection in try connection.query(Self.noteTrigger) }
+        notingStarted.withLock { $0 = true }
+    }
+
     package func noteEveryFinishedTask(_ every: Bool) async throws {
+        if every { try await startNoting() }
         try await pool.withConnection { connection in
             if every {
                 try connection.query("INSERT INTO webhook_settings (key, value) VALUES ('every_task', '1') ON CONFLICT (key) DO NOTHING")

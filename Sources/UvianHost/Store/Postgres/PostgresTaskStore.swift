@@ -1,5 +1,6 @@
 package import Foundation
 import JSON
+import Synchronization
 package import Logging
 
 /// The store on PostgreSQL (`DATABASE_URL`; Supabase is PostgreSQL): tasks, conversations and
@@ -8,6 +9,8 @@ package import Logging
 package final class PostgresTaskStore: TaskStore {
     let pool: PostgresPool
     package let kind = "postgres"
+    /// Whether this process made sure the webhook trigger exists (`startNoting`).
+    let notingStarted = Mutex(false)
 
     /// Connects and applies the migrations.
     package init(pool: PostgresPool, logger: Logger) async throws {
@@ -23,7 +26,9 @@ package final class PostgresTaskStore: TaskStore {
         """
 
     package func create(_ record: TaskRecord) async throws -> TaskCreation {
-        try await pool.withConnection { connection in
+        // Its end is to be noted for its callback: the trigger exists before its row does.
+        if record.options.callbackURL != nil { try await startNoting() }
+        return try await pool.withConnection { connection in
             let inserted = try connection.query(
                 """
                 INSERT INTO tasks (id, queue, task_type, status, parameters, options, created_at, updated_at, run_at, idempotency_key, parent_id)

@@ -2,9 +2,11 @@ package import Foundation
 
 /// The webhook outbox in the embedded store: a trigger notes each task's end in the write that
 /// ends it (when `webhook_settings` says every task is delivered, or the task has a callback_url);
-/// the dispatcher turns notes into deliveries and sends them.
+/// the dispatcher turns notes into deliveries and sends them. The triggers are made on first use
+/// (`N8N_WEBHOOK_URL`, or the first task with a callback_url): even a trigger that notes nothing
+/// cost a no-op job about 130 µs of worker CPU, which a store without webhooks does not pay.
 extension SQLiteTaskStore: WebhookOutbox {
-    /// Version 6 (issue 22).
+    /// Version 6 (issue 22): the tables; the triggers are `noteTriggers`.
     static let webhookOutbox = """
         CREATE TABLE webhook_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
         CREATE TABLE task_notifications (task_id TEXT PRIMARY KEY, status TEXT NOT NULL, at REAL NOT NULL);
@@ -25,13 +27,16 @@ extension SQLiteTaskStore: WebhookOutbox {
         CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE state = 'pending';
         CREATE INDEX webhook_deliveries_task ON webhook_deliveries (task_id);
         CREATE INDEX webhook_deliveries_failed ON webhook_deliveries (updated_at) WHERE state = 'failed';
-        CREATE TRIGGER tasks_notify_update AFTER UPDATE OF status ON tasks
+        """
+
+    static let noteTriggers = """
+        CREATE TRIGGER IF NOT EXISTS tasks_notify_update AFTER UPDATE OF status ON tasks
             WHEN new.status IN ('completed', 'failed', 'cancelled') AND old.status NOT IN ('completed', 'failed', 'cancelled')
                 AND (EXISTS (SELECT 1 FROM webhook_settings WHERE key = 'every_task') OR json_extract(new.options, '$.callback_url') IS NOT NULL)
         BEGIN
             INSERT OR REPLACE INTO task_notifications (task_id, status, at) VALUES (new.id, new.status, (julianday('now') - 2440587.5) * 86400.0);
         END;
-        CREATE TRIGGER tasks_notify_insert AFTER INSERT ON tasks
+        CREATE TRIGGER IF NOT EXISTS tasks_notify_insert AFTER INSERT ON tasks
             WHEN new.status IN ('completed', 'failed', 'cancelled')
                 AND (EXISTS (SELECT 1 FROM webhook_settings WHERE key = 'every_task') OR json_extract(new.options, '$.callback_url') IS NOT NULL)
         BEGIN
@@ -39,9 +44,16 @@ extension SQLiteTaskStore: WebhookOutbox {
         END;
         """
 
+    /// Creates the triggers if they are missing (in the transaction that creates a task with a
+    /// callback_url, before its row, so its end is noted).
+    static func startNoting(in connection: SQLiteConnection) throws {
+        try connection.execute(noteTriggers)
+    }
+
     package func noteEveryFinishedTask(_ every: Bool) async throws {
         try await database.transaction { connection in
             if every {
+                try Self.startNoting(in: connection)
                 try connection.query("INSERT OR REPLACE INTO webhook_settings (key, value) VALUES ('every_task', '1')")
             } else {
                 try connection.query("DELETE FROM webhook_settings WHERE key = 'every_task'")
