@@ -33,17 +33,17 @@ extension Worker {
         var options = record.options
         options.delayMs = 0
         let job = NewJob(id: id, taskType: record.taskType, parametersJSON: record.parameters.serialized(), options: options)
+        let requeued: Bool
         do {
-            guard try await queue.requeue(job) else {
-                throw ActionRefusal.conflict(try await store.get(id: id), code: "task_not_finished", message: "task \(id) is in the queue already")
-            }
-        } catch let refusal as ActionRefusal {
-            throw refusal
+            requeued = try await queue.requeue(job)
         } catch {
             // Not queued: the record goes back to how it ended, so no pending task lacks a job.
             try? await store.markFinished(id: id, status: record.status, result: record.result, error: record.error,
                                           at: record.finishedAt ?? Date())
             throw error
+        }
+        guard requeued else {
+            throw ActionRefusal.conflict(try await store.get(id: id), code: "task_not_finished", message: "task \(id) is in the queue already")
         }
         publisher.publish("task.pending", id: id, taskType: record.taskType, data: ["retried": true, "run_at": .null],
                           conversationId: record.parameters["conversation_id"]?.stringValue)
