@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -134,7 +135,9 @@ def test_retry_and_cancel_work_from_the_page(browser, start_worker):
     wait.until(lambda b: b.find_element(By.ID, "live").text == "live")
     browser.find_element(By.XPATH, "//button[text()='Retry']").click()
     wait_status(worker, failed["task_id"], "failed", since=failed["finished_at"])
-    WebDriverWait(browser, 10).until(lambda b: "Retry: done" in b.find_element(By.ID, "notice").text)
+    # The view re-renders on the task's live events: the notice may be replaced while it is read.
+    WebDriverWait(browser, 10, ignored_exceptions=[StaleElementReferenceException]).until(
+        lambda b: "Retry: done" in b.find_element(By.ID, "notice").text)
 
     later = submit(worker, "swift_nap", {"ms": 1}, delay_ms=86_400_000)
     open_view(browser, worker, f"task/{later}", "Task")
