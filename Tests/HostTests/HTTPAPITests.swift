@@ -190,11 +190,12 @@ import UvianHost
 
     @Test func streamsTaskEventsOverSSE() async throws {
         try await withWorker { worker in
-            let accepted = try await worker.request("POST", "/execute", body: #"{"task_type":"sleep","parameters":{"ms":800},"options":{"delay_ms":2500}}"#)
+            let accepted = try await worker.request("POST", "/execute", body: #"{"task_type":"sleep","parameters":{"ms":800},"options":{"delay_ms":4000}}"#)
             let id = try #require(accepted.json?["task_id"]?.stringValue)
-            // Subscribe while the job is still delayed (2.5 s leaves room on a loaded machine), then
-            // read until the stream times out.
-            let stream = try await HTTPReply.fetch("GET", worker.baseURL + "/events?task_id=\(id)", maxTime: 5)
+            // Subscribe while the job is still delayed (4 s leaves room for curl to start on a loaded
+            // machine), then read until the stream times out. 15 s: the whole suite runs at once on
+            // two cores, and a 5 s read once ended before the job had started (fresh-clone CI).
+            let stream = try await HTTPReply.fetch("GET", worker.baseURL + "/events?task_id=\(id)", maxTime: 15)
             #expect(stream.headers.lowercased().contains("content-type: text/event-stream"))
             let events = stream.body.split(separator: "\n").filter { $0.hasPrefix("event: ") }.map { String($0.dropFirst(7)) }
             #expect(events.first == "task.processing")

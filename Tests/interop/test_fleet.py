@@ -125,7 +125,11 @@ def test_drain_pause_and_resume(redis_server, r, spawn, qname):
 
 
 def test_with_a_control_secret_unsigned_commands_are_ignored(redis_server, r, spawn, qname):
+    listeners = r.pubsub_numsub("uvw:control")[0][1]
     a = spawn(redis_server.url, qname, CONTROL_SECRET="s3cret", **QUIET)
+    # The worker subscribes on a thread of its own after it answers HTTP: pub/sub keeps nothing for
+    # a late subscriber, so the forgeries are sent once it listens.
+    wait_until(lambda: r.pubsub_numsub("uvw:control")[0][1] > listeners, 10, "the worker's subscription")
     # A forged command straight on the channel: no signature, then a wrong one, then a replay of
     # a signed one from long ago.
     forged = {"id": "f-1", "command": "worker.drain", "arguments": {}, "sender": "mallory", "sent_at": int(time.time() * 1000)}
