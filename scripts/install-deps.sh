@@ -17,8 +17,9 @@ set -euo pipefail
 packages=(libsqlite3-dev libhiredis-dev libpq-dev libcurl4-openssl-dev libgumbo-dev libopenblas-dev iso-codes bubblewrap libseccomp-dev pkg-config gcc libc6-dev make curl ca-certificates cargo python3 python3-pip python3-venv libzip-dev libxml2-dev
           poppler-utils tesseract-ocr tesseract-ocr-eng libuchardet-dev libexttextcat-dev libvips-dev)
 if [ "${1:-}" = "--test" ]; then
-    # chromium and its driver: the dashboard's tests drive a real headless browser (selenium).
-    packages+=(redis-server postgresql chromium chromium-driver)
+    # chromium and its driver: the dashboard's tests drive a real headless browser (selenium);
+    # nodejs runs README's Node webhook-signature check on real deliveries.
+    packages+=(redis-server postgresql chromium chromium-driver nodejs)
 fi
 
 missing=()

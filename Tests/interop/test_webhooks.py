@@ -1,5 +1,5 @@
 """Webhooks (issue 22 §3): every finished task's record POSTed to N8N_WEBHOOK_URL and to its own
-callback_url, signed as Stripe signs (the receiver here checks it the way README shows), retried
+callback_url, signed as Stripe signs (checked with README's own Python and Node code), retried
 with backoff on 5xx, 429 and timeouts, kept in the store's outbox across a worker killed between
 tries, and refused for blocked addresses. The receiver is a real HTTP server on loopback.
 
@@ -7,13 +7,16 @@ Run:  python3 -m pytest -q Tests/interop/test_webhooks.py -x
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
+import subprocess
 import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
@@ -25,12 +28,30 @@ from test_worker_interop import WorkerProc, prerequisites, wait_until, worker_en
 SECRET = "whsec-" + uuid.uuid4().hex
 
 
-def verify(secret: str, header: str, body: bytes, tolerance: int = 300) -> bool:
-    """What a receiver does with X-Uvian-Signature (README, Webhooks)."""
-    parts = dict(item.split("=", 1) for item in header.split(","))
-    t = int(parts["t"])
-    expected = hmac.new(secret.encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, parts["v1"]) and abs(time.time() - t) <= tolerance
+def readme_block(language: str) -> str:
+    """The README's `language` code block under "Checking the signature" (what receivers copy)."""
+    text = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = text[text.index("Checking the signature"):]
+    start = section.index(f"```{language}\n") + len(language) + 4
+    return section[start:section.index("```", start)]
+
+
+# The receiver here checks signatures with README's own Python code.
+_readme = {}
+exec(readme_block("python"), _readme)
+verify = _readme["verify"]
+
+
+def node_verify(checks: list[tuple[str, str, bytes]]) -> list[bool]:
+    """README's Node `verify` on each (secret, header, body), in one node process."""
+    script = readme_block("js") + """
+const checks = JSON.parse(require("node:fs").readFileSync(0, "utf8"));
+console.log(JSON.stringify(checks.map(([secret, header, body]) => verify(secret, header, Buffer.from(body, "base64")))));
+"""
+    given = json.dumps([[secret, header, base64.b64encode(body).decode()] for secret, header, body in checks])
+    run = subprocess.run(["node", "-e", script], input=given, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    return json.loads(run.stdout)
 
 
 class Receiver:
@@ -132,10 +153,22 @@ def test_every_finished_task_is_delivered_signed_and_retried(request, store, rec
         assert req["headers"]["Content-Type"] == "application/json"
         assert verify(SECRET, req["headers"]["X-Uvian-Signature"], req["body"]), req["headers"]
         assert not verify("not-the-secret", req["headers"]["X-Uvian-Signature"], req["body"])
+        assert not verify(SECRET, req["headers"]["X-Uvian-Signature"], req["body"] + b" ")
         body = json.loads(req["body"])
         assert body["id"] == req["headers"]["X-Uvian-Delivery"] == req["headers"]["Idempotency-Key"]
         assert body["type"] == req["headers"]["X-Uvian-Event"] == f"task.{body['task']['status']}"
         by_task.setdefault(body["task"]["task_id"], set()).add((req["path"], body["id"]))
+    # README's Node check agrees: the signatures verify; another secret, another body and a replay
+    # (an old `t`, signed right) do not.
+    checks, expected = [], []
+    for req in receiver.requests:
+        header, body = req["headers"]["X-Uvian-Signature"], req["body"]
+        stale = int(time.time()) - 3600
+        replay = f"t={stale},v1=" + hmac.new(SECRET.encode(), f"{stale}.".encode() + body, hashlib.sha256).hexdigest()
+        assert not verify(SECRET, replay, body)
+        checks += [(SECRET, header, body), ("not-the-secret", header, body), (SECRET, header, body + b" "), (SECRET, replay, body)]
+        expected += [True, False, False, False]
+    assert node_verify(checks) == expected
     # Each (task, URL) is one delivery: its retries send the same id and body.
     assert {t: len({d for _, d in v}) for t, v in by_task.items()} == {done["task_id"]: 1, failed["task_id"]: 1, own["task_id"]: 2, cancelled: 1}
     for task_id in (done["task_id"], failed["task_id"], own["task_id"], cancelled):

@@ -37,6 +37,8 @@ package protocol TaskStore: Sendable {
     /// Brings the search index up to date with the tasks written since it last was (the embedded
     /// store indexes off the job's path; PostgreSQL's index is always up to date).
     func indexForSearch() async throws
+    /// How many tasks wait to enter the search index (0 where it is always up to date).
+    func searchBacklog() async throws -> Int
     /// Tasks that finished since `since`, completed and failed, per bucket of `bucketSeconds`
     /// (its start, seconds since 1970, a multiple of the size), oldest first; empty buckets left out.
     func throughput(since: Date, bucketSeconds: Int) async throws -> [ThroughputBucket]
@@ -83,6 +85,7 @@ package struct TaskStart: Sendable {
 
 extension TaskStore {
     package func indexForSearch() async throws {}
+    package func searchBacklog() async throws -> Int { 0 }
 
     package func markFinished(id: String, status: TaskStatus, result: JSONValue?, error: String?, at date: Date) async throws {
         try await markFinished(id: id, status: status, result: result, error: error, at: date, creating: nil)
