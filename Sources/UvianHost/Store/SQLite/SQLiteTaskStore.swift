@@ -303,21 +303,35 @@ package final class SQLiteTaskStore: TaskStore, CallbackFinishStore {
                              completion: completion)
     }
 
-    /// An outcome's write: the record created if the store has none, the start recorded if its
-    /// batch had not written it, then the outcome.
+    /// An outcome's write: the record created finished if the store has none (one statement: the
+    /// usual case of a job another producer queued); else the start recorded if its batch had not
+    /// written it, then the outcome.
     private static func finishWrite(id: String, status: TaskStatus, result: JSONValue?, error: String?, at date: Date,
                                     creating: TaskStart?) -> @Sendable (SQLiteConnection) throws -> Void {
         let bindings = finishBindings(id: id, status: status, result: result, error: error, at: date)
-        let missing = creating.map { missingRecordBindings($0, status: status.rawValue, at: date) }
+        // The outcome's columns as `finishBindings` made them: result, error, finished_at.
+        let missing = creating.map { missingRecordBindings($0, status: status.rawValue, at: date) + [bindings[1], bindings[2], bindings[3]] }
         let unwrittenStart = creating.flatMap { $0.startUnwritten ? $0 : nil }
         return { connection in
-            let created = try missing.map { try insertIfMissing($0, in: connection) } ?? false
-            // A record created here has the start's attempt, worker and time already.
-            if !created, let start = unwrittenStart, let workerId = start.workerId {
+            if let missing, try insertFinishedIfMissing(missing, completed: status == .completed, in: connection) { return }
+            if let start = unwrittenStart, let workerId = start.workerId {
                 _ = try markStarted(id: id, attempt: start.attempt, workerId: workerId, at: start.startedAt ?? date, in: connection)
             }
             _ = try markFinished(bindings, returning: false, in: connection)
         }
+    }
+
+    /// Creates the record of a task this store does not know, finished: `missingRecordBindings`
+    /// then its result, error and end. Returns whether it created the record.
+    static func insertFinishedIfMissing(_ bindings: [SQLiteValue], completed: Bool, in connection: SQLiteConnection) throws -> Bool {
+        try connection.query(
+            """
+            INSERT INTO tasks (id, queue, task_type, status, parameters, options, progress, attempts, worker_id, created_at,
+                started_at, updated_at, run_at, idempotency_key, parent_id, search_dirty, result, error, finished_at)
+            VALUES (?, ?, ?, ?, ?, ?, \(completed ? 1 : 0), ?, ?, ?, ?, ?, NULL, NULL, ?, 1, ?, ?, ?)
+            ON CONFLICT(id) DO NOTHING
+            """, bindings)
+        return connection.changes > 0
     }
 
     /// The bindings of `insertIfMissing`: the record as it would have been started.
