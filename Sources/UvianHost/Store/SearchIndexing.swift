@@ -4,8 +4,8 @@ import ServiceLifecycle
 /// Brings the embedded store's search index up to date, the way PostgreSQL's GIN index empties
 /// its pending list: the tasks written meanwhile wait while writes keep coming, and enter the
 /// index once writes pause, once `backlogLimit` of them wait (which bounds how long a search
-/// catches up first: a search never misses a write), or after `maximumWait`. Indexing during a
-/// drain took the store's one writer away from the jobs for a batch every second.
+/// catches up first: a search never misses a write), or after `maximumWait`. A batch every
+/// second, row by row, slowed the Redis drain to 0.83× (BENCHMARKS.md, "Operating it").
 package struct SearchIndexing: Service {
     let store: any TaskStore
     let logger: Logger
