@@ -310,10 +310,13 @@ package final class SQLiteTaskStore: TaskStore, CallbackFinishStore {
                                     creating: TaskStart?) -> @Sendable (SQLiteConnection) throws -> Void {
         let bindings = finishBindings(id: id, status: status, result: result, error: error, at: date)
         // The outcome's columns as `finishBindings` made them: result, error, finished_at.
-        let missing = creating.map { missingRecordBindings($0, status: status.rawValue, at: date) + [bindings[1], bindings[2], bindings[3]] }
+        let missing = creating.map {
+            missingRecordBindings($0, status: status.rawValue, at: date,
+                                  outcome: [bindings[1], bindings[2], bindings[3], .int(status == .completed ? 1 : 0)])
+        }
         let unwrittenStart = creating.flatMap { $0.startUnwritten ? $0 : nil }
         return { connection in
-            if let missing, try insertFinishedIfMissing(missing, completed: status == .completed, in: connection) { return }
+            if let missing, try insertIfMissing(missing, in: connection) { return }
             if let start = unwrittenStart, let workerId = start.workerId {
                 _ = try markStarted(id: id, attempt: start.attempt, workerId: workerId, at: start.startedAt ?? date, in: connection)
             }
@@ -321,21 +324,10 @@ package final class SQLiteTaskStore: TaskStore, CallbackFinishStore {
         }
     }
 
-    /// Creates the record of a task this store does not know, finished: `missingRecordBindings`
-    /// then its result, error and end. Returns whether it created the record.
-    static func insertFinishedIfMissing(_ bindings: [SQLiteValue], completed: Bool, in connection: SQLiteConnection) throws -> Bool {
-        try connection.query(
-            """
-            INSERT INTO tasks (id, queue, task_type, status, parameters, options, progress, attempts, worker_id, created_at,
-                started_at, updated_at, run_at, idempotency_key, parent_id, search_dirty, result, error, finished_at)
-            VALUES (?, ?, ?, ?, ?, ?, \(completed ? 1 : 0), ?, ?, ?, ?, ?, NULL, NULL, ?, 1, ?, ?, ?)
-            ON CONFLICT(id) DO NOTHING
-            """, bindings)
-        return connection.changes > 0
-    }
-
-    /// The bindings of `insertIfMissing`: the record as it would have been started.
-    static func missingRecordBindings(_ start: TaskStart, status: String, at date: Date) -> [SQLiteValue] {
+    /// The bindings of `insertIfMissing`: the record as it would have been started, then its
+    /// result, error, end and progress (none yet, unless it is created finished).
+    static func missingRecordBindings(_ start: TaskStart, status: String, at date: Date,
+                                      outcome: [SQLiteValue] = [.null, .null, .null, .int(0)]) -> [SQLiteValue] {
         let record = start.record
         return [
             .text(record.id), .text(record.queue), .text(record.taskType), .text(status),
@@ -343,19 +335,19 @@ package final class SQLiteTaskStore: TaskStore, CallbackFinishStore {
             .int(Int64(start.attempt)), start.workerId.map { .text($0) } ?? .null, .double(record.createdAt.timeIntervalSince1970),
             start.startedAt.map { .double($0.timeIntervalSince1970) } ?? .null, .double(date.timeIntervalSince1970),
             record.parentId.map { .text($0) } ?? .null,
-        ]
+        ] + outcome
     }
 
-    /// Creates the record of a task this store does not know (its start was never written);
-    /// the outcome's own write follows in the same transaction.
+    /// Creates the record of a task this store does not know (its start was never written): as
+    /// started, for a write that follows in the same transaction, or finished already.
     /// Returns whether it created the record.
     @discardableResult
     static func insertIfMissing(_ bindings: [SQLiteValue], in connection: SQLiteConnection) throws -> Bool {
         try connection.query(
             """
-            INSERT INTO tasks (id, queue, task_type, status, parameters, options, progress, attempts, worker_id, created_at,
-                started_at, updated_at, run_at, idempotency_key, parent_id, search_dirty)
-            VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, NULL, NULL, ?, 1)
+            INSERT INTO tasks (id, queue, task_type, status, parameters, options, attempts, worker_id, created_at,
+                started_at, updated_at, run_at, idempotency_key, parent_id, search_dirty, result, error, finished_at, progress)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, 1, ?, ?, ?, ?)
             ON CONFLICT(id) DO NOTHING
             """, bindings)
         return connection.changes > 0
