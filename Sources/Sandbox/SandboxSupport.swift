@@ -26,7 +26,7 @@ public struct SandboxSupport: Sendable {
         case .cgroupV2(let base): "cgroup v2 memory.max/pids.max under \(base) + rlimits"
         case .rlimitsOnly(let reason): "rlimits only (\(reason))"
         }
-        let identity = runningAsRoot ? "a uid per slot" : "the worker's uid (not root: RLIMIT_NPROC counts all slots together)"
+        let identity = runningAsRoot ? "a uid per slot" : "the worker's uid in a user namespace per run (RLIMIT_NPROC counted per namespace)"
         return "bubblewrap, all namespaces, seccomp \(seccomp ? "on" : "OFF"), no_new_privs, \(identity), \(resources)"
     }
 }

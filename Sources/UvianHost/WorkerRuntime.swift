@@ -82,6 +82,7 @@ package struct WorkerRuntime: Sendable {
         if let apiKey = config.apiKey { socketRouter.middlewares.add(AuthMiddleware(apiKey: apiKey)) }
         EventSocketRoutes(events: worker.events).register(on: socketRouter)
         let logger = self.logger
+        let systemd = SystemdNotifier(environment: ProcessInfo.processInfo.environment)
         let limits = ConnectionLimits(headerTimeout: .milliseconds(Int64(config.httpHeaderTimeout * 1000)),
                                       idleTimeout: .milliseconds(Int64(config.httpIdleTimeout * 1000)), maxBodyBytes: APIRoutes.maxBodyBytes)
         let app = Application(
@@ -96,11 +97,15 @@ package struct WorkerRuntime: Sendable {
                 PluginFileWatcher(registry: registry, path: config.pluginsConfig, interval: .milliseconds(config.pluginWatchIntervalMs), logger: logger),
                 FleetControl(worker: worker, channel: fleet, logger: logger),
                 worker,
-            ],
+            ] + (systemd.map { [SystemdWatchdog(notifier: $0, logger: logger)] } ?? []),
             onServerRunning: { channel in
                 logger.info("http.listening", metadata: [
                     "http.host": "\(channel.localAddress?.ipAddress ?? "?")", "http.port": "\(channel.localAddress?.port ?? 0)",
                 ])
+                // The plugins were loaded before the server started: the worker is ready (Type=notify).
+                if let systemd, !systemd.send("READY=1\nSTATUS=listening on port \(channel.localAddress?.port ?? 0)") {
+                    logger.warning("systemd.notify.failed", metadata: ["notify.socket": "\(systemd.socketPath)"])
+                }
             },
             logger: logger
         )
