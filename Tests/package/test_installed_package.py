@@ -14,12 +14,14 @@ import os
 import grp
 import pwd
 import shutil
+import signal
 import socket
 import stat
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -153,8 +155,8 @@ class Installed:
 
 @pytest.fixture(scope="module")
 def installed():
-    # Not under pytest's own temporary directory: /tmp/pytest-of-root is root's alone, and the
-    # worker, as uvian, must reach the notify socket.
+    # Not under pytest's own temporary directory (root's alone): the worker, as uvian, must reach
+    # the notify socket.
     scratch = Path(tempfile.mkdtemp(prefix="uvw-package-test-"))
     os.chmod(scratch, 0o755)
     pages = http.server.ThreadingHTTPServer(("127.0.0.1", 0), PageHandler)
@@ -292,6 +294,53 @@ def test_custom_script_as_a_non_root_service(installed):
             sleeper.wait()
 
 
+def test_sighup_rereads_plugins_yaml(installed):
+    """What `systemctl reload` does (ExecReload sends SIGHUP): plugins.yaml read again, the worker
+    serving on."""
+    installed.proc.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + 30
+    while '"plugins.synced"' not in installed.log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert '"plugins.synced"' in installed.log.read_text(), installed.log.read_text()[-2000:]
+    assert installed.execute("data_processing", {"operation": "sum", "data": [1, 2, 3]})["sum"] == 6
+
+
 def test_sigterm_stops_it_cleanly(installed):
     installed.proc.terminate()
     assert installed.proc.wait(30) == 0, installed.log.read_text()[-3000:]
+
+
+def test_offline_install_data_says_what_to_run(tmp_path):
+    """Installed without PyPI: the data installer fails naming what is missing and what to run."""
+    env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": str(tmp_path), "ML_MODEL_DIR": str(tmp_path / "models"),
+           "SCRIPT_VENV": str(tmp_path / "venv"), "PIP_INDEX_URL": "http://127.0.0.1:9/simple", "PIP_NO_CACHE_DIR": "1",
+           "PIP_RETRIES": "0", "PIP_TIMEOUT": "2"}
+    result = run("/usr/sbin/uvian-worker-install-data", env=env, timeout=300)
+    assert result.returncode == 1, result
+    assert "model files could not be fetched" in result.stderr and "custom_script venv could not be made" in result.stderr, result.stderr
+    assert "uvian-worker-install-data" in result.stderr
+
+
+@pytest.fixture
+def shared_tmp():
+    """A scratch directory the `uvian` user can reach (pytest's own is root's alone)."""
+    path = Path(tempfile.mkdtemp(prefix="uvw-package-test-"))
+    os.chmod(path, 0o755)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def test_ml_inference_without_its_files_names_the_installer(shared_tmp):
+    """Until the data files are fetched, ml_inference fails with the reason and the command to run."""
+    tmp_path = shared_tmp
+    empty = tmp_path / "no-models"
+    empty.mkdir()
+    env = installed_env()
+    env.update({"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/var/lib/uvian-worker", "ML_MODEL_DIR": str(empty),
+                "DATA_DIR": str(tmp_path / "data"), "LOG_LEVEL": "error"})
+    (tmp_path / "data").mkdir()
+    shutil.chown(tmp_path / "data", "uvian", "uvian")
+    result = run("setpriv", "--reuid=uvian", "--regid=uvian", "--init-groups", "--", "/usr/bin/uvian-worker", "run", "ml_inference",
+                 '{"model_type":"sentiment","input_data":["fine"]}', env=env, cwd="/var/lib/uvian-worker", timeout=120)
+    assert result.returncode == 2, result
+    assert "uvian-worker-install-data" in result.stdout + result.stderr, result
