@@ -3,6 +3,7 @@ sends on `$NOTIFY_SOCKET`, read here from a real Unix datagram socket as systemd
 from __future__ import annotations
 
 import socket
+from contextlib import contextmanager
 import time
 import urllib.request
 from pathlib import Path
@@ -42,17 +43,31 @@ def _health(port: int) -> int:
         return response.status
 
 
-def test_ready_watchdog_and_stopping(tmp_root, prerequisites):  # noqa: F811
-    workdir = tmp_root / "notify"
+@contextmanager
+def notified_worker(tmp_root: Path, name: str, **env: str):
+    """A worker whose `$NOTIFY_SOCKET` (unless `env` names none) is a socket of this test's; yields
+    both, and ends both."""
+    workdir = tmp_root / name
     workdir.mkdir()
     plugins = workdir / "plugins.yaml"
     write_plugins_yaml(plugins)
     notify = NotifySocket(workdir / "notify.sock")
-    # WATCHDOG_USEC of 0.4 s: a ping every 0.2 s.
-    env = worker_env(workdir, plugins, NOTIFY_SOCKET=str(notify.path), WATCHDOG_USEC="400000")
-    worker = WorkerProc(env, workdir)
+    settings = {"NOTIFY_SOCKET": str(notify.path), **env}
+    worker_settings = worker_env(workdir, plugins, **{k: v for k, v in settings.items() if v is not None})
+    if settings["NOTIFY_SOCKET"] is None:
+        worker_settings.pop("NOTIFY_SOCKET", None)
+    worker = WorkerProc(worker_settings, workdir)
     try:
         worker.start()
+        yield worker, notify
+    finally:
+        worker.kill9()
+        notify.close()
+
+
+def test_ready_watchdog_and_stopping(tmp_root, prerequisites):  # noqa: F811
+    # WATCHDOG_USEC of 0.4 s: a ping every 0.2 s.
+    with notified_worker(tmp_root, "notify", WATCHDOG_USEC="400000") as (worker, notify):
         notify.collect(lambda: len(notify.with_key("WATCHDOG")) >= 5, timeout=10)
         ready = notify.with_key("READY")
         assert len(ready) == 1 and ready[0][1]["READY"] == "1", notify.messages
@@ -68,40 +83,18 @@ def test_ready_watchdog_and_stopping(tmp_root, prerequisites):  # noqa: F811
         assert notify.with_key("STOPPING"), notify.messages
         worker.wait_stopped(10)
         assert worker.proc.returncode == 0, worker.log_text()[-2000:]
-    finally:
-        worker.kill9()
-        notify.close()
 
 
 def test_watchdog_pid_of_another_process_means_no_pings(tmp_root, prerequisites):  # noqa: F811
-    workdir = tmp_root / "notify-other"
-    workdir.mkdir()
-    plugins = workdir / "plugins.yaml"
-    write_plugins_yaml(plugins)
-    notify = NotifySocket(workdir / "notify.sock")
-    env = worker_env(workdir, plugins, NOTIFY_SOCKET=str(notify.path), WATCHDOG_USEC="200000", WATCHDOG_PID="1")
-    worker = WorkerProc(env, workdir)
-    try:
-        worker.start()
+    with notified_worker(tmp_root, "notify-other", WATCHDOG_USEC="200000", WATCHDOG_PID="1") as (_, notify):
         notify.collect(lambda: False, timeout=1.5)
         assert notify.with_key("READY"), notify.messages
         assert not notify.with_key("WATCHDOG"), notify.messages
-    finally:
-        worker.kill9()
-        notify.close()
 
 
 def test_without_notify_socket_nothing_changes(tmp_root, prerequisites):  # noqa: F811
-    workdir = tmp_root / "notify-none"
-    workdir.mkdir()
-    plugins = workdir / "plugins.yaml"
-    write_plugins_yaml(plugins)
-    env = worker_env(workdir, plugins)
-    env.pop("NOTIFY_SOCKET", None)
-    worker = WorkerProc(env, workdir)
-    try:
-        worker.start()
+    with notified_worker(tmp_root, "notify-none", NOTIFY_SOCKET=None) as (worker, notify):
         assert _health(worker.port) == 200
         assert not any(e.get("message") == "systemd.notify.failed" for e in worker.log_entries())
-    finally:
-        worker.kill9()
+        notify.collect(lambda: False, timeout=0.5)
+        assert not notify.messages

@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import http.server
 import io
-import json
 import os
 import grp
 import pwd
@@ -22,8 +21,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -31,6 +28,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "Tests" / "interop"))
 from test_systemd_notify import NotifySocket  # noqa: E402
+from test_worker_interop import WorkerProc  # noqa: E402
 
 LIB = Path("/usr/lib/uvian-worker")
 ETC = Path("/etc/uvian-worker")
@@ -132,22 +130,16 @@ class PageHandler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-class Installed:
-    def __init__(self, port: int, proc: subprocess.Popen, log: Path, pages_port: int):
-        self.port, self.proc, self.log, self.pages_port = port, proc, log, pages_port
+class Installed(WorkerProc):
+    """The installed worker, started by the fixture below; `http` is the interop suite's."""
 
-    def http(self, method: str, path: str, body=None, timeout: float = 90):
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", data=data, method=method,
-                                         headers={"Content-Type": "application/json"})
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                return response.status, json.loads(response.read() or b"null")
-        except urllib.error.HTTPError as error:
-            return error.code, json.loads(error.read() or b"null")
+    def __init__(self, env: dict[str, str], scratch: Path, port: int, proc: subprocess.Popen, pages_port: int):
+        super().__init__(env, scratch)
+        self.port, self.proc, self.log, self.pages_port = port, proc, scratch / "worker.log", pages_port
 
     def execute(self, task_type: str, parameters: dict) -> dict:
-        code, task = self.http("POST", "/execute?wait=60", {"task_type": task_type, "parameters": parameters})
+        """The task's result; it must have completed."""
+        code, task = self.http("POST", "/execute?wait=60", {"task_type": task_type, "parameters": parameters}, timeout=90)
         assert code in (200, 202), task
         assert task["status"] == "completed", (task, self.log.read_text()[-3000:])
         return task["result"]
@@ -183,7 +175,7 @@ def installed():
     try:
         notify.collect(lambda: bool(notify.with_key("READY")) or proc.poll() is not None, timeout=120)
         assert notify.with_key("READY"), (notify.messages, log.read_text()[-3000:])
-        yield Installed(port, proc, log, pages.server_address[1])
+        yield Installed(env, scratch, port, proc, pages.server_address[1])
     finally:
         if proc.poll() is None:
             proc.terminate()
