@@ -67,7 +67,10 @@ install -m 0644 deploy/env "$root/etc/$package/env"
 python3 deploy/debian/packaged_plugins_yaml.py plugins.yaml > "$root/etc/$package/plugins.yaml"
 install -m 0644 deploy/uvian-worker.service "$root/lib/systemd/system/"
 
-# Documentation Debian policy asks for.
+# Documentation Debian policy asks for: manual pages, the README, copyright, a changelog.
+mkdir -p "$root/usr/share/man/man1" "$root/usr/share/man/man8"
+gzip -9n < deploy/debian/uvian-worker.1 > "$root/usr/share/man/man1/uvian-worker.1.gz"
+gzip -9n < deploy/debian/uvian-worker-install-data.8 > "$root/usr/share/man/man8/uvian-worker-install-data.8.gz"
 install -m 0644 README.md "$root/usr/share/doc/$package/"
 gzip -9n "$root/usr/share/doc/$package/README.md"
 install -m 0644 deploy/debian/copyright "$root/usr/share/doc/$package/copyright"
