@@ -77,8 +77,8 @@ public final class Sandbox: Sendable {
             support.problem = "\(error)"
         }
         // bwrap's own words do not say which kernel setting to change; this does.
-        if !support.works, let setting = UserNamespaces.blockingSetting() {
-            support.problem = setting + (support.problem.map { " (\($0))" } ?? "")
+        if !support.works, let explanation = UserNamespaces.explanation(bwrapError: support.problem ?? "") {
+            support.problem = explanation + (support.problem.map { " (\($0))" } ?? "")
         }
         return support
     }

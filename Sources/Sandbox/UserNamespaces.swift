@@ -28,4 +28,17 @@ public enum UserNamespaces {
         }
         return nil
     }
+
+    /// Why bwrap could not create its namespace, from the settings above or else from bwrap's own
+    /// message (`bwrapError`), in the terms of what to change; nil if it says nothing of the kind.
+    public static func explanation(bwrapError: String, procSys: String = "/proc/sys", uid: UInt32? = nil) -> String? {
+        if let setting = blockingSetting(procSys: procSys, uid: uid) { return setting }
+        guard bwrapError.contains("Creating new namespace failed") || bwrapError.contains("No permissions to create") else { return nil }
+        if bwrapError.contains("ENOSPC") || bwrapError.contains("max_*_namespaces exceeded") {
+            return "no user namespace may be created here: the user namespace limit is reached (sysctl user.max_user_namespaces, "
+                + "the kernel's nesting depth of 32, or a sandbox around the worker that forbids nesting, as bwrap --disable-userns does)"
+        }
+        return "the kernel refuses this user new user namespaces (unprivileged user namespaces switched off, an AppArmor or "
+            + "SELinux policy, or a container's seccomp profile: Docker's default refuses them, --security-opt seccomp=unconfined allows them)"
+    }
 }

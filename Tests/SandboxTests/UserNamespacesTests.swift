@@ -39,6 +39,20 @@ import Testing
         }
     }
 
+    @Test func explainsBwrapsOwnMessages() throws {
+        let root = try procSys(["user/max_user_namespaces": "100"])
+        defer { try? root.remove() }
+        let exceeded = "bwrap: Creating new namespace failed: nesting depth or /proc/sys/user/max_*_namespaces exceeded (ENOSPC)"
+        #expect(UserNamespaces.explanation(bwrapError: exceeded, procSys: root.path, uid: 999)?.contains("limit is reached") == true)
+        let refused = "bwrap: No permissions to create new namespace, likely because the kernel does not allow non-privileged user namespaces."
+        #expect(UserNamespaces.explanation(bwrapError: refused, procSys: root.path, uid: 999)?.contains("seccomp=unconfined") == true)
+        #expect(UserNamespaces.explanation(bwrapError: "bwrap: execvp /nonexistent: No such file", procSys: root.path, uid: 999) == nil)
+        // A setting that is known to block comes first.
+        let blocked = try procSys(["user/max_user_namespaces": "100", "kernel/unprivileged_userns_clone": "0"])
+        defer { try? blocked.remove() }
+        #expect(UserNamespaces.explanation(bwrapError: refused, procSys: blocked.path, uid: 999)?.contains("unprivileged_userns_clone is 0") == true)
+    }
+
     /// This machine lets the sandbox run, so nothing here may claim a blocking setting.
     @Test(.enabled(if: TestHost.available)) func thisHostIsNotBlocked() {
         #expect(UserNamespaces.blockingSetting() == nil)

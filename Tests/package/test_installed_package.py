@@ -336,3 +336,24 @@ def test_ml_inference_without_its_files_names_the_installer(shared_tmp):
                  '{"model_type":"sentiment","input_data":["fine"]}', env=env, cwd="/var/lib/uvian-worker", timeout=120)
     assert result.returncode == 2, result
     assert "uvian-worker-install-data" in result.stdout + result.stderr, result
+
+
+def test_user_namespaces_refused_are_explained_at_start(shared_tmp):
+    """Where no user namespace may be created (here: the worker inside a bwrap --disable-userns
+    namespace, as it would be inside a sandbox that forbids nesting), the sandboxed plugins refuse
+    to load and say what is in the way. (The kernel settings themselves cannot be changed on this
+    machine: UserNamespacesTests covers each one on a stand-in /proc/sys.)"""
+    env = installed_env()
+    env.update({"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/var/lib/uvian-worker", "DATA_DIR": str(shared_tmp / "data"),
+                "LOG_LEVEL": "error"})
+    (shared_tmp / "data").mkdir()
+    shutil.chown(shared_tmp / "data", "uvian", "uvian")
+    result = run("setpriv", "--reuid=uvian", "--regid=uvian", "--init-groups", "--",
+                 "bwrap", "--unshare-user", "--disable-userns", "--bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "--",
+                 "/usr/bin/uvian-worker", "plugins", env=env, cwd="/var/lib/uvian-worker", timeout=120)
+    assert result.returncode == 1, result
+    listing = result.stdout
+    for plugin in ["script", "documents"]:
+        section = listing.split(f"\n{plugin}: ", 1)[1].split("\n\n", 1)[0]
+        assert section.startswith("refused") and "user namespace limit is reached" in section, listing
+    assert "data 1.0.0: loaded" in listing, listing
