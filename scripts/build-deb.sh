@@ -56,7 +56,7 @@ strip --strip-unneeded "$lib/uvw-sandbox-launch"
 patchelf --set-rpath '$ORIGIN' "$lib/uvw-sandbox-launch"
 
 # Shipped scripts, the helper modules copied into each script job, the installers of the data.
-install -m 0644 scripts/data_analysis.py scripts/ml_inference.py scripts/web_scraper.py "$share/scripts/"
+install -m 0644 scripts/*.py "$share/scripts/"
 install -m 0644 Plugins/script/python/uvw.py Plugins/script/python/uvw_net.py "$share/python/"
 install -m 0755 scripts/install-models.sh scripts/install-script-env.sh "$share/"
 mkdir -p "$root/usr/sbin"

@@ -97,7 +97,7 @@ package struct WorkerRuntime: Sendable {
                 PluginFileWatcher(registry: registry, path: config.pluginsConfig, interval: .milliseconds(config.pluginWatchIntervalMs), logger: logger),
                 FleetControl(worker: worker, channel: fleet, logger: logger),
                 worker,
-            ] + (systemd.map { [SystemdWatchdog(notifier: $0, logger: logger)] } ?? []),
+            ] + (systemd.map { [SystemdWatchdog(notifier: $0)] } ?? []),
             onServerRunning: { channel in
                 logger.info("http.listening", metadata: [
                     "http.host": "\(channel.localAddress?.ipAddress ?? "?")", "http.port": "\(channel.localAddress?.port ?? 0)",

@@ -1,5 +1,4 @@
 import Glibc
-package import Logging
 import ServiceLifecycle
 
 /// Tells systemd how the service is doing through `$NOTIFY_SOCKET` (the `sd_notify` protocol: one
@@ -55,11 +54,9 @@ package struct SystemdNotifier: Sendable {
 /// and systemd restarts the worker.
 package struct SystemdWatchdog: Service {
     let notifier: SystemdNotifier
-    let logger: Logger
 
-    package init(notifier: SystemdNotifier, logger: Logger) {
+    package init(notifier: SystemdNotifier) {
         self.notifier = notifier
-        self.logger = logger
     }
 
     package func run() async throws {
